@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_APP_H
+#define ACES_APP_H
+
+/**
+ * @file
+ * The appliance's shared state.
+ *
+ * Ownership (who writes what):
+ *  - worker lcores: their own struct aces_worker (flow table, counters); nothing else.
+ *  - control lcore (the EAL main lcore): the assignment table (published with RCU
+ *    QSBR), the neighbour MACs, the per-endpoint rate snapshot, control counters.
+ *  - telemetry threads: nothing. They read counters and snapshots and hand every
+ *    change to the control lcore through cmd_ring.
+ * Counters are single-writer uint64_t; readers sum them across workers.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "aces/chash.h"
+#include "aces/config.h"
+
+#define ACES_BURST		32
+#define ACES_MAX_WORKERS	16
+#define ACES_MAX_PORTS		2	/**< client and backend roles (may be one port) */
+#define ACES_RING_SIZE		1024
+#define ACES_CMD_TIMEOUT_MS	2000
+
+/* Packet drop reasons (worker lcores). Counter invariant, per port:
+ * rx_packets = forwarded + echo replies + slow path + sum(drops) (+ packets still in a burst). */
+#define ACES_DROP_LIST(_) \
+	_(L2_OTHER_HOST,    "l2_other_host",       "unicast frame for another MAC") \
+	_(BAD_L2,           "malformed_l2",        "truncated Ethernet/VLAN/ARP header") \
+	_(BAD_L3,           "malformed_ip",        "truncated IPv4, bad version/IHL/length") \
+	_(BAD_L4,           "malformed_l4",        "truncated TCP/UDP/ICMP header") \
+	_(NON_IP,           "non_ip",              "ethertype not IPv4/ARP (IPv6 included)") \
+	_(FRAGMENT,         "ip_fragment",         "IPv4 fragment") \
+	_(BAD_CKSUM,        "bad_checksum",        "NIC reported a bad IPv4/L4 checksum") \
+	_(TTL,              "ttl_exceeded",        "TTL <= 1 on a packet to forward") \
+	_(UNKNOWN_DEST,     "unknown_destination", "not an endpoint, not ours, no flow") \
+	_(UNSUPPORTED,      "unsupported_protocol","protocol/ICMP type not served at a VIP") \
+	_(LOCAL,            "local_unhandled",     "to an own address, not ICMP echo") \
+	_(NO_FLOW,          "no_flow",             "TCP non-SYN or backend reply without flow") \
+	_(NO_BACKEND,       "no_backend",          "side has no backend with weight") \
+	_(TABLE_FULL,       "flow_table_full",     "flow table full: new flow refused") \
+	_(FLOW_CONFLICT,    "flow_tuple_conflict", "backend-side 5-tuple already in use") \
+	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC not resolved yet") \
+	_(SLOWPATH_FULL,    "slowpath_ring_full",  "ARP ring to control lcore full") \
+	_(TX_FULL,          "tx_full",             "TX queue did not take the packet")
+
+#define ACES_DROP_ENUM(n, s, d) ACES_DROP_##n,
+enum aces_drop {
+	ACES_DROP_LIST(ACES_DROP_ENUM)
+	ACES_DROP_MAX
+};
+#undef ACES_DROP_ENUM
+
+/* Control-plane counters (control lcore only). */
+#define ACES_CTL_LIST(_) \
+	_(ARP_RX,          "arp_received") \
+	_(ARP_REPLIES,     "arp_replies_sent") \
+	_(ARP_REQUESTS,    "arp_requests_sent") \
+	_(ARP_LEARNED,     "arp_neighbors_learned") \
+	_(ARP_IGNORED,     "arp_ignored") \
+	_(ALLOC_FAIL,      "ctl_mbuf_alloc_failed") \
+	_(CTL_TX_FULL,     "ctl_tx_ring_full") \
+	_(COMMANDS,        "commands_done") \
+	_(COMMANDS_FAILED, "commands_refused") \
+	_(TABLES,          "assignment_tables_published")
+
+#define ACES_CTL_ENUM(n, s) ACES_CTL_##n,
+enum aces_ctl_counter {
+	ACES_CTL_LIST(ACES_CTL_ENUM)
+	ACES_CTL_MAX
+};
+#undef ACES_CTL_ENUM
+
+extern const char *const aces_drop_names[ACES_DROP_MAX];
+extern const char *const aces_ctl_names[ACES_CTL_MAX];
+
+/** Immutable assignment table, published by the control lcore with RCU. */
+struct aces_assign {
+	uint64_t version;
+	/** per side: bucket -> backend index in cfg->backends, or ACES_CHASH_NONE */
+	uint16_t chash[ACES_SIDE_MAX][ACES_CHASH_SIZE];
+	/** per endpoint: replacement weight 0..100 (0 = original, 100 = replacement) */
+	uint8_t weight[ACES_MAX_ENDPOINTS];
+};
+
+/** One next hop ACES resolves: a backend on-link, or a gateway. */
+struct aces_neigh {
+	uint32_t addr;		/**< network order */
+	uint32_t src_addr;	/**< own address ARP requests for it come from */
+	uint16_t port;		/**< port id it lives behind */
+	uint8_t is_static;	/**< from config "neighbors": never ARPed */
+	/** bit 63 = valid, bytes 0..5 = MAC in wire order; written by control, read by workers */
+	uint64_t mac;
+	uint64_t last_req_tsc;	/**< control only */
+	uint64_t learned_tsc;	/**< control only */
+};
+
+#define ACES_NEIGH_VALID (1ull << 63)
+
+struct aces_worker_stats {
+	uint64_t rx_pkts[ACES_MAX_PORTS];
+	uint64_t rx_bytes[ACES_MAX_PORTS];
+	uint64_t tx_pkts[ACES_MAX_PORTS];
+	uint64_t tx_bytes[ACES_MAX_PORTS];
+	uint64_t drops[ACES_DROP_MAX];
+	uint64_t forwarded;
+	uint64_t icmp_echo_replies;
+	uint64_t slowpath;
+	uint64_t flows_created;
+	uint64_t flows_expired;
+	uint64_t flows_reused;		/**< closed flow replaced by a new SYN on the same tuple */
+	uint64_t flows_active;
+	uint64_t loops;
+	uint64_t busy_loops;
+};
+
+struct aces_flow_table;
+
+/** Per-worker state; written only by its own lcore. */
+struct aces_worker {
+	unsigned int lcore_id;
+	uint16_t idx;			/**< RCU thread id and queue id */
+	struct aces_flow_table *ft;
+	struct rte_ring *slow_ring;	/**< worker -> control (ARP frames) */
+	struct rte_ring *ctl_tx_ring;	/**< control -> worker (frames to send, m->port set) */
+	uint64_t *ep_pkts;		/**< [endpoint] packets both directions */
+	uint64_t *ep_bytes;		/**< [endpoint] */
+	uint64_t *ep_new_flows;		/**< [endpoint] */
+	uint64_t *ep_active;		/**< [endpoint * 2 + side] active flows */
+	uint64_t *be_active;		/**< [backend] active flows */
+	struct aces_worker_stats st __rte_cache_aligned;
+} __rte_cache_aligned;
+
+struct aces_app {
+	struct aces_config *cfg;
+	const char *config_path;
+	uint16_t n_ports;			/**< distinct ports: 1 (one-armed) or 2 */
+	uint16_t port_ids[ACES_MAX_PORTS];	/**< by port index */
+	uint8_t client_pi;			/**< port index of the client role */
+	uint8_t backend_pi;			/**< port index of the backend role */
+	struct rte_ether_addr port_mac[ACES_MAX_PORTS];
+	struct rte_mempool *pool;
+	struct rte_hash *ep_hash;		/**< (vip, port, proto) -> endpoint; read-only */
+	struct aces_neigh *neigh;
+	uint32_t n_neigh;
+	uint32_t *backend_nh;			/**< backend -> neigh index */
+	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
+	struct aces_assign *assign;		/**< current table; RCU protected */
+	uint8_t *ep_weight;			/**< mirror of assign->weight for readers */
+	uint8_t *ep_pinned;			/**< 1 when set by hand (assign command) */
+	uint64_t *ep_pps;			/**< last second's packets/s, by control */
+	uint64_t *ep_prev_pkts;			/**< control only */
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_ring *cmd_ring;		/**< telemetry threads -> control (MP/SC) */
+	unsigned int n_workers;
+	struct aces_worker *workers;		/**< rte_zmalloc'd array */
+	uint64_t ctl[ACES_CTL_MAX];
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+	uint64_t to_tcp_est;			/**< timeouts in TSC cycles */
+	uint64_t to_tcp_trans;
+	uint64_t to_udp;
+	volatile bool force_quit;
+};
+
+extern struct aces_app aces;
+
+/* Key of the endpoint hash. ICMP entries (port 0) mark VIP addresses. */
+struct aces_ep_key {
+	uint32_t vip;
+	uint16_t port;		/**< network order */
+	uint8_t proto;
+	uint8_t pad;
+};
+
+#define ACES_EP_VIP_MARK 0xffffu	/**< endpoint hash data for a VIP address entry */
+
+/* worker.c */
+int aces_worker_main(void *arg);
+
+/* control.c */
+int aces_control_init(void);
+void aces_control_loop(void);
+void aces_control_fini(void);
+/** Build the initial assignment table (everything on the original). */
+int aces_assign_init(void);
+
+/* Commands from telemetry threads to the control lcore. */
+enum aces_cmd_type {
+	ACES_CMD_ASSIGN = 0,	/**< set an endpoint's replacement weight (pins it) */
+	ACES_CMD_MAX
+};
+
+struct aces_cmd {
+	enum aces_cmd_type type;
+	uint32_t ep;
+	int weight;		/**< 0..100 */
+	int result;		/**< 0 or -errno, set by control */
+	char msg[160];		/**< reason when result != 0 */
+	int done;		/**< set by control (release) */
+	int refs;		/**< 2 at submit: handler + control; last one frees */
+};
+
+/** Hand a command to the control lcore and wait for it (bounded). Telemetry threads only. */
+int aces_cmd_submit(struct aces_cmd *cmd, char *err, size_t errlen);
+
+/* telemetry_cmds.c */
+int aces_telemetry_init(void);
+/** Refuse new requests and wait for running handlers (before state is freed). */
+void aces_telemetry_fini(void);
+
+static inline uint64_t
+aces_sum_worker(size_t offset)
+{
+	uint64_t s = 0;
+	unsigned int i;
+
+	for (i = 0; i < aces.n_workers; i++)
+		s += *(const volatile uint64_t *)((const char *)&aces.workers[i].st + offset);
+	return s;
+}
+
+#define ACES_SUM(field) aces_sum_worker(offsetof(struct aces_worker_stats, field))
+
+#endif /* ACES_APP_H */

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ACES appliance entry point: arguments, configuration, EAL, ports, the module
+ * table (initialised in order, torn down in reverse), lcore launch.
+ *
+ * Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 on a runtime failure
+ * (EAL, ports, memory), 2 on a usage or configuration error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "aces/pkt-t.h"
+#include "aces.h"
+#include "flow.h"
+
+#define NB_MBUF		16383
+#define MBUF_CACHE	256
+#define RX_DESC		1024
+#define TX_DESC		1024
+
+struct aces_app aces;
+
+#define ACES_DROP_NAME(n, s, d) [ACES_DROP_##n] = s,
+const char *const aces_drop_names[ACES_DROP_MAX] = { ACES_DROP_LIST(ACES_DROP_NAME) };
+#define ACES_CTL_NAME(n, s) [ACES_CTL_##n] = s,
+const char *const aces_ctl_names[ACES_CTL_MAX] = { ACES_CTL_LIST(ACES_CTL_NAME) };
+
+RTE_LOG_REGISTER(aces_logtype_main, user.aces.main, INFO);
+#define MAIN_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, aces_logtype_main, "aces: " fmt "\n", ## __VA_ARGS__)
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [EAL options] -- --config FILE\n"
+		"  --config FILE  appliance configuration (JSON), required\n"
+		"  --help         show this help\n"
+		"  --version      show the version\n"
+		"Example:\n"
+		"  %s -l 0-1 --no-pci --file-prefix demo --vdev net_af_packet0,iface=v-cli \\\n"
+		"     --vdev net_af_packet1,iface=v-be -- --config configs/demo.json\n"
+		"The EAL main lcore runs the control plane; every other lcore is a worker.\n",
+		prog, prog);
+}
+
+/* App arguments are the ones after "--"; parsed before EAL so errors are quick. */
+static int
+parse_app_args(int argc, char **argv, const char **config)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int i, sep = -1, c;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			sep = i;
+			break;
+		}
+		/* --help/--version also work without EAL arguments */
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout, argv[0]);
+			exit(0);
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("aces %s\n", ACES_VERSION);
+			exit(0);
+		}
+	}
+	if (sep < 0) {
+		fprintf(stderr, "aces: missing \"-- --config FILE\" after the EAL options\n");
+		usage(stderr, argv[0]);
+		return -EINVAL;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc - sep, argv + sep, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		case 'v':
+			printf("aces %s\n", ACES_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "aces: unknown or incomplete option \"%s\"\n",
+				argv[sep + optind - 1]);
+			usage(stderr, argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc - sep) {
+		fprintf(stderr, "aces: unexpected argument \"%s\"\n", argv[sep + optind]);
+		return -EINVAL;
+	}
+	if (*config == NULL) {
+		fprintf(stderr, "aces: --config FILE is required\n");
+		usage(stderr, argv[0]);
+		return -EINVAL;
+	}
+	optind = 1;
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGINT || sig == SIGTERM)
+		aces.force_quit = true;
+}
+
+/* Ports named by the config must exist: a config error, reported like one. */
+static int
+check_ports(void)
+{
+	const struct aces_config *c = aces.cfg;
+	const struct { const char *role; uint16_t port; } roles[2] = {
+		{ "client", c->client.port }, { "backend", c->backend.port },
+	};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!rte_eth_dev_is_valid_port(roles[i].port)) {
+			fprintf(stderr, "%s: interfaces.%s.port: port %u does not exist "
+				"(%u ports are available; add --vdev or a device)\n", c->source,
+				roles[i].role, roles[i].port, rte_eth_dev_count_avail());
+			return -ENODEV;
+		}
+	}
+	aces.port_ids[0] = c->client.port;
+	aces.client_pi = 0;
+	if (c->backend.port == c->client.port) {
+		aces.n_ports = 1;
+		aces.backend_pi = 0;
+	} else {
+		aces.n_ports = 2;
+		aces.port_ids[1] = c->backend.port;
+		aces.backend_pi = 1;
+	}
+	return 0;
+}
+
+static int
+port_init(uint16_t pi)
+{
+	uint16_t port = aces.port_ids[pi], q, nb_rxd = RX_DESC, nb_txd = TX_DESC;
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	char name[RTE_ETH_NAME_MAX_LEN] = "";
+	uint64_t rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+			 RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return ret;
+	rte_eth_dev_get_name_by_port(port, name);
+	if (info.max_rx_queues < aces.n_workers || info.max_tx_queues < aces.n_workers) {
+		MAIN_LOG(ERR, "port %u (%s) has %u rx / %u tx queues, %u workers need one each",
+			 port, name, info.max_rx_queues, info.max_tx_queues, aces.n_workers);
+		return -EINVAL;
+	}
+	/* Use the NIC's RX checksum check when it has one; without it nothing is
+	 * verified on RX (the end hosts verify), and NAT keeps checksums correct
+	 * incrementally either way. */
+	if ((info.rx_offload_capa & rx_ck) == rx_ck)
+		conf.rxmode.offloads |= rx_ck;
+	ret = rte_eth_dev_configure(port, aces.n_workers, aces.n_workers, &conf);
+	if (ret != 0)
+		return ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	if (ret != 0)
+		return ret;
+	for (q = 0; q < aces.n_workers; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, nb_rxd, rte_eth_dev_socket_id(port), NULL,
+					     aces.pool);
+		if (ret != 0)
+			return ret;
+		ret = rte_eth_tx_queue_setup(port, q, nb_txd, rte_eth_dev_socket_id(port), NULL);
+		if (ret != 0)
+			return ret;
+	}
+	ret = rte_eth_dev_start(port);
+	if (ret != 0)
+		return ret;
+	rte_eth_macaddr_get(port, &aces.port_mac[pi]);
+	MAIN_LOG(INFO, "port %u (%s) " RTE_ETHER_ADDR_PRT_FMT " up as %s%s, rx checksum %s", port,
+		 name, RTE_ETHER_ADDR_BYTES(&aces.port_mac[pi]),
+		 pi == aces.client_pi ? "client" : "backend",
+		 aces.n_ports == 1 ? "+backend (one-armed)" : "",
+		 conf.rxmode.offloads ? "offloaded" : "not checked");
+	return 0;
+}
+
+static void
+ports_fini(void)
+{
+	uint16_t pi;
+
+	for (pi = 0; pi < aces.n_ports; pi++) {
+		rte_eth_dev_stop(aces.port_ids[pi]);
+		rte_eth_dev_close(aces.port_ids[pi]);
+	}
+}
+
+static int
+ports_setup(void)
+{
+	uint16_t pi;
+	int ret;
+
+	aces.pool = rte_pktmbuf_pool_create("aces_mbuf", NB_MBUF, MBUF_CACHE, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (aces.pool == NULL) {
+		MAIN_LOG(ERR, "cannot create mbuf pool: %s", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (pi = 0; pi < aces.n_ports; pi++) {
+		ret = port_init(pi);
+		if (ret != 0) {
+			MAIN_LOG(ERR, "port %u: setup failed: %s", aces.port_ids[pi],
+				 strerror(ret < 0 ? -ret : ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int
+add_neigh(uint32_t addr, uint16_t port_id, uint32_t src)
+{
+	uint32_t i;
+
+	for (i = 0; i < aces.n_neigh; i++)
+		if (aces.neigh[i].addr == addr && aces.neigh[i].port == port_id)
+			return (int)i;
+	aces.neigh[aces.n_neigh].addr = addr;
+	aces.neigh[aces.n_neigh].port = port_id;
+	aces.neigh[aces.n_neigh].src_addr = src;
+	for (i = 0; i < aces.cfg->n_neighbors; i++) {
+		const struct aces_cfg_neighbor *sn = &aces.cfg->neighbors[i];
+		uint64_t v = 0;
+
+		if (sn->addr != addr)
+			continue;
+		memcpy(&v, sn->mac, 6);
+		aces.neigh[aces.n_neigh].mac = v | ACES_NEIGH_VALID;
+		aces.neigh[aces.n_neigh].is_static = 1;
+	}
+	return (int)aces.n_neigh++;
+}
+
+static int
+tables_setup(void)
+{
+	const struct aces_config *c = aces.cfg;
+	struct rte_hash_parameters hp = {
+		.name = "aces_endpoints",
+		.entries = 2 * ACES_MAX_ENDPOINTS,
+		.key_len = sizeof(struct aces_ep_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+	};
+	uint32_t i;
+	int ret;
+
+	aces.ep_hash = rte_hash_create(&hp);
+	if (aces.ep_hash == NULL)
+		return -ENOMEM;
+	for (i = 0; i < c->n_endpoints; i++) {
+		struct aces_ep_key k = {
+			.vip = c->endpoints[i].vip,
+			.port = rte_cpu_to_be_16(c->endpoints[i].port),
+			.proto = c->endpoints[i].proto,
+		};
+
+		ret = rte_hash_add_key_data(aces.ep_hash, &k, (void *)(uintptr_t)i);
+		k.port = 0;
+		k.proto = ACES_IPPROTO_ICMP;
+		if (ret == 0)
+			ret = rte_hash_add_key_data(aces.ep_hash, &k,
+						    (void *)(uintptr_t)ACES_EP_VIP_MARK);
+		if (ret != 0)
+			return ret;
+	}
+
+	/* Next hops: on-link backends, else the backend gateway; the client gateway. */
+	aces.neigh = rte_zmalloc("aces_neigh", (c->n_backends + 2) * sizeof(*aces.neigh),
+				 RTE_CACHE_LINE_SIZE);
+	aces.backend_nh = rte_zmalloc("aces_be_nh", c->n_backends * sizeof(uint32_t), 0);
+	aces.ep_weight = rte_zmalloc("aces_ep_w", c->n_endpoints, 0);
+	aces.ep_pinned = rte_zmalloc("aces_ep_pin", c->n_endpoints, 0);
+	aces.ep_pps = rte_zmalloc("aces_ep_pps", c->n_endpoints * sizeof(uint64_t), 0);
+	aces.ep_prev_pkts = rte_zmalloc("aces_ep_prev", c->n_endpoints * sizeof(uint64_t), 0);
+	if (aces.neigh == NULL || aces.backend_nh == NULL || aces.ep_weight == NULL ||
+	    aces.ep_pinned == NULL || aces.ep_pps == NULL || aces.ep_prev_pkts == NULL)
+		return -ENOMEM;
+	for (i = 0; i < c->n_backends; i++) {
+		uint32_t a = c->backends[i].addr;
+
+		if (c->backend.has_gateway &&
+		    !aces_config_in_subnet(a, c->backend.addr, c->backend.prefix_len))
+			a = c->backend.gateway;
+		aces.backend_nh[i] = (uint32_t)add_neigh(a, c->backend.port, c->backend.addr);
+	}
+	aces.client_gw_nh = c->client.has_gateway ?
+		add_neigh(c->client.gateway, c->client.port, c->client.addr) : -1;
+	return 0;
+}
+
+static int
+workers_setup(void)
+{
+	const struct aces_config *c = aces.cfg;
+	unsigned int lcore, i = 0;
+	size_t qsz;
+
+	aces.workers = rte_zmalloc("aces_workers", aces.n_workers * sizeof(struct aces_worker),
+				   RTE_CACHE_LINE_SIZE);
+	if (aces.workers == NULL)
+		return -ENOMEM;
+	qsz = rte_rcu_qsbr_get_memsize(aces.n_workers);
+	aces.qsbr = rte_zmalloc("aces_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (aces.qsbr == NULL || rte_rcu_qsbr_init(aces.qsbr, aces.n_workers) != 0)
+		return -ENOMEM;
+	aces.cmd_ring = rte_ring_create("aces_cmd", 64, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (aces.cmd_ring == NULL)
+		return -ENOMEM;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct aces_worker *w = &aces.workers[i];
+		char name[RTE_RING_NAMESIZE];
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+
+		w->lcore_id = lcore;
+		w->idx = (uint16_t)i;
+		snprintf(name, sizeof(name), "aces_flows_%u", i);
+		w->ft = aces_flow_table_create(name, c->flows.capacity, socket);
+		if (w->ft == NULL) {
+			MAIN_LOG(ERR, "worker %u: cannot allocate a table of %u flows: %s "
+				 "(reserve more hugepages or lower flows.capacity)", i,
+				 c->flows.capacity, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		snprintf(name, sizeof(name), "aces_slow_%u", i);
+		w->slow_ring = rte_ring_create(name, ACES_RING_SIZE, socket,
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "aces_ctltx_%u", i);
+		w->ctl_tx_ring = rte_ring_create(name, ACES_RING_SIZE, socket,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->ep_pkts = rte_zmalloc_socket(NULL, c->n_endpoints * 8, 64, socket);
+		w->ep_bytes = rte_zmalloc_socket(NULL, c->n_endpoints * 8, 64, socket);
+		w->ep_new_flows = rte_zmalloc_socket(NULL, c->n_endpoints * 8, 64, socket);
+		w->ep_active = rte_zmalloc_socket(NULL, c->n_endpoints * 16, 64, socket);
+		w->be_active = rte_zmalloc_socket(NULL, c->n_backends * 8, 64, socket);
+		if (w->slow_ring == NULL || w->ctl_tx_ring == NULL || w->ep_pkts == NULL ||
+		    w->ep_bytes == NULL || w->ep_new_flows == NULL || w->ep_active == NULL ||
+		    w->be_active == NULL)
+			return -ENOMEM;
+		i++;
+	}
+	return 0;
+}
+
+static void
+workers_fini(void)
+{
+	unsigned int i;
+	void *m;
+
+	if (aces.workers == NULL)
+		return;
+	for (i = 0; i < aces.n_workers; i++) {
+		struct aces_worker *w = &aces.workers[i];
+
+		aces_flow_table_free(w->ft);
+		while (w->slow_ring != NULL && rte_ring_dequeue(w->slow_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		while (w->ctl_tx_ring != NULL && rte_ring_dequeue(w->ctl_tx_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->slow_ring);
+		rte_ring_free(w->ctl_tx_ring);
+		rte_free(w->ep_pkts);
+		rte_free(w->ep_bytes);
+		rte_free(w->ep_new_flows);
+		rte_free(w->ep_active);
+		rte_free(w->be_active);
+	}
+	rte_free(aces.workers);
+	aces.workers = NULL;
+}
+
+static void
+tables_fini(void)
+{
+	rte_hash_free(aces.ep_hash);
+	rte_free(aces.neigh);
+	rte_free(aces.backend_nh);
+	rte_free(aces.ep_weight);
+	rte_free(aces.ep_pinned);
+	rte_free(aces.ep_pps);
+	rte_free(aces.ep_prev_pkts);
+	rte_free(aces.assign);
+	rte_ring_free(aces.cmd_ring);
+	rte_free(aces.qsbr);
+}
+
+/* Module table: initialised in order, torn down in reverse. */
+static const struct {
+	const char *name;
+	int (*init)(void);
+	void (*fini)(void);
+} modules[] = {
+	{ "ports", ports_setup, ports_fini },
+	{ "tables", tables_setup, tables_fini },
+	{ "workers", workers_setup, workers_fini },
+	{ "control", aces_control_init, aces_control_fini },
+	{ "telemetry", aces_telemetry_init, aces_telemetry_fini },
+};
+
+int
+main(int argc, char **argv)
+{
+	const char *config = NULL;
+	char err[512];
+	int ret, n_init = 0, status = 0, i;
+	unsigned int w;
+
+	if (parse_app_args(argc, argv, &config) != 0)
+		return 2;
+	aces.cfg = aces_config_load(config, err, sizeof(err));
+	if (aces.cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	aces.config_path = config;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "aces: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		aces_config_free(aces.cfg);
+		return 1;
+	}
+	aces.tsc_hz = rte_get_tsc_hz();
+	aces.start_tsc = rte_rdtsc();
+	aces.to_tcp_est = (uint64_t)aces.cfg->flows.tcp_established_timeout_s * aces.tsc_hz;
+	aces.to_tcp_trans = (uint64_t)aces.cfg->flows.tcp_transitory_timeout_s * aces.tsc_hz;
+	aces.to_udp = (uint64_t)aces.cfg->flows.udp_timeout_s * aces.tsc_hz;
+
+	if (check_ports() != 0) {
+		status = 2;
+		goto out;
+	}
+	aces.n_workers = rte_lcore_count() - 1;
+	if (aces.n_workers == 0) {
+		fprintf(stderr, "aces: needs at least two lcores (-l 0-1): the main lcore runs "
+			"the control plane, the others are workers\n");
+		status = 2;
+		goto out;
+	}
+	if (aces.n_workers > 1) {
+		fprintf(stderr, "aces: %u worker lcores given; this version runs exactly one "
+			"worker (both directions of a NAT'd flow must reach the same flow "
+			"table)\n", aces.n_workers);
+		status = 2;
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	for (i = 0; i < (int)RTE_DIM(modules); i++) {
+		ret = modules[i].init();
+		if (ret != 0) {
+			MAIN_LOG(ERR, "%s: initialisation failed: %s", modules[i].name,
+				 strerror(ret < 0 ? -ret : ret));
+			status = 1;
+			goto out;
+		}
+		n_init++;
+	}
+	for (w = 0; w < aces.n_workers; w++)
+		rte_eal_remote_launch(aces_worker_main, &aces.workers[w], aces.workers[w].lcore_id);
+	MAIN_LOG(INFO, "ready: %u endpoints, %u backends, %u worker(s), config %s",
+		 aces.cfg->n_endpoints, aces.cfg->n_backends, aces.n_workers, config);
+	aces_control_loop();
+	rte_eal_mp_wait_lcore();
+	MAIN_LOG(INFO, "stopping");
+out:
+	for (i = n_init - 1; i >= 0; i--)
+		if (modules[i].fini != NULL)
+			modules[i].fini();
+	aces_config_free(aces.cfg);
+	rte_eal_cleanup();
+	return status;
+}

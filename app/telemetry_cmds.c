@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Telemetry commands under /aces/. Handlers run on the telemetry library's own
+ * threads, concurrently: they only read counters and snapshots, and hand every
+ * change to the control lcore (aces_cmd_submit). Bad parameters get a reply
+ * {"error": "..."} that names the problem; nothing changes then.
+ *
+ * Dict keys may hold only [A-Za-z0-9_/], so entries are keyed by their name
+ * with '-' and '.' turned into '_' (the config refuses names that would clash)
+ * and carry the real name in "name".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_telemetry.h>
+
+#include "aces.h"
+
+#define EP_PAGE 40	/* endpoints per reply: stays under the 16 KiB output limit */
+
+static int tel_active;		/* handlers running */
+static int tel_closing;		/* set at shutdown: handlers refuse */
+
+static int
+tel_error(struct rte_tel_data *d, const char *fmt, ...)
+{
+	char msg[RTE_TEL_MAX_STRING_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
+static void
+tel_key(const char *name, char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++)
+		key[i] = (name[i] == '-' || name[i] == '.') ? '_' : name[i];
+	key[i] = '\0';
+}
+
+static void
+add_ip(struct rte_tel_data *d, const char *key, uint32_t addr)
+{
+	char buf[16];
+
+	rte_tel_data_add_dict_string(d, key, aces_ip_str(addr, buf, sizeof(buf)));
+}
+
+static void
+add_mac(struct rte_tel_data *d, const char *key, const struct rte_ether_addr *mac)
+{
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(buf, sizeof(buf), mac);
+	rte_tel_data_add_dict_string(d, key, buf);
+}
+
+static const char *
+assignment_name(uint8_t w)
+{
+	return w == 0 ? "original" : w >= 100 ? "replacement" : "split";
+}
+
+static int
+cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct aces_config *c = aces.cfg;
+	struct rte_tel_data *ports, *lc;
+	unsigned int i;
+	uint8_t r;
+
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/info takes no parameters");
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", ACES_VERSION);
+	rte_tel_data_add_dict_u64(d, "pid", (uint64_t)getpid());
+	rte_tel_data_add_dict_u64(d, "uptime_s", (rte_rdtsc() - aces.start_tsc) / aces.tsc_hz);
+	rte_tel_data_add_dict_string(d, "config", aces.config_path);
+	rte_tel_data_add_dict_u64(d, "endpoints", c->n_endpoints);
+	rte_tel_data_add_dict_u64(d, "backends", c->n_backends);
+	rte_tel_data_add_dict_u64(d, "flow_capacity_per_worker", c->flows.capacity);
+	lc = rte_tel_data_alloc();
+	if (lc != NULL) {
+		rte_tel_data_start_dict(lc);
+		rte_tel_data_add_dict_u64(lc, "control", rte_get_main_lcore());
+		for (i = 0; i < aces.n_workers; i++) {
+			char k[32];
+
+			snprintf(k, sizeof(k), "worker%u", i);
+			rte_tel_data_add_dict_u64(lc, k, aces.workers[i].lcore_id);
+		}
+		rte_tel_data_add_dict_container(d, "lcores", lc, 0);
+	}
+	for (r = 0; r < 2; r++) {
+		const struct aces_cfg_iface *ifc = r == 0 ? &c->client : &c->backend;
+		uint8_t pi = r == 0 ? aces.client_pi : aces.backend_pi;
+		char name[RTE_ETH_NAME_MAX_LEN] = "";
+
+		ports = rte_tel_data_alloc();
+		if (ports == NULL)
+			continue;
+		rte_tel_data_start_dict(ports);
+		rte_tel_data_add_dict_u64(ports, "port", ifc->port);
+		rte_eth_dev_get_name_by_port(ifc->port, name);
+		rte_tel_data_add_dict_string(ports, "device", name);
+		add_mac(ports, "mac", &aces.port_mac[pi]);
+		add_ip(ports, "address", ifc->addr);
+		rte_tel_data_add_dict_u64(ports, "prefix_len", ifc->prefix_len);
+		if (ifc->has_gateway)
+			add_ip(ports, "gateway", ifc->gateway);
+		rte_tel_data_add_dict_container(d, r == 0 ? "client" : "backend", ports, 0);
+	}
+	rte_tel_data_add_dict_u64(d, "one_armed", aces.n_ports == 1);
+	return 0;
+}
+
+static int
+cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *drops, *ctl, *p;
+	uint64_t total = 0, v;
+	uint8_t pi;
+	int i;
+
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/stats takes no parameters");
+	rte_tel_data_start_dict(d);
+	for (pi = 0; pi < aces.n_ports; pi++) {
+		struct rte_eth_stats es;
+		char key[16];
+
+		p = rte_tel_data_alloc();
+		if (p == NULL)
+			continue;
+		rte_tel_data_start_dict(p);
+		rte_tel_data_add_dict_u64(p, "port", aces.port_ids[pi]);
+		rte_tel_data_add_dict_string(p, "role", aces.n_ports == 1 ? "client+backend" :
+					     pi == aces.client_pi ? "client" : "backend");
+		rte_tel_data_add_dict_u64(p, "rx_packets", ACES_SUM(rx_pkts[pi]));
+		rte_tel_data_add_dict_u64(p, "rx_bytes", ACES_SUM(rx_bytes[pi]));
+		rte_tel_data_add_dict_u64(p, "tx_packets", ACES_SUM(tx_pkts[pi]));
+		rte_tel_data_add_dict_u64(p, "tx_bytes", ACES_SUM(tx_bytes[pi]));
+		if (rte_eth_stats_get(aces.port_ids[pi], &es) == 0) {
+			rte_tel_data_add_dict_u64(p, "hw_rx_missed", es.imissed);
+			rte_tel_data_add_dict_u64(p, "hw_rx_errors", es.ierrors);
+			rte_tel_data_add_dict_u64(p, "hw_rx_nombuf", es.rx_nombuf);
+			rte_tel_data_add_dict_u64(p, "hw_tx_errors", es.oerrors);
+		}
+		snprintf(key, sizeof(key), "port%u", aces.port_ids[pi]);
+		rte_tel_data_add_dict_container(d, key, p, 0);
+	}
+	drops = rte_tel_data_alloc();
+	if (drops != NULL) {
+		rte_tel_data_start_dict(drops);
+		for (i = 0; i < ACES_DROP_MAX; i++) {
+			v = ACES_SUM(drops[i]);
+			total += v;
+			rte_tel_data_add_dict_u64(drops, aces_drop_names[i], v);
+		}
+		rte_tel_data_add_dict_container(d, "drops", drops, 0);
+	}
+	rte_tel_data_add_dict_u64(d, "drops_total", total);
+	rte_tel_data_add_dict_u64(d, "forwarded", ACES_SUM(forwarded));
+	rte_tel_data_add_dict_u64(d, "icmp_echo_replies", ACES_SUM(icmp_echo_replies));
+	rte_tel_data_add_dict_u64(d, "to_control_plane", ACES_SUM(slowpath));
+	rte_tel_data_add_dict_u64(d, "flows_active", ACES_SUM(flows_active));
+	rte_tel_data_add_dict_u64(d, "flow_capacity",
+				  (uint64_t)aces.cfg->flows.capacity * aces.n_workers);
+	rte_tel_data_add_dict_u64(d, "flows_created", ACES_SUM(flows_created));
+	rte_tel_data_add_dict_u64(d, "flows_expired", ACES_SUM(flows_expired));
+	rte_tel_data_add_dict_u64(d, "flows_reused", ACES_SUM(flows_reused));
+	ctl = rte_tel_data_alloc();
+	if (ctl != NULL) {
+		rte_tel_data_start_dict(ctl);
+		for (i = 0; i < ACES_CTL_MAX; i++)
+			rte_tel_data_add_dict_u64(ctl, aces_ctl_names[i],
+						  *(volatile uint64_t *)&aces.ctl[i]);
+		rte_tel_data_add_dict_container(d, "control", ctl, 0);
+	}
+	return 0;
+}
+
+/* Sum element @idx of the per-worker array at @member of struct aces_worker. */
+static uint64_t
+ep_sum(uint32_t idx, size_t member)
+{
+	uint64_t s = 0;
+	unsigned int i;
+
+	for (i = 0; i < aces.n_workers; i++) {
+		const uint64_t *a = *(uint64_t *const *)((const char *)&aces.workers[i] + member);
+
+		s += ((const volatile uint64_t *)a)[idx];
+	}
+	return s;
+}
+
+#define EP_SUM(field, idx) ep_sum((idx), offsetof(struct aces_worker, field))
+
+/* Fill dict @x with one endpoint; @full adds its metadata. */
+static void
+endpoint_fill(struct rte_tel_data *x, uint32_t e, int full)
+{
+	const struct aces_cfg_endpoint *ep = &aces.cfg->endpoints[e];
+	uint8_t w = __atomic_load_n(&aces.ep_weight[e], __ATOMIC_ACQUIRE);
+
+	rte_tel_data_start_dict(x);
+	rte_tel_data_add_dict_string(x, "name", ep->name);
+	rte_tel_data_add_dict_string(x, "assignment", assignment_name(w));
+	rte_tel_data_add_dict_u64(x, "replacement_weight", w);
+	rte_tel_data_add_dict_string(x, "control", aces.ep_pinned[e] ? "manual" : "auto");
+	rte_tel_data_add_dict_u64(x, "flows_original", EP_SUM(ep_active, e * 2));
+	rte_tel_data_add_dict_u64(x, "flows_replacement", EP_SUM(ep_active, e * 2 + 1));
+	rte_tel_data_add_dict_u64(x, "pps", __atomic_load_n(&aces.ep_pps[e], __ATOMIC_RELAXED));
+	if (!full)
+		return;
+	add_ip(x, "vip", ep->vip);
+	rte_tel_data_add_dict_u64(x, "port", ep->port);
+	rte_tel_data_add_dict_string(x, "protocol", aces_proto_name(ep->proto));
+	rte_tel_data_add_dict_u64(x, "backend_port", ep->backend_port);
+	rte_tel_data_add_dict_string(x, "priority", aces_priority_name(ep->priority));
+	rte_tel_data_add_dict_string(x, "statefulness", aces_statefulness_name(ep->statefulness));
+	{
+		char deps[RTE_TEL_MAX_STRING_LEN] = "";
+		uint16_t k;
+
+		for (k = 0; k < ep->n_deps; k++) {
+			if (k > 0)
+				strncat(deps, ",", sizeof(deps) - strlen(deps) - 1);
+			strncat(deps, aces.cfg->endpoints[ep->deps[k]].name,
+				sizeof(deps) - strlen(deps) - 1);
+		}
+		rte_tel_data_add_dict_string(x, "depends_on", deps);
+	}
+	rte_tel_data_add_dict_u64(x, "packets", EP_SUM(ep_pkts, e));
+	rte_tel_data_add_dict_u64(x, "bytes", EP_SUM(ep_bytes, e));
+	rte_tel_data_add_dict_u64(x, "new_flows", EP_SUM(ep_new_flows, e));
+}
+
+/* Parse a whole decimal number in [min, max]; -1 when it is not one. */
+static long
+parse_num(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	return v;
+}
+
+static int
+cmd_endpoints(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	uint32_t n = aces.cfg->n_endpoints, e, end;
+	long off = 0;
+
+	if (params != NULL && params[0] != '\0') {
+		off = parse_num(params, 0, UINT32_MAX);
+		if (off < 0)
+			return tel_error(d, "offset \"%.40s\" is not a number", params);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "total", n);
+	rte_tel_data_add_dict_u64(d, "offset", (uint64_t)off);
+	end = (uint32_t)off + EP_PAGE < n ? (uint32_t)off + EP_PAGE : n;
+	if (end < n)
+		rte_tel_data_add_dict_u64(d, "next_offset", end);
+	for (e = (uint32_t)off; e < end; e++) {
+		struct rte_tel_data *x = rte_tel_data_alloc();
+		char key[ACES_NAME_MAX];
+
+		if (x == NULL)
+			continue;
+		endpoint_fill(x, e, 0);
+		tel_key(aces.cfg->endpoints[e].name, key, sizeof(key));
+		rte_tel_data_add_dict_container(d, key, x, 0);
+	}
+	return 0;
+}
+
+static int
+cmd_endpoint(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	int e;
+
+	if (params == NULL || params[0] == '\0')
+		return tel_error(d, "usage: /aces/endpoint,<name>");
+	e = aces_config_endpoint_index(aces.cfg, params);
+	if (e < 0)
+		return tel_error(d, "no endpoint named \"%.60s\"", params);
+	endpoint_fill(d, (uint32_t)e, 1);
+	return 0;
+}
+
+static int
+cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	char buf[160], err[160], *comma, *name, *what;
+	struct aces_cmd *c;
+	long weight;
+	int e, rc;
+
+	if (params == NULL || strlen(params) >= sizeof(buf))
+		return tel_error(d, "usage: /aces/endpoint/assign,<name>,"
+				 "<original|replacement|0-100>");
+	snprintf(buf, sizeof(buf), "%s", params);
+	comma = strchr(buf, ',');
+	if (comma == NULL)
+		return tel_error(d, "usage: /aces/endpoint/assign,<name>,"
+				 "<original|replacement|0-100>");
+	*comma = '\0';
+	name = buf;
+	what = comma + 1;
+	e = aces_config_endpoint_index(aces.cfg, name);
+	if (e < 0)
+		return tel_error(d, "no endpoint named \"%.60s\"", name);
+	if (strcmp(what, "original") == 0)
+		weight = 0;
+	else if (strcmp(what, "replacement") == 0)
+		weight = 100;
+	else if (strcmp(what, "auto") == 0)
+		return tel_error(d, "\"auto\" needs the Endpoint Manager, which this version "
+				 "does not have yet");
+	else if ((weight = parse_num(what, 0, 100)) < 0)
+		return tel_error(d, "\"%.40s\" is not original, replacement or a weight 0-100",
+				 what);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return tel_error(d, "out of memory");
+	c->type = ACES_CMD_ASSIGN;
+	c->ep = (uint32_t)e;
+	c->weight = (int)weight;
+	rc = aces_cmd_submit(c, err, sizeof(err));
+	if (rc != 0)
+		return tel_error(d, "%s", err);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "endpoint", aces.cfg->endpoints[e].name);
+	rte_tel_data_add_dict_string(d, "assignment", assignment_name((uint8_t)weight));
+	rte_tel_data_add_dict_u64(d, "replacement_weight", (uint64_t)weight);
+	return 0;
+}
+
+static int
+cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct aces_config *c = aces.cfg;
+	uint32_t b;
+
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/backends takes no parameters");
+	rte_tel_data_start_dict(d);
+	for (b = 0; b < c->n_backends && b < RTE_TEL_MAX_DICT_ENTRIES; b++) {
+		const struct aces_cfg_backend *be = &c->backends[b];
+		const struct aces_neigh *n = &aces.neigh[aces.backend_nh[b]];
+		uint64_t mac = __atomic_load_n(&n->mac, __ATOMIC_ACQUIRE), act = 0;
+		struct rte_tel_data *x = rte_tel_data_alloc();
+		char key[ACES_NAME_MAX];
+		unsigned int i;
+
+		if (x == NULL)
+			continue;
+		rte_tel_data_start_dict(x);
+		rte_tel_data_add_dict_string(x, "name", be->name);
+		rte_tel_data_add_dict_string(x, "side", aces_side_name(be->side));
+		add_ip(x, "address", be->addr);
+		rte_tel_data_add_dict_u64(x, "weight", be->weight);
+		if (n->addr != be->addr)
+			add_ip(x, "via", n->addr);
+		if (mac & ACES_NEIGH_VALID) {
+			struct rte_ether_addr ea;
+
+			memcpy(ea.addr_bytes, &mac, RTE_ETHER_ADDR_LEN);
+			add_mac(x, "mac", &ea);
+		} else {
+			rte_tel_data_add_dict_string(x, "mac", "unresolved");
+		}
+		rte_tel_data_add_dict_string(x, "neighbor", n->is_static ? "static" :
+					     (mac & ACES_NEIGH_VALID) ? "arp" : "unresolved");
+		for (i = 0; i < aces.n_workers; i++)
+			act += ((volatile uint64_t *)aces.workers[i].be_active)[b];
+		rte_tel_data_add_dict_u64(x, "flows_active", act);
+		tel_key(be->name, key, sizeof(key));
+		rte_tel_data_add_dict_container(d, key, x, 0);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *path;
+	telemetry_cb fn;
+	const char *help;
+} commands[] = {
+	{ "/aces/info", cmd_info, "Version, uptime, lcores, ports, config. No parameters." },
+	{ "/aces/stats", cmd_stats,
+	  "Per-port rx/tx, drops by reason, flows active and capacity. No parameters." },
+	{ "/aces/endpoints", cmd_endpoints,
+	  "Endpoints with assignment, weight, flows per side, pps. Parameters: int offset." },
+	{ "/aces/endpoint", cmd_endpoint, "One endpoint with metadata. Parameters: string name." },
+	{ "/aces/endpoint/assign", cmd_assign,
+	  "Set an endpoint's assignment. Parameters: name,original|replacement|0-100." },
+	{ "/aces/backends", cmd_backends,
+	  "Backends: side, address, MAC, active flows. No parameters." },
+};
+
+/* Every path is registered with this one function, which finds the row by the
+ * path it is called for; it also lets shutdown wait for running handlers. */
+static int
+dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	size_t i;
+	int rc = -EINVAL;
+
+	__atomic_add_fetch(&tel_active, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&tel_closing, __ATOMIC_SEQ_CST)) {
+		rc = tel_error(d, "appliance is shutting down");
+	} else {
+		for (i = 0; i < RTE_DIM(commands); i++)
+			if (strcmp(cmd, commands[i].path) == 0) {
+				rc = commands[i].fn(cmd, params, d);
+				break;
+			}
+	}
+	__atomic_sub_fetch(&tel_active, 1, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
+int
+aces_telemetry_init(void)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < RTE_DIM(commands); i++) {
+		rc = rte_telemetry_register_cmd(commands[i].path, dispatch, commands[i].help);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+aces_telemetry_fini(void)
+{
+	__atomic_store_n(&tel_closing, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&tel_active, __ATOMIC_SEQ_CST) != 0)
+		usleep(1000);
+}

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcore: RX burst -> parse -> flow lookup (bulk) -> create on first
+ * packet by the published assignment -> NAT rewrite -> TX burst.
+ * Runs to completion, never blocks, never allocates, never takes a lock.
+ * The only shared state it reads is the RCU-published assignment table, the
+ * read-only endpoint hash and the neighbour MAC words.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "aces/cksum.h"
+#include "aces/parse.h"
+#include "aces.h"
+#include "flow.h"
+
+#define PREFETCH_OFFSET 3
+
+struct tx_buf {
+	uint16_t n[ACES_MAX_PORTS];
+	struct rte_mbuf *pkts[ACES_MAX_PORTS][ACES_BURST];
+};
+
+static inline void
+drop(struct aces_worker *w, struct rte_mbuf *m, enum aces_drop r)
+{
+	w->st.drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+tx_enqueue(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m)
+{
+	tx->pkts[pi][tx->n[pi]++] = m;
+}
+
+static void
+tx_flush(struct aces_worker *w, struct tx_buf *tx)
+{
+	uint8_t pi;
+
+	for (pi = 0; pi < aces.n_ports; pi++) {
+		uint16_t n = tx->n[pi], sent, i;
+		uint64_t bytes = 0;
+
+		if (n == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			bytes += tx->pkts[pi][i]->pkt_len;
+		sent = rte_eth_tx_burst(aces.port_ids[pi], w->idx, tx->pkts[pi], n);
+		for (i = sent; i < n; i++) {
+			bytes -= tx->pkts[pi][i]->pkt_len;
+			drop(w, tx->pkts[pi][i], ACES_DROP_TX_FULL);
+		}
+		w->st.tx_pkts[pi] += sent;
+		w->st.tx_bytes[pi] += bytes;
+		tx->n[pi] = 0;
+	}
+}
+
+static inline uint16_t
+rd16(const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline void
+wr16(void *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+/* Read a neighbour's MAC; 0 when unresolved. */
+static inline int
+neigh_mac(uint32_t nh, struct rte_ether_addr *out)
+{
+	uint64_t v = __atomic_load_n(&aces.neigh[nh].mac, __ATOMIC_ACQUIRE);
+
+	if (unlikely((v & ACES_NEIGH_VALID) == 0))
+		return 0;
+	memcpy(out->addr_bytes, &v, RTE_ETHER_ADDR_LEN);
+	return 1;
+}
+
+/* Decrement TTL with an incremental IPv4 header checksum update. */
+static inline void
+ttl_dec(struct rte_ipv4_hdr *ip)
+{
+	uint16_t old = rd16(&ip->time_to_live), new_;
+
+	ip->time_to_live--;
+	new_ = rd16(&ip->time_to_live);
+	ip->hdr_checksum = aces_cksum_update16(ip->hdr_checksum, old, new_);
+}
+
+/* Rewrite one address and one port of the L4 header: dst when @fwd, else src. */
+static inline void
+nat_rewrite(struct rte_ipv4_hdr *ip, uint8_t *l4, uint8_t proto, int fwd, uint32_t new_ip,
+	    uint16_t new_port)
+{
+	uint32_t old_ip = fwd ? ip->dst_addr : ip->src_addr;
+	size_t port_off = fwd ? 2 : 0;
+	uint16_t old_port = rd16(l4 + port_off);
+
+	ip->hdr_checksum = aces_cksum_update32(ip->hdr_checksum, old_ip, new_ip);
+	if (proto == ACES_IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+		t->cksum = aces_cksum_update32(t->cksum, old_ip, new_ip);
+		t->cksum = aces_cksum_update16(t->cksum, old_port, new_port);
+	} else {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+		if (u->dgram_cksum != 0) {	/* 0: sender did not checksum */
+			u->dgram_cksum = aces_cksum_update32(u->dgram_cksum, old_ip, new_ip);
+			u->dgram_cksum = aces_cksum_update16(u->dgram_cksum, old_port, new_port);
+			if (u->dgram_cksum == 0)
+				u->dgram_cksum = 0xffff;
+		}
+	}
+	if (fwd)
+		ip->dst_addr = new_ip;
+	else
+		ip->src_addr = new_ip;
+	wr16(l4 + port_off, new_port);
+}
+
+static inline void
+tcp_track(struct aces_flow *f, uint8_t flags, enum aces_flow_dir dir)
+{
+	if (flags & ACES_TCP_RST) {
+		f->state = ACES_TCP_CLOSED;
+		f->timeout = aces.to_tcp_trans;
+		return;
+	}
+	if (flags & ACES_TCP_FIN) {
+		if (f->state < ACES_TCP_CLOSING)
+			f->state = ACES_TCP_CLOSING;
+		f->timeout = aces.to_tcp_trans;
+		return;
+	}
+	if (f->state == ACES_TCP_SYN_SENT && dir == ACES_DIR_REV &&
+	    (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == (ACES_TCP_SYN | ACES_TCP_ACK)) {
+		f->state = ACES_TCP_SYN_RECV;
+	} else if (f->state == ACES_TCP_SYN_RECV && dir == ACES_DIR_FWD &&
+		   (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_ACK) {
+		f->state = ACES_TCP_ESTABLISHED;
+		f->timeout = aces.to_tcp_est;
+	}
+}
+
+static void
+flow_delete(struct aces_worker *w, uint32_t idx)
+{
+	struct aces_flow_table *ft = w->ft;
+	struct aces_flow *f = &ft->flows[idx];
+	struct aces_flow_key k;
+
+	aces_flow_key_set(&k, f->client_ip, f->vip, f->client_port, f->vip_port, f->proto);
+	rte_hash_del_key(ft->h, &k);
+	aces_flow_key_set(&k, f->backend_ip, f->client_ip, f->backend_port, f->client_port,
+			  f->proto);
+	rte_hash_del_key(ft->h, &k);
+	w->ep_active[f->ep * 2 + f->side]--;
+	w->be_active[f->backend]--;
+	w->st.flows_active--;
+	f->in_use = 0;
+	ft->free_stack[ft->n_free++] = idx;
+}
+
+/* Reap expired flows: at most @budget entries looked at, so a worker never stalls. */
+static void
+flow_age(struct aces_worker *w, uint64_t now, uint32_t budget)
+{
+	struct aces_flow_table *ft = w->ft;
+	uint32_t cur = ft->age_cursor;
+
+	if (ft->n_free == ft->capacity)
+		return;
+	while (budget-- > 0) {
+		struct aces_flow *f = &ft->flows[cur];
+
+		if (f->in_use && now - f->last_tsc > f->timeout) {
+			flow_delete(w, cur);
+			w->st.flows_expired++;
+		}
+		if (++cur == ft->capacity)
+			cur = 0;
+	}
+	ft->age_cursor = cur;
+}
+
+/* Create a flow for a first packet to endpoint @ep. Returns the index or -1 (dropped). */
+static int
+flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf *m,
+	    const struct aces_pkt *p, const struct aces_flow_key *key, uint16_t ep)
+{
+	struct aces_flow_table *ft = w->ft;
+	const struct aces_cfg_endpoint *e = &aces.cfg->endpoints[ep];
+	const struct aces_cfg_backend *be;
+	struct aces_flow_key rk;
+	struct rte_ether_addr mac;
+	struct aces_flow *f;
+	hash_sig_t sig;
+	uint32_t idx, h;
+	uint8_t weight = a->weight[ep];
+	uint8_t side;
+	uint16_t b;
+	int ret;
+
+	sig = rte_hash_hash(ft->h, key);
+	h = aces_chash_mix32(sig);
+	if (weight == 0)
+		side = ACES_SIDE_ORIGINAL;
+	else if (weight >= 100)
+		side = ACES_SIDE_REPLACEMENT;
+	else
+		side = (h % 100) < weight ? ACES_SIDE_REPLACEMENT : ACES_SIDE_ORIGINAL;
+	b = a->chash[side][aces_chash_mix32(sig ^ 0x9e3779b9u) & (ACES_CHASH_SIZE - 1)];
+	if (unlikely(b == ACES_CHASH_NONE)) {
+		drop(w, m, ACES_DROP_NO_BACKEND);
+		return -1;
+	}
+	if (unlikely(ft->n_free == 0)) {
+		drop(w, m, ACES_DROP_TABLE_FULL);
+		return -1;
+	}
+	if (unlikely(!neigh_mac(aces.backend_nh[b], &mac))) {
+		drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
+		return -1;
+	}
+	be = &aces.cfg->backends[b];
+	aces_flow_key_set(&rk, be->addr, p->src_ip, rte_cpu_to_be_16(e->backend_port),
+			  p->src_port, p->proto);
+	if (unlikely(rte_hash_lookup(ft->h, &rk) >= 0)) {
+		drop(w, m, ACES_DROP_FLOW_CONFLICT);
+		return -1;
+	}
+	idx = ft->free_stack[ft->n_free - 1];
+	ret = rte_hash_add_key_with_hash_data(ft->h, key, sig, aces_flow_data(idx, ACES_DIR_FWD));
+	if (likely(ret == 0))
+		ret = rte_hash_add_key_data(ft->h, &rk, aces_flow_data(idx, ACES_DIR_REV));
+	if (unlikely(ret != 0)) {
+		rte_hash_del_key(ft->h, key);
+		drop(w, m, ACES_DROP_TABLE_FULL);
+		return -1;
+	}
+	ft->n_free--;
+	f = &ft->flows[idx];
+	f->client_ip = p->src_ip;
+	f->client_port = p->src_port;
+	f->vip = p->dst_ip;
+	f->vip_port = p->dst_port;
+	f->backend_ip = be->addr;
+	f->backend_port = rk.src_port;
+	f->backend = b;
+	f->ep = ep;
+	f->side = side;
+	f->proto = p->proto;
+	f->in_use = 1;
+	if (p->proto == ACES_IPPROTO_TCP) {
+		f->state = ACES_TCP_SYN_SENT;
+		f->timeout = aces.to_tcp_trans;
+	} else {
+		f->state = ACES_UDP_ACTIVE;
+		f->timeout = aces.to_udp;
+	}
+	memcpy(f->client_mac, rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
+	       RTE_ETHER_ADDR_LEN);
+	w->st.flows_created++;
+	w->st.flows_active++;
+	w->ep_new_flows[ep]++;
+	w->ep_active[ep * 2 + side]++;
+	w->be_active[b]++;
+	return (int)idx;
+}
+
+/* Answer an ICMP echo request in place, out of the port it came in on. */
+static void
+echo_reply(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
+	   const struct aces_pkt *p)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((uint8_t *)eth + p->l2_len);
+	uint8_t *icmp = (uint8_t *)ip + p->l3_len;
+	uint16_t old = rd16(icmp), ck;
+	uint32_t a;
+
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&aces.port_mac[pi], &eth->src_addr);
+	a = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, p->l3_len);
+	icmp[0] = 0;	/* echo reply, same code */
+	memcpy(&ck, icmp + 2, 2);
+	ck = aces_cksum_update16(ck, old, rd16(icmp));
+	memcpy(icmp + 2, &ck, 2);
+	w->st.icmp_echo_replies++;
+	tx_enqueue(tx, pi, m);
+}
+
+static inline int
+is_own_addr(uint32_t a)
+{
+	return a == aces.cfg->client.addr || a == aces.cfg->backend.addr;
+}
+
+/* Forward a packet of flow @f in direction @dir: NAT, MACs, TTL, queue for TX. */
+static inline void
+forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const struct aces_pkt *p,
+	struct aces_flow *f, enum aces_flow_dir dir, uint64_t now)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((uint8_t *)eth + p->l2_len);
+	uint8_t *l4 = (uint8_t *)ip + p->l3_len;
+	struct rte_ether_addr mac;
+	uint8_t out;
+
+	if (unlikely(p->ttl <= 1)) {
+		drop(w, m, ACES_DROP_TTL);
+		return;
+	}
+	if (dir == ACES_DIR_FWD) {
+		if (unlikely(!neigh_mac(aces.backend_nh[f->backend], &mac))) {
+			drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
+			return;
+		}
+		nat_rewrite(ip, l4, p->proto, 1, f->backend_ip, f->backend_port);
+		out = aces.backend_pi;
+	} else {
+		if (aces.client_gw_nh >= 0) {
+			if (unlikely(!neigh_mac((uint32_t)aces.client_gw_nh, &mac))) {
+				drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
+				return;
+			}
+		} else {
+			memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
+		}
+		nat_rewrite(ip, l4, p->proto, 0, f->vip, f->vip_port);
+		out = aces.client_pi;
+	}
+	ttl_dec(ip);
+	rte_ether_addr_copy(&mac, &eth->dst_addr);
+	rte_ether_addr_copy(&aces.port_mac[out], &eth->src_addr);
+	f->last_tsc = now;
+	w->ep_pkts[f->ep]++;
+	w->ep_bytes[f->ep] += m->pkt_len;
+	w->st.forwarded++;
+	tx_enqueue(tx, out, m);
+}
+
+static void
+handle_ipv4_other(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
+		  const struct aces_pkt *p)
+{
+	struct aces_ep_key ek = { .vip = p->dst_ip, .port = 0, .proto = ACES_IPPROTO_ICMP };
+	int is_vip = rte_hash_lookup(aces.ep_hash, &ek) >= 0;
+
+	if (p->proto == ACES_IPPROTO_ICMP && p->icmp_type == 8 &&
+	    (is_vip || is_own_addr(p->dst_ip))) {
+		echo_reply(w, tx, pi, m, p);
+		return;
+	}
+	if (is_own_addr(p->dst_ip))
+		drop(w, m, ACES_DROP_LOCAL);
+	else if (is_vip)
+		drop(w, m, ACES_DROP_UNSUPPORTED);
+	else
+		drop(w, m, ACES_DROP_UNKNOWN_DEST);
+}
+
+static void
+handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t n,
+	     uint64_t now, struct tx_buf *tx)
+{
+	struct aces_flow_table *ft = w->ft;
+	const struct aces_assign *a = __atomic_load_n(&aces.assign, __ATOMIC_ACQUIRE);
+	const struct rte_ether_addr *own_mac = &aces.port_mac[pi];
+	struct aces_pkt p[ACES_BURST];
+	struct aces_flow_key keys[ACES_BURST];
+	const void *kp[ACES_BURST];
+	void *data[ACES_BURST];
+	uint8_t kidx[ACES_BURST];
+	enum aces_parse_result res[ACES_BURST];
+	uint64_t hits = 0, rx_bytes = 0;
+	int nk = 0, mutated = 0;
+	uint16_t i;
+
+	for (i = 0; i < n && i < PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + PREFETCH_OFFSET < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
+		rx_bytes += m->pkt_len;
+		res[i] = aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p[i]);
+		kidx[i] = 0xff;
+		if (res[i] == ACES_PARSE_IPV4 && p[i].has_l4) {
+			aces_flow_key_set(&keys[nk], p[i].src_ip, p[i].dst_ip, p[i].src_port,
+					  p[i].dst_port, p[i].proto);
+			kp[nk] = &keys[nk];
+			kidx[i] = (uint8_t)nk++;
+		}
+	}
+	w->st.rx_pkts[pi] += n;
+	w->st.rx_bytes[pi] += rx_bytes;
+	if (nk > 0)
+		rte_hash_lookup_bulk_data(ft->h, kp, (uint32_t)nk, &hits, data);
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct aces_pkt *pk = &p[i];
+		const struct rte_ether_hdr *eth;
+		struct aces_flow_key *key;
+		struct aces_ep_key ek;
+		struct aces_flow *f;
+		enum aces_flow_dir dir;
+		void *d;
+		int k, idx, hit;
+
+		switch (res[i]) {
+		case ACES_PARSE_IPV4:
+		case ACES_PARSE_ARP:
+			break;
+		case ACES_PARSE_NON_IP:
+			drop(w, m, ACES_DROP_NON_IP);
+			continue;
+		case ACES_PARSE_BAD_L2:
+			drop(w, m, ACES_DROP_BAD_L2);
+			continue;
+		case ACES_PARSE_BAD_L3:
+			drop(w, m, ACES_DROP_BAD_L3);
+			continue;
+		case ACES_PARSE_FRAGMENT:
+			drop(w, m, ACES_DROP_FRAGMENT);
+			continue;
+		case ACES_PARSE_BAD_L4:
+		default:
+			drop(w, m, ACES_DROP_BAD_L4);
+			continue;
+		}
+		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(!rte_is_multicast_ether_addr(&eth->dst_addr) &&
+			     !rte_is_same_ether_addr(&eth->dst_addr, own_mac))) {
+			drop(w, m, ACES_DROP_L2_OTHER_HOST);
+			continue;
+		}
+		if (res[i] == ACES_PARSE_ARP) {
+			if (rte_ring_sp_enqueue(w->slow_ring, m) != 0) {
+				drop(w, m, ACES_DROP_SLOWPATH_FULL);
+				continue;
+			}
+			w->st.slowpath++;
+			continue;
+		}
+		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+			     RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			     (pk->has_l4 && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+			      RTE_MBUF_F_RX_L4_CKSUM_BAD))) {
+			drop(w, m, ACES_DROP_BAD_CKSUM);
+			continue;
+		}
+		if (!pk->has_l4) {
+			handle_ipv4_other(w, tx, pi, m, pk);
+			continue;
+		}
+		if (unlikely(is_own_addr(pk->dst_ip))) {
+			drop(w, m, ACES_DROP_LOCAL);
+			continue;
+		}
+		k = kidx[i];
+		key = &keys[k];
+		if (likely(!mutated)) {
+			hit = (hits >> k) & 1;
+			d = data[k];
+		} else {
+			/* An earlier packet of this burst created or removed flows. */
+			hit = rte_hash_lookup_data(ft->h, key, &d) >= 0;
+		}
+		if (hit) {
+			idx = (int)((uintptr_t)d >> 1);
+			dir = (enum aces_flow_dir)((uintptr_t)d & 1);
+			f = &ft->flows[idx];
+			if (pk->proto == ACES_IPPROTO_TCP) {
+				/* A new SYN on a closed tuple is a new connection: decide again. */
+				if (dir == ACES_DIR_FWD && f->state >= ACES_TCP_CLOSING &&
+				    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK)) ==
+				    ACES_TCP_SYN) {
+					flow_delete(w, (uint32_t)idx);
+					w->st.flows_reused++;
+					mutated = 1;
+					goto new_flow;
+				}
+				tcp_track(f, pk->tcp_flags, dir);
+			}
+			forward(w, tx, m, pk, f, dir, now);
+			continue;
+		}
+new_flow:
+		ek.vip = pk->dst_ip;
+		ek.port = pk->dst_port;
+		ek.proto = pk->proto;
+		ek.pad = 0;
+		if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0) {
+			drop(w, m, ACES_DROP_UNKNOWN_DEST);
+			continue;
+		}
+		if (pk->proto == ACES_IPPROTO_TCP &&
+		    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN) {
+			drop(w, m, ACES_DROP_NO_FLOW);
+			continue;
+		}
+		if (unlikely(pk->ttl <= 1)) {
+			drop(w, m, ACES_DROP_TTL);
+			continue;
+		}
+		idx = flow_create(w, a, m, pk, key, (uint16_t)(uintptr_t)d);
+		if (idx < 0)
+			continue;
+		mutated = 1;
+		forward(w, tx, m, pk, &ft->flows[idx], ACES_DIR_FWD, now);
+	}
+}
+
+/* Frames built by the control lcore (ARP), to send on m->port. */
+static void
+send_ctl_frames(struct aces_worker *w)
+{
+	struct rte_mbuf *ms[ACES_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->ctl_tx_ring, (void **)ms, ACES_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		uint8_t pi = ms[i]->port == aces.port_ids[0] ? 0 : 1;
+		uint32_t len = ms[i]->pkt_len;
+
+		if (rte_eth_tx_burst(ms[i]->port, w->idx, &ms[i], 1) == 1) {
+			w->st.tx_pkts[pi]++;
+			w->st.tx_bytes[pi] += len;
+		} else {
+			drop(w, ms[i], ACES_DROP_TX_FULL);
+		}
+	}
+}
+
+int
+aces_worker_main(void *arg)
+{
+	struct aces_worker *w = arg;
+	struct rte_mbuf *pkts[ACES_BURST];
+	struct tx_buf tx;
+	uint8_t pi;
+
+	memset(&tx, 0, sizeof(tx));
+	rte_rcu_qsbr_thread_register(aces.qsbr, w->idx);
+	rte_rcu_qsbr_thread_online(aces.qsbr, w->idx);
+	while (!aces.force_quit) {
+		uint64_t now = rte_rdtsc();
+		uint16_t total = 0;
+
+		for (pi = 0; pi < aces.n_ports; pi++) {
+			uint16_t n = rte_eth_rx_burst(aces.port_ids[pi], w->idx, pkts, ACES_BURST);
+
+			if (n == 0)
+				continue;
+			total += n;
+			handle_burst(w, pi, pkts, n, now, &tx);
+			tx_flush(w, &tx);
+		}
+		if (!rte_ring_empty(w->ctl_tx_ring))
+			send_ctl_frames(w);
+		flow_age(w, now, total == 0 ? 256 : 16);
+		w->st.loops++;
+		w->st.busy_loops += total != 0;
+		rte_rcu_qsbr_quiescent(aces.qsbr, w->idx);
+	}
+	rte_rcu_qsbr_thread_offline(aces.qsbr, w->idx);
+	rte_rcu_qsbr_thread_unregister(aces.qsbr, w->idx);
+	return 0;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_CONFIG_T_H
+#define ACES_CONFIG_T_H
+
+/**
+ * @file
+ * The appliance configuration as loaded from JSON: plain C, no DPDK types, so
+ * the loader and validator are unit-tested without EAL. Addresses are kept in
+ * network byte order (as they appear in packets).
+ */
+
+#include <stdint.h>
+
+#define ACES_NAME_MAX		64	/**< names: 1..63 chars of [A-Za-z0-9_.-] */
+#define ACES_MAX_ENDPOINTS	1024
+#define ACES_MAX_BACKENDS	256	/**< per application side */
+#define ACES_MAX_DEPS		32	/**< depends_on entries per endpoint */
+#define ACES_MAX_NEIGHBORS	512
+
+#define ACES_FLOWS_MIN		1024u
+#define ACES_FLOWS_MAX		(64u * 1024 * 1024)
+
+/** Application side. */
+enum aces_side {
+	ACES_SIDE_ORIGINAL = 0,
+	ACES_SIDE_REPLACEMENT = 1,
+	ACES_SIDE_MAX
+};
+
+enum aces_priority {
+	ACES_PRIO_CRITICAL = 0,
+	ACES_PRIO_HIGH,
+	ACES_PRIO_MEDIUM,
+	ACES_PRIO_LOW,
+	ACES_PRIO_MAX
+};
+
+enum aces_statefulness {
+	ACES_STATELESS = 0,
+	ACES_SESSION,
+	ACES_PERSISTENT,
+	ACES_STATEFULNESS_MAX
+};
+
+/** One interface role (client side or backend side). */
+struct aces_cfg_iface {
+	uint16_t port;		/**< DPDK port id */
+	uint8_t prefix_len;	/**< of address */
+	uint8_t has_gateway;	/**< 1 when gateway is set */
+	uint32_t addr;		/**< own address, network order */
+	uint32_t gateway;	/**< next-hop router, network order */
+};
+
+struct aces_cfg_backend {
+	char name[ACES_NAME_MAX];
+	enum aces_side side;
+	uint32_t addr;		/**< network order */
+	uint32_t weight;	/**< 1..1000 */
+};
+
+struct aces_cfg_endpoint {
+	char name[ACES_NAME_MAX];
+	uint32_t vip;			/**< network order */
+	uint16_t port;			/**< host order */
+	uint16_t backend_port;		/**< host order */
+	uint8_t proto;			/**< ACES_IPPROTO_TCP or ACES_IPPROTO_UDP */
+	enum aces_priority priority;
+	enum aces_statefulness statefulness;
+	uint16_t n_deps;
+	uint16_t deps[ACES_MAX_DEPS];	/**< indexes into aces_config.endpoints */
+};
+
+/** A static neighbour entry (like `ip neigh add ... permanent`): no ARP is sent for it. */
+struct aces_cfg_neighbor {
+	uint32_t addr;		/**< network order */
+	uint8_t mac[6];
+};
+
+struct aces_cfg_flows {
+	uint32_t capacity;		/**< concurrent flows per worker */
+	uint32_t tcp_established_timeout_s;
+	uint32_t tcp_transitory_timeout_s;
+	uint32_t udp_timeout_s;
+};
+
+struct aces_config {
+	char source[256];		/**< file name (or label) it was read from */
+	struct aces_cfg_iface client;
+	struct aces_cfg_iface backend;
+	uint32_t n_backends;		/**< both sides; original ones first */
+	struct aces_cfg_backend *backends;
+	uint32_t n_endpoints;
+	struct aces_cfg_endpoint *endpoints;
+	uint32_t n_neighbors;
+	struct aces_cfg_neighbor *neighbors;
+	struct aces_cfg_flows flows;
+};
+
+#endif /* ACES_CONFIG_T_H */

@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * JSON -> struct aces_config. Every field is checked where it is read, so each
+ * error names its JSON path; cross-field rules are in config_validate.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "aces/pkt-t.h"
+#include "config_pvt.h"
+
+#define PATH_MAX_LEN 160
+
+void
+aces_config_err(char *err, size_t errlen, const struct aces_config *cfg, const char *path,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	n = snprintf(err, errlen, "%s: %s%s", cfg->source, path, path[0] != '\0' ? ": " : "");
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+aces_side_name(enum aces_side s)
+{
+	return s == ACES_SIDE_ORIGINAL ? "original" :
+	       s == ACES_SIDE_REPLACEMENT ? "replacement" : "?";
+}
+
+static const char *const prio_names[ACES_PRIO_MAX] = { "critical", "high", "medium", "low" };
+static const char *const stateful_names[ACES_STATEFULNESS_MAX] = {
+	"stateless", "session", "persistent"
+};
+
+const char *
+aces_priority_name(enum aces_priority p)
+{
+	return (unsigned)p < ACES_PRIO_MAX ? prio_names[p] : "?";
+}
+
+const char *
+aces_statefulness_name(enum aces_statefulness s)
+{
+	return (unsigned)s < ACES_STATEFULNESS_MAX ? stateful_names[s] : "?";
+}
+
+const char *
+aces_proto_name(uint8_t proto)
+{
+	return proto == ACES_IPPROTO_TCP ? "tcp" : proto == ACES_IPPROTO_UDP ? "udp" : "?";
+}
+
+const char *
+aces_ip_str(uint32_t addr, char *buf, size_t len)
+{
+	if (inet_ntop(AF_INET, &addr, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int
+aces_config_endpoint_index(const struct aces_config *cfg, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < cfg->n_endpoints; i++)
+		if (strcmp(cfg->endpoints[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+aces_config_backend_index(const struct aces_config *cfg, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < cfg->n_backends; i++)
+		if (strcmp(cfg->backends[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A loading context: where errors go. */
+struct ld {
+	struct aces_config *cfg;
+	char *err;
+	size_t errlen;
+};
+
+#define FAIL(ld, path, ...) do { \
+		aces_config_err((ld)->err, (ld)->errlen, (ld)->cfg, (path), __VA_ARGS__); \
+		return -EINVAL; \
+	} while (0)
+
+static const char *
+json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number with a fraction";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+/* Object at path with only the allowed keys. */
+static int
+check_object(struct ld *ld, const json_t *obj, const char *path, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		FAIL(ld, path, "must be an object, not %s", json_type_name(obj));
+	json_object_foreach((json_t *)(uintptr_t)obj, key, v) {
+		const char *const *a;
+		char sub[PATH_MAX_LEN];
+
+		for (a = allowed; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a == NULL) {
+			snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] != '\0' ? "." : "", key);
+			FAIL(ld, sub, "unknown key");
+		}
+	}
+	return 0;
+}
+
+static void
+subpath(char *out, size_t len, const char *path, const char *key)
+{
+	snprintf(out, len, "%s%s%s", path, path[0] != '\0' ? "." : "", key);
+}
+
+/* Integer member: required when dflt < 0. */
+static int
+get_uint(struct ld *ld, const json_t *obj, const char *path, const char *key, long long min,
+	 long long max, long long dflt, uint32_t *out)
+{
+	char p[PATH_MAX_LEN];
+	json_t *v = json_object_get(obj, key);
+	long long x;
+
+	subpath(p, sizeof(p), path, key);
+	if (v == NULL) {
+		if (dflt < 0)
+			FAIL(ld, p, "is required");
+		*out = (uint32_t)dflt;
+		return 0;
+	}
+	if (!json_is_integer(v))
+		FAIL(ld, p, "must be an integer, not %s", json_type_name(v));
+	x = json_integer_value(v);
+	if (x < min || x > max)
+		FAIL(ld, p, "%lld is out of range %lld..%lld", x, min, max);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int
+get_string(struct ld *ld, const json_t *obj, const char *path, const char *key, int required,
+	   const char **out)
+{
+	char p[PATH_MAX_LEN];
+	json_t *v = json_object_get(obj, key);
+
+	subpath(p, sizeof(p), path, key);
+	*out = NULL;
+	if (v == NULL) {
+		if (required)
+			FAIL(ld, p, "is required");
+		return 0;
+	}
+	if (!json_is_string(v))
+		FAIL(ld, p, "must be a string, not %s", json_type_name(v));
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int
+get_enum(struct ld *ld, const json_t *obj, const char *path, const char *key,
+	 const char *const *names, int n, int dflt, int *out)
+{
+	char p[PATH_MAX_LEN], list[128] = "";
+	const char *s;
+	int i;
+
+	if (get_string(ld, obj, path, key, dflt < 0, &s) < 0)
+		return -EINVAL;
+	if (s == NULL) {
+		*out = dflt;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+		if (i + 1 < n)
+			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+	}
+	subpath(p, sizeof(p), path, key);
+	FAIL(ld, p, "\"%s\" is not one of %s", s, list);
+}
+
+static int
+parse_name(struct ld *ld, const char *path, const char *s, char *out)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= ACES_NAME_MAX)
+		FAIL(ld, path, "must be 1 to %d characters", ACES_NAME_MAX - 1);
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			FAIL(ld, path, "\"%s\" may hold only letters, digits, '_', '-' and '.'", s);
+	}
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+/* A unicast IPv4 address in dotted-quad form. */
+static int
+parse_ip(struct ld *ld, const char *path, const char *s, uint32_t *out)
+{
+	struct in_addr a;
+	uint32_t h;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		FAIL(ld, path, "\"%s\" is not an IPv4 address", s);
+	h = ntohl(a.s_addr);
+	if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe || (h >> 24) == 127)
+		FAIL(ld, path, "\"%s\" is not a usable unicast address", s);
+	*out = a.s_addr;
+	return 0;
+}
+
+static int
+get_ip(struct ld *ld, const json_t *obj, const char *path, const char *key, int required,
+       uint32_t *out, int *present)
+{
+	char p[PATH_MAX_LEN];
+	const char *s;
+
+	if (get_string(ld, obj, path, key, required, &s) < 0)
+		return -EINVAL;
+	if (present != NULL)
+		*present = s != NULL;
+	if (s == NULL)
+		return 0;
+	subpath(p, sizeof(p), path, key);
+	return parse_ip(ld, p, s, out);
+}
+
+static int
+load_iface(struct ld *ld, const json_t *root, const char *role, struct aces_cfg_iface *ifc)
+{
+	static const char *const keys[] = { "port", "address", "gateway", NULL };
+	char path[PATH_MAX_LEN], p[PATH_MAX_LEN], buf[64];
+	const json_t *o = json_object_get(root, role);
+	const char *s, *slash;
+	uint32_t v;
+	int present;
+	char *end;
+	long pl;
+
+	snprintf(path, sizeof(path), "interfaces.%s", role);
+	if (o == NULL)
+		FAIL(ld, path, "is required");
+	if (check_object(ld, o, path, keys) < 0)
+		return -EINVAL;
+	if (get_uint(ld, o, path, "port", 0, 31, -1, &v) < 0)
+		return -EINVAL;
+	ifc->port = (uint16_t)v;
+	if (get_string(ld, o, path, "address", 1, &s) < 0)
+		return -EINVAL;
+	subpath(p, sizeof(p), path, "address");
+	slash = strchr(s, '/');
+	if (slash == NULL)
+		FAIL(ld, p, "\"%s\" needs a prefix length (like 10.0.0.1/24)", s);
+	if ((size_t)(slash - s) >= sizeof(buf))
+		FAIL(ld, p, "\"%s\" is not an IPv4 address", s);
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (parse_ip(ld, p, buf, &ifc->addr) < 0)
+		return -EINVAL;
+	errno = 0;
+	pl = strtol(slash + 1, &end, 10);
+	if (slash[1] == '\0' || *end != '\0' || errno != 0 || pl < 1 || pl > 32)
+		FAIL(ld, p, "prefix length \"%s\" is not 1..32", slash + 1);
+	ifc->prefix_len = (uint8_t)pl;
+	if (get_ip(ld, o, path, "gateway", 0, &ifc->gateway, &present) < 0)
+		return -EINVAL;
+	ifc->has_gateway = (uint8_t)present;
+	return 0;
+}
+
+static int
+load_side(struct ld *ld, const json_t *apps, enum aces_side side, uint32_t *n)
+{
+	static const char *const app_keys[] = { "backends", NULL };
+	static const char *const be_keys[] = { "name", "address", "weight", NULL };
+	const char *sname = aces_side_name(side);
+	char path[PATH_MAX_LEN], bpath[PATH_MAX_LEN];
+	const json_t *o = json_object_get(apps, sname), *arr, *b;
+	size_t i;
+
+	snprintf(path, sizeof(path), "applications.%s", sname);
+	if (o == NULL)
+		FAIL(ld, path, "is required");
+	if (check_object(ld, o, path, app_keys) < 0)
+		return -EINVAL;
+	snprintf(bpath, sizeof(bpath), "%s.backends", path);
+	arr = json_object_get(o, "backends");
+	if (arr == NULL)
+		FAIL(ld, bpath, "is required");
+	if (!json_is_array(arr))
+		FAIL(ld, bpath, "must be an array, not %s", json_type_name(arr));
+	if (json_array_size(arr) == 0)
+		FAIL(ld, bpath, "needs at least one backend");
+	if (json_array_size(arr) > ACES_MAX_BACKENDS)
+		FAIL(ld, bpath, "has %zu backends, at most %d are supported",
+		     json_array_size(arr), ACES_MAX_BACKENDS);
+	json_array_foreach(arr, i, b) {
+		struct aces_cfg_backend *be = &ld->cfg->backends[*n];
+		char p[PATH_MAX_LEN], np[PATH_MAX_LEN];
+		const char *s;
+
+		snprintf(p, sizeof(p), "%s[%zu]", bpath, i);
+		if (check_object(ld, b, p, be_keys) < 0)
+			return -EINVAL;
+		if (get_string(ld, b, p, "name", 1, &s) < 0)
+			return -EINVAL;
+		subpath(np, sizeof(np), p, "name");
+		if (parse_name(ld, np, s, be->name) < 0)
+			return -EINVAL;
+		if (get_ip(ld, b, p, "address", 1, &be->addr, NULL) < 0)
+			return -EINVAL;
+		if (get_uint(ld, b, p, "weight", 1, 1000, 1, &be->weight) < 0)
+			return -EINVAL;
+		be->side = side;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int
+load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoint *ep)
+{
+	static const char *const keys[] = { "name", "vip", "port", "protocol", "backend_port",
+		"priority", "statefulness", "depends_on", NULL };
+	static const char *const protos[] = { "tcp", "udp" };
+	char p[PATH_MAX_LEN], np[PATH_MAX_LEN];
+	const char *s;
+	uint32_t v;
+	int x;
+
+	snprintf(p, sizeof(p), "endpoints[%zu]", idx);
+	if (check_object(ld, e, p, keys) < 0)
+		return -EINVAL;
+	if (get_string(ld, e, p, "name", 1, &s) < 0)
+		return -EINVAL;
+	subpath(np, sizeof(np), p, "name");
+	if (parse_name(ld, np, s, ep->name) < 0)
+		return -EINVAL;
+	if (get_ip(ld, e, p, "vip", 1, &ep->vip, NULL) < 0)
+		return -EINVAL;
+	if (get_uint(ld, e, p, "port", 1, 65535, -1, &v) < 0)
+		return -EINVAL;
+	ep->port = (uint16_t)v;
+	if (get_uint(ld, e, p, "backend_port", 1, 65535, ep->port, &v) < 0)
+		return -EINVAL;
+	ep->backend_port = (uint16_t)v;
+	if (get_enum(ld, e, p, "protocol", protos, 2, -1, &x) < 0)
+		return -EINVAL;
+	ep->proto = x == 0 ? ACES_IPPROTO_TCP : ACES_IPPROTO_UDP;
+	if (get_enum(ld, e, p, "priority", prio_names, ACES_PRIO_MAX, ACES_PRIO_MEDIUM, &x) < 0)
+		return -EINVAL;
+	ep->priority = (enum aces_priority)x;
+	if (get_enum(ld, e, p, "statefulness", stateful_names, ACES_STATEFULNESS_MAX,
+		     ACES_STATELESS, &x) < 0)
+		return -EINVAL;
+	ep->statefulness = (enum aces_statefulness)x;
+	return 0;
+}
+
+/* depends_on needs every name loaded first. */
+static int
+load_deps(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoint *ep)
+{
+	char p[PATH_MAX_LEN], dp[PATH_MAX_LEN];
+	const json_t *arr = json_object_get(e, "depends_on"), *d;
+	size_t j, k;
+
+	snprintf(p, sizeof(p), "endpoints[%zu].depends_on", idx);
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr))
+		FAIL(ld, p, "must be an array of endpoint names, not %s", json_type_name(arr));
+	if (json_array_size(arr) > ACES_MAX_DEPS)
+		FAIL(ld, p, "has %zu entries, at most %d are supported", json_array_size(arr),
+		     ACES_MAX_DEPS);
+	json_array_foreach(arr, j, d) {
+		int di;
+
+		snprintf(dp, sizeof(dp), "%s[%zu]", p, j);
+		if (!json_is_string(d))
+			FAIL(ld, dp, "must be a string, not %s", json_type_name(d));
+		di = aces_config_endpoint_index(ld->cfg, json_string_value(d));
+		if (di < 0)
+			FAIL(ld, dp, "\"%s\" is not the name of an endpoint",
+			     json_string_value(d));
+		if ((size_t)di == idx)
+			FAIL(ld, dp, "\"%s\" depends on itself", ep->name);
+		for (k = 0; k < ep->n_deps; k++)
+			if (ep->deps[k] == di)
+				FAIL(ld, dp, "\"%s\" is listed twice", json_string_value(d));
+		ep->deps[ep->n_deps++] = (uint16_t)di;
+	}
+	return 0;
+}
+
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+	int i;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (s[i * 3 + 2] != ':' && i < 5)
+			return -1;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+static int
+load_neighbors(struct ld *ld, const json_t *arr)
+{
+	static const char *const keys[] = { "address", "mac", NULL };
+	const json_t *n;
+	size_t i;
+
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr))
+		FAIL(ld, "neighbors", "must be an array, not %s", json_type_name(arr));
+	if (json_array_size(arr) > ACES_MAX_NEIGHBORS)
+		FAIL(ld, "neighbors", "has %zu entries, at most %d are supported",
+		     json_array_size(arr), ACES_MAX_NEIGHBORS);
+	ld->cfg->neighbors = calloc(json_array_size(arr) + 1, sizeof(*ld->cfg->neighbors));
+	if (ld->cfg->neighbors == NULL)
+		FAIL(ld, "neighbors", "out of memory");
+	json_array_foreach(arr, i, n) {
+		struct aces_cfg_neighbor *nb = &ld->cfg->neighbors[i];
+		char p[PATH_MAX_LEN], mp[PATH_MAX_LEN];
+		const char *s;
+
+		snprintf(p, sizeof(p), "neighbors[%zu]", i);
+		if (check_object(ld, n, p, keys) < 0)
+			return -EINVAL;
+		if (get_ip(ld, n, p, "address", 1, &nb->addr, NULL) < 0)
+			return -EINVAL;
+		if (get_string(ld, n, p, "mac", 1, &s) < 0)
+			return -EINVAL;
+		subpath(mp, sizeof(mp), p, "mac");
+		if (parse_mac(s, nb->mac) < 0)
+			FAIL(ld, mp, "\"%s\" is not a MAC address like 02:00:00:00:00:01", s);
+		if ((nb->mac[0] & 1) != 0 ||
+		    (nb->mac[0] | nb->mac[1] | nb->mac[2] | nb->mac[3] | nb->mac[4] | nb->mac[5]) == 0)
+			FAIL(ld, mp, "\"%s\" is not a unicast MAC address", s);
+		ld->cfg->n_neighbors++;
+	}
+	return 0;
+}
+
+static int
+load_root(struct ld *ld, const json_t *root)
+{
+	static const char *const root_keys[] = { "interfaces", "applications", "endpoints",
+		"flows", "neighbors", NULL };
+	static const char *const ifc_keys[] = { "client", "backend", NULL };
+	static const char *const app_keys[] = { "original", "replacement", NULL };
+	static const char *const flow_keys[] = { "capacity", "tcp_established_timeout_s",
+		"tcp_transitory_timeout_s", "udp_timeout_s", NULL };
+	struct aces_config *cfg = ld->cfg;
+	const json_t *o, *arr, *e;
+	size_t i, nb = 0;
+	uint32_t n = 0;
+
+	if (check_object(ld, root, "", root_keys) < 0)
+		return -EINVAL;
+
+	o = json_object_get(root, "interfaces");
+	if (o == NULL)
+		FAIL(ld, "interfaces", "is required");
+	if (check_object(ld, o, "interfaces", ifc_keys) < 0 ||
+	    load_iface(ld, o, "client", &cfg->client) < 0 ||
+	    load_iface(ld, o, "backend", &cfg->backend) < 0)
+		return -EINVAL;
+
+	o = json_object_get(root, "applications");
+	if (o == NULL)
+		FAIL(ld, "applications", "is required");
+	if (check_object(ld, o, "applications", app_keys) < 0)
+		return -EINVAL;
+	for (i = 0; i < ACES_SIDE_MAX; i++) {
+		const json_t *side = json_object_get(o, aces_side_name((enum aces_side)i));
+		const json_t *b = json_is_object(side) ? json_object_get(side, "backends") : NULL;
+
+		if (json_is_array(b))
+			nb += json_array_size(b);
+	}
+	cfg->backends = calloc(nb + 1, sizeof(*cfg->backends));
+	if (cfg->backends == NULL)
+		FAIL(ld, "applications", "out of memory");
+	if (load_side(ld, o, ACES_SIDE_ORIGINAL, &n) < 0 ||
+	    load_side(ld, o, ACES_SIDE_REPLACEMENT, &n) < 0)
+		return -EINVAL;
+	cfg->n_backends = n;
+
+	arr = json_object_get(root, "endpoints");
+	if (arr == NULL)
+		FAIL(ld, "endpoints", "is required");
+	if (!json_is_array(arr))
+		FAIL(ld, "endpoints", "must be an array, not %s", json_type_name(arr));
+	if (json_array_size(arr) == 0)
+		FAIL(ld, "endpoints", "needs at least one endpoint");
+	if (json_array_size(arr) > ACES_MAX_ENDPOINTS)
+		FAIL(ld, "endpoints", "has %zu endpoints, at most %d are supported",
+		     json_array_size(arr), ACES_MAX_ENDPOINTS);
+	cfg->endpoints = calloc(json_array_size(arr), sizeof(*cfg->endpoints));
+	if (cfg->endpoints == NULL)
+		FAIL(ld, "endpoints", "out of memory");
+	json_array_foreach(arr, i, e) {
+		if (load_endpoint(ld, e, i, &cfg->endpoints[i]) < 0)
+			return -EINVAL;
+		cfg->n_endpoints++;
+	}
+	/* Names must be unique before depends_on can be resolved by name. */
+	for (i = 0; i < cfg->n_endpoints; i++) {
+		int first = aces_config_endpoint_index(cfg, cfg->endpoints[i].name);
+		char p[PATH_MAX_LEN];
+
+		if ((size_t)first != i) {
+			snprintf(p, sizeof(p), "endpoints[%zu].name", i);
+			FAIL(ld, p, "\"%s\" is already the name of endpoints[%d]",
+			     cfg->endpoints[i].name, first);
+		}
+	}
+	json_array_foreach(arr, i, e)
+		if (load_deps(ld, e, i, &cfg->endpoints[i]) < 0)
+			return -EINVAL;
+
+	o = json_object_get(root, "flows");
+	if (o != NULL && check_object(ld, o, "flows", flow_keys) < 0)
+		return -EINVAL;
+	if (o == NULL)
+		o = json_object();	/* all defaults; freed below */
+	else
+		json_incref((json_t *)(uintptr_t)o);
+	if (get_uint(ld, o, "flows", "capacity", ACES_FLOWS_MIN, ACES_FLOWS_MAX, 1048576,
+		     &cfg->flows.capacity) < 0 ||
+	    get_uint(ld, o, "flows", "tcp_established_timeout_s", 1, 7 * 86400, 7200,
+		     &cfg->flows.tcp_established_timeout_s) < 0 ||
+	    get_uint(ld, o, "flows", "tcp_transitory_timeout_s", 1, 3600, 30,
+		     &cfg->flows.tcp_transitory_timeout_s) < 0 ||
+	    get_uint(ld, o, "flows", "udp_timeout_s", 1, 86400, 60,
+		     &cfg->flows.udp_timeout_s) < 0) {
+		json_decref((json_t *)(uintptr_t)o);
+		return -EINVAL;
+	}
+	json_decref((json_t *)(uintptr_t)o);
+
+	return load_neighbors(ld, json_object_get(root, "neighbors"));
+}
+
+struct aces_config *
+aces_config_parse(const char *text, const char *label, char *err, size_t errlen)
+{
+	struct aces_config *cfg = calloc(1, sizeof(*cfg));
+	struct ld ld = { .cfg = cfg, .err = err, .errlen = errlen };
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", label);
+		return NULL;
+	}
+	snprintf(cfg->source, sizeof(cfg->source), "%s", label);
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(err, errlen, "%s:%d:%d: %s", label, jerr.line, jerr.column, jerr.text);
+		free(cfg);
+		return NULL;
+	}
+	rc = load_root(&ld, root);
+	json_decref(root);
+	if (rc == 0)
+		rc = aces_config_validate(cfg, err, errlen);
+	if (rc != 0) {
+		aces_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct aces_config *
+aces_config_load(const char *path, char *err, size_t errlen)
+{
+	struct aces_config *cfg;
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long sz;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	if (sz > 16 * 1024 * 1024) {
+		snprintf(err, errlen, "%s: file is larger than 16 MiB", path);
+		fclose(f);
+		return NULL;
+	}
+	text = malloc((size_t)sz + 1);
+	if (text == NULL || fread(text, 1, (size_t)sz, f) != (size_t)sz) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+			 text == NULL ? "out of memory" : "short read");
+		free(text);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	text[sz] = '\0';
+	if (strlen(text) != (size_t)sz) {
+		snprintf(err, errlen, "%s: file contains a NUL byte", path);
+		free(text);
+		return NULL;
+	}
+	cfg = aces_config_parse(text, path, err, errlen);
+	free(text);
+	return cfg;
+}
+
+void
+aces_config_free(struct aces_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->backends);
+	free(cfg->endpoints);
+	free(cfg->neighbors);
+	free(cfg);
+}

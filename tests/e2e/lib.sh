@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared helpers for the end-to-end tests and the demo: a network-namespace
+# topology with real nginx backends and ACES on net_af_packet ports.
+#
+#   client ns (10.10.1.2) --veth-- [lbc  ACES  lbb] --veth-- bridge ns --+-- original ns (10.10.2.10[,11])
+#                                                                        +-- replacement ns (10.10.2.20)
+# Everything is created under a unique prefix and removed by topo_down, which
+# the callers run from an EXIT trap, so a failing test cleans up too.
+
+ACES_ROOT=${ACES_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+ACES_BUILD=${ACES_BUILD:-$ACES_ROOT/build}
+ACES_BIN=${ACES_BIN:-$ACES_BUILD/app/aces}
+ACESCTL=$ACES_ROOT/tools/acesctl
+P=${ACES_TOPO_PREFIX:-ae$$}          # namespace / file-prefix stem, unique per run
+WORK=${ACES_WORK:-$(mktemp -d /tmp/aces-e2e.XXXXXX)}
+PIDS=()                               # processes to stop, by PID
+NS_LIST=()
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+fail() { log "FAIL: $*"; exit 1; }
+
+# wait_until SECONDS DESCRIPTION CMD...: poll CMD until it succeeds or time runs out.
+wait_until() {
+    local limit=$1 what=$2 end
+    shift 2
+    end=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
+    while (( $(date +%s%N) / 1000000 < end )); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    log "timed out after ${limit}s waiting for: $what"
+    return 1
+}
+
+nsx() { local ns=$1; shift; ip netns exec "$P$ns" "$@"; }
+
+quiet_link() {   # NS DEV: no offloads (af_packet must see full checksums), no IPv6 noise
+    nsx "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
+    nsx "$1" ip link set "$2" up
+}
+
+add_ns() {
+    ip netns add "$P$1"
+    NS_LIST+=("$P$1")
+    nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    nsx "$1" ip link set lo up
+}
+
+# topo_up [N_ORIGINAL]: namespaces, links and addresses (1 or 2 original backends).
+topo_up() {
+    local n_orig=${1:-1} i
+    add_ns lb; add_ns cl; add_ns sw; add_ns re
+    ip link add lbc netns "${P}lb" type veth peer name cl0 netns "${P}cl"
+    ip link add lbb netns "${P}lb" type veth peer name swl netns "${P}sw"
+    nsx sw ip link add br0 type bridge
+    nsx sw ip link set br0 up
+    for d in lbc lbb; do quiet_link lb $d; done
+    quiet_link cl cl0
+    nsx cl ip addr add 10.10.1.2/24 dev cl0
+    nsx cl ip route add default via 10.10.1.1
+    nsx sw ip link set swl master br0
+    quiet_link sw swl
+    for i in $(seq 1 "$n_orig"); do
+        add_ns "or$i"
+        ip link add o0 netns "${P}or$i" type veth peer name "swo$i" netns "${P}sw"
+        nsx sw ip link set "swo$i" master br0
+        quiet_link sw "swo$i"
+        quiet_link "or$i" o0
+        nsx "or$i" ip addr add "10.10.2.$((9 + i))/24" dev o0
+        nsx "or$i" ip route add 10.10.1.0/24 via 10.10.2.1
+    done
+    ip link add r0 netns "${P}re" type veth peer name swr netns "${P}sw"
+    nsx sw ip link set swr master br0
+    quiet_link sw swr
+    quiet_link re r0
+    nsx re ip addr add 10.10.2.20/24 dev r0
+    nsx re ip route add 10.10.1.0/24 via 10.10.2.1
+}
+
+stop_pid() {    # PID: TERM, wait up to 5 s, then KILL
+    local pid=$1 i
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+topo_down() {
+    local pid ns
+    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    for ns in "${NS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    if [ -n "${KEEP_WORK:-}" ]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+
+# start_nginx NS ADDR NAME: nginx answering "NAME" on ADDR:8080, keep-alive for long.
+start_nginx() {
+    local ns=$1 addr=$2 name=$3 dir=$WORK/nginx-$3
+    mkdir -p "$dir/tmp"
+    cat > "$dir/nginx.conf" <<EOC
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type text/plain;
+    keepalive_timeout 600s;
+    keepalive_requests 10000000;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    server {
+        listen $addr:8080;
+        location / { return 200 "$name\n"; }
+    }
+}
+EOC
+    nsx "$ns" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
+    PIDS+=($!)
+    wait_until 10 "nginx $name on $addr:8080" nsx "$ns" curl -sf -m 1 "http://$addr:8080/" ||
+        fail "nginx $name did not start: $(cat "$dir/error.log" "$dir/stdout" 2>/dev/null)"
+}
+
+# start_udp_echo NS ADDR NAME: answers each datagram on ADDR:5353 with "NAME:<data>".
+start_udp_echo() {
+    nsx "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5353))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(sys.argv[2].encode() + b":" + d, a)
+' "$2" "$3" >/dev/null 2>&1 &
+    PIDS+=($!)
+}
+
+# start_aces CONFIG [EXTRA...]: ACES in the lb namespace on af_packet ports.
+ACES_PREFIX=${P}aces
+start_aces() {
+    local cfg=$1
+    shift
+    nsx lb "$ACES_BIN" -l "${ACES_LCORES:-0-1}" --no-pci --file-prefix "$ACES_PREFIX" \
+        -m "${ACES_MEM:-256}" --vdev "net_af_packet0,iface=lbc" --vdev "net_af_packet1,iface=lbb" \
+        "$@" -- --config "$cfg" >"$WORK/aces.log" 2>&1 &
+    ACES_PID=$!
+    PIDS+=("$ACES_PID")
+    wait_until 30 "ACES telemetry" "$ACESCTL" -f "$ACES_PREFIX" info ||
+        fail "ACES did not start: $(tail -20 "$WORK/aces.log")"
+}
+
+acesctl() { "$ACESCTL" -f "$ACES_PREFIX" "$@"; }
+
+backends_resolved() { ! acesctl backends | grep -q unresolved; }
