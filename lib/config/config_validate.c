@@ -84,6 +84,21 @@ find_cycle(const struct aces_config *cfg, uint32_t v, uint8_t *colour, uint16_t 
 	return 0;
 }
 
+/* Telemetry dict keys allow only [A-Za-z0-9_]: names are shown with '-' and '.'
+ * as '_', so two names that differ only there would collide. */
+static int
+same_tel_key(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++) {
+		char x = (*a == '-' || *a == '.') ? '_' : *a;
+		char y = (*b == '-' || *b == '.') ? '_' : *b;
+
+		if (x != y)
+			return 0;
+	}
+	return *a == *b;
+}
+
 int
 aces_config_validate(const struct aces_config *cfg, char *err, size_t errlen)
 {
@@ -113,6 +128,9 @@ aces_config_validate(const struct aces_config *cfg, char *err, size_t errlen)
 			if (strcmp(cfg->backends[j].name, b->name) == 0)
 				VFAIL(path, "name \"%s\" is already used by another backend",
 				      b->name);
+			if (same_tel_key(cfg->backends[j].name, b->name))
+				VFAIL(path, "name \"%s\" clashes with backend \"%s\" ('-' and '.' "
+				      "read as '_' in telemetry keys)", b->name, cfg->backends[j].name);
 			if (cfg->backends[j].addr == b->addr)
 				VFAIL(path, "address %s is already used by backend \"%s\"",
 				      aces_ip_str(b->addr, a, sizeof(a)), cfg->backends[j].name);
@@ -136,6 +154,9 @@ aces_config_validate(const struct aces_config *cfg, char *err, size_t errlen)
 			if (strcmp(o->name, ep->name) == 0)
 				VFAIL(path, "name \"%s\" is already used by endpoints[%u]",
 				      ep->name, j);
+			if (same_tel_key(o->name, ep->name))
+				VFAIL(path, "name \"%s\" clashes with endpoint \"%s\" ('-' and '.' "
+				      "read as '_' in telemetry keys)", ep->name, o->name);
 			if (o->vip == ep->vip && o->port == ep->port && o->proto == ep->proto)
 				VFAIL(path, "%s:%u/%s is already served by endpoint \"%s\"",
 				      aces_ip_str(ep->vip, a, sizeof(a)), ep->port,
