@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Data-plane tests: the real aces binary on net_pcap ports, fed crafted frames
+(valid and malformed, both directions of NAT'd flows), checked frame by frame
+on the output pcaps, with drop counters read over telemetry.
+
+Usage: test_pcap.py --aces BUILD/app/aces [--keep]
+Prints "N passed, M failed" and exits non-zero when a check fails."""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+from pktlib import (ACK, FIN, PSH, RST, SYN, Parsed, arp, eth, icmp_echo, ipv4,  # noqa: E402
+                    read_pcap, tcp, udp, write_pcap)
+
+ACESCTL = os.path.join(ROOT, "tools", "acesctl")
+# net_pcap gives port N the fixed MAC 02:70:63:61:70:0N ("pcap"); the test checks it.
+PORT_MAC = ["02:70:63:61:70:00", "02:70:63:61:70:01"]
+CLIENT_MAC = "02:00:00:00:01:02"
+ORIG_MAC = "02:00:00:00:02:10"
+REPL_MAC = "02:00:00:00:02:20"
+OTHER_MAC = "02:00:00:00:09:09"
+BCAST = "ff:ff:ff:ff:ff:ff"
+C, VIP, ORIG, REPL = "10.10.1.2", "10.10.1.100", "10.10.2.10", "10.10.2.20"
+
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def check(cond, what):
+    if cond:
+        RESULTS["passed"] += 1
+    else:
+        RESULTS["failed"] += 1
+        print("FAIL: " + what, flush=True)
+    return cond
+
+
+def config(one_armed, static_repl):
+    neighbors = [{"address": ORIG, "mac": ORIG_MAC}]
+    if static_repl:
+        neighbors.append({"address": REPL, "mac": REPL_MAC})
+    return {
+        "interfaces": {"client": {"port": 0, "address": "10.10.1.1/24"},
+                       "backend": {"port": 0 if one_armed else 1, "address": "10.10.2.1/24"}},
+        "applications": {"original": {"backends": [{"name": "orig-1", "address": ORIG}]},
+                         "replacement": {"backends": [{"name": "repl-1", "address": REPL}]}},
+        "endpoints": [
+            {"name": "web", "vip": VIP, "port": 80, "protocol": "tcp", "backend_port": 8080},
+            {"name": "dns", "vip": VIP, "port": 53, "protocol": "udp", "backend_port": 5353},
+        ],
+        "flows": {"capacity": 4096},
+        "neighbors": neighbors,
+    }
+
+
+class Aces:
+    def __init__(self, binary, work, prefix, cfg, vdevs):
+        self.prefix = prefix
+        path = os.path.join(work, prefix + ".json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        self.log = os.path.join(work, prefix + ".log")
+        cmd = [binary, "-l", "0-1", "--no-pci", "--no-huge", "-m", "512", "--file-prefix", prefix]
+        for v in vdevs:
+            cmd += ["--vdev", v]
+        cmd += ["--", "--config", path]
+        self.proc = subprocess.Popen(cmd, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+
+    def ctl(self, *args):
+        r = subprocess.run([ACESCTL, "-f", self.prefix, "--json"] + list(args),
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode != 0:
+            raise RuntimeError(r.stderr.strip())
+        return json.loads(r.stdout)
+
+    def wait(self, what, pred, limit=30.0):
+        end = time.time() + limit
+        last = None
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError("aces exited (%s) while waiting for %s:\n%s"
+                                   % (self.proc.returncode, what, open(self.log).read()[-3000:]))
+            try:
+                last = pred()
+                if last:
+                    return last
+            except (RuntimeError, ValueError, KeyError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("timed out waiting for " + what)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def c2v(sport, flags, seq=1, ack=0, payload=b"", ttl=64, dport=80, vlans=(), dst_mac=PORT_MAC[0]):
+    return eth(dst_mac, CLIENT_MAC, 0x0800,
+               ipv4(C, VIP, 6, tcp(C, VIP, sport, dport, flags, seq, ack, payload), ttl=ttl),
+               vlans=vlans)
+
+
+def b2c(sport_c, flags, seq=1, ack=0, payload=b"", src=ORIG, src_mac=ORIG_MAC):
+    return eth(PORT_MAC[0], src_mac, 0x0800,
+               ipv4(src, C, 6, tcp(src, C, 8080, sport_c, flags, seq, ack, payload)))
+
+
+def expect_fwd(cport, flags, payload=b"", vlans=(), backend=ORIG, bmac=ORIG_MAC, out_mac=PORT_MAC[0]):
+    def chk(p, tag):
+        ok = (p.etype == 0x0800 and p.ip_src == C and p.ip_dst == backend and p.proto == 6 and
+              p.sport == cport and p.dport == 8080 and p.flags == flags and p.payload == payload and
+              p.dst == bmac and p.src == out_mac and p.ttl == 63 and p.vlans == list(vlans))
+        check(ok, "%s: client->backend rewrite (got %s:%s -> %s:%s mac %s ttl %s vlans %s)" % (
+            tag, p.ip_src, getattr(p, "sport", "?"), p.ip_dst, getattr(p, "dport", "?"), p.dst,
+            getattr(p, "ttl", "?"), p.vlans))
+        check(p.ip_csum_ok and p.l4_csum_ok, tag + ": checksums valid from scratch")
+    return chk
+
+
+def expect_rev(cport, flags, payload=b""):
+    def chk(p, tag):
+        ok = (p.ip_src == VIP and p.ip_dst == C and p.sport == 80 and p.dport == cport and
+              p.flags == flags and p.payload == payload and p.dst == CLIENT_MAC and
+              p.src == PORT_MAC[0] and p.ttl == 63)
+        check(ok, "%s: backend->client rewrite (got %s:%s -> %s:%s)" % (tag, p.ip_src, p.sport,
+                                                                         p.ip_dst, p.dport))
+        check(p.ip_csum_ok and p.l4_csum_ok, tag + ": checksums valid from scratch")
+    return chk
+
+
+def expect_udp(src, sport, dst, dport, payload, zero=False):
+    def chk(p, tag):
+        ok = (p.proto == 17 and p.ip_src == src and p.sport == sport and p.ip_dst == dst and
+              p.dport == dport and p.payload == payload)
+        check(ok, "%s: udp rewrite (got %s:%s -> %s:%s)" % (tag, p.ip_src, p.sport, p.ip_dst, p.dport))
+        check(p.ip_csum_ok and p.l4_csum_ok, tag + ": checksums valid")
+        if zero:
+            check(p.seg[6:8] == b"\0\0", tag + ": a zero UDP checksum stays zero")
+    return chk
+
+
+def expect_echo(src):
+    def chk(p, tag):
+        ok = (p.proto == 1 and p.icmp_type == 0 and p.ip_src == src and p.ip_dst == C and
+              p.dst == CLIENT_MAC and p.src == PORT_MAC[0])
+        check(ok, "%s: echo reply from %s" % (tag, src))
+        check(p.ip_csum_ok and p.l4_csum_ok, tag + ": checksums valid")
+    return chk
+
+
+def one_armed(binary, work):
+    """Both roles on one port: the input order is the processing order."""
+    frames, expected = [], []
+
+    def add(name, frame, exp=None):
+        frames.append(frame)
+        if exp is not None:
+            expected.append((name, exp))
+
+    get = b"GET / HTTP/1.0\r\n\r\n"
+    resp = b"HTTP/1.0 200 OK\r\n\r\nhello"
+    add("arp who-has VIP", eth(BCAST, CLIENT_MAC, 0x0806, arp(1, CLIENT_MAC, C, "00:00:00:00:00:00", VIP)))
+    add("arp who-has own", eth(BCAST, CLIENT_MAC, 0x0806, arp(1, CLIENT_MAC, C, "00:00:00:00:00:00", "10.10.1.1")))
+    add("arp who-has other", eth(BCAST, CLIENT_MAC, 0x0806, arp(1, CLIENT_MAC, C, "00:00:00:00:00:00", "10.10.1.77")))
+    add("ping VIP", eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 1, icmp_echo())), expect_echo(VIP))
+    add("ping own", eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, "10.10.2.1", 1, icmp_echo())),
+        expect_echo("10.10.2.1"))
+    add("syn", c2v(40001, SYN), expect_fwd(40001, SYN))
+    add("syn-ack", b2c(40001, SYN | ACK, 500, 2), expect_rev(40001, SYN | ACK))
+    add("ack+data", c2v(40001, ACK | PSH, 2, 501, get), expect_fwd(40001, ACK | PSH, get))
+    add("response", b2c(40001, ACK | PSH, 501, 2 + len(get), resp), expect_rev(40001, ACK | PSH, resp))
+    add("fin client", c2v(40001, FIN | ACK, 20, 530), expect_fwd(40001, FIN | ACK))
+    add("fin backend", b2c(40001, FIN | ACK, 530, 21), expect_rev(40001, FIN | ACK))
+    add("last ack", c2v(40001, ACK, 21, 531), expect_fwd(40001, ACK))
+    add("vlan syn", c2v(40002, SYN, vlans=(100,)), expect_fwd(40002, SYN, vlans=(100,)))
+    add("udp query", eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 17, udp(C, VIP, 5000, 53, b"q"))),
+        expect_udp(C, 5000, ORIG, 5353, b"q"))
+    add("udp answer", eth(PORT_MAC[0], ORIG_MAC, 0x0800, ipv4(ORIG, C, 17, udp(ORIG, C, 5353, 5000, b"a"))),
+        expect_udp(VIP, 53, C, 5000, b"a"))
+    add("udp no checksum", eth(PORT_MAC[0], CLIENT_MAC, 0x0800,
+                               ipv4(C, VIP, 17, udp(C, VIP, 5001, 53, b"z", zero_csum=True))),
+        expect_udp(C, 5001, ORIG, 5353, b"z", zero=True))
+    # malformed and refused frames: each is one drop under its reason
+    good = c2v(40009, SYN)
+    add("truncated", good[:10])
+    bad_ihl = bytearray(good)
+    bad_ihl[14] = 0x44
+    add("ihl 4", bytes(bad_ihl))
+    add("total length > frame", eth(PORT_MAC[0], CLIENT_MAC, 0x0800,
+                                    ipv4(C, VIP, 6, tcp(C, VIP, 40010, 80, SYN), total=1400)))
+    add("fragment", eth(PORT_MAC[0], CLIENT_MAC, 0x0800,
+                        ipv4(C, VIP, 6, tcp(C, VIP, 40011, 80, SYN), frag=0x2000)))
+    add("ipv6", eth(PORT_MAC[0], CLIENT_MAC, 0x86DD, b"\x60" + b"\0" * 39))
+    add("three vlan tags", c2v(40012, SYN, vlans=(1, 2, 3)))
+    add("ttl 1", c2v(40003, SYN, ttl=1))
+    add("unknown port", c2v(40005, SYN, dport=81))
+    add("ack without flow", c2v(40004, ACK, 5, 6))
+    add("other host's frame", c2v(40006, SYN, dst_mac=OTHER_MAC))
+    add("tcp to own address", eth(PORT_MAC[0], CLIENT_MAC, 0x0800,
+                                  ipv4(C, "10.10.1.1", 6, tcp(C, "10.10.1.1", 40007, 22, SYN))))
+    add("gre to VIP", eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 47, b"\0" * 8)))
+    bad_udp = bytearray(eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 17, udp(C, VIP, 5002, 53, b"x"))))
+    bad_udp[14 + 20 + 5] = 200
+    add("udp length past packet", bytes(bad_udp))
+    bad_doff = bytearray(c2v(40013, SYN))
+    bad_doff[14 + 20 + 12] = 0x30
+    add("tcp data offset 3", bytes(bad_doff))
+    add("ping unknown", eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, "10.10.1.200", 1, icmp_echo())))
+    add("backend reply without flow", b2c(49999, ACK, 5, 5))
+    add("syn reuses closed tuple", c2v(40001, SYN, seq=9000), expect_fwd(40001, SYN))
+
+    inp, out = os.path.join(work, "onearm-in.pcap"), os.path.join(work, "onearm-out.pcap")
+    write_pcap(inp, frames)
+    a = Aces(binary, work, "dp-onearm", config(True, True),
+             ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)])
+    try:
+        info = a.wait("telemetry", lambda: a.ctl("info"))
+        check(info["client"]["mac"].lower() == PORT_MAC[0], "net_pcap port MAC is %s" % PORT_MAC[0])
+        st = a.wait("all %d frames received and answered" % len(frames),
+                    lambda: (lambda s: s if s["port0"]["rx_packets"] == len(frames) and
+                             s["control"]["arp_replies_sent"] >= 2 else None)(a.ctl("stats")))
+        time.sleep(0.3)  # the last replies leave through the worker's TX
+        st = a.ctl("stats")
+        eps = {e["name"]: e for e in a.ctl("endpoints")}
+    finally:
+        rc = a.stop()
+    check(rc == 0, "aces exits 0 on SIGTERM (got %s)" % rc)
+
+    want_drops = {"malformed_l2": 2, "malformed_ip": 2, "ip_fragment": 1, "non_ip": 1,
+                  "ttl_exceeded": 1, "unknown_destination": 3, "no_flow": 1, "l2_other_host": 1,
+                  "local_unhandled": 1, "unsupported_protocol": 1, "malformed_l4": 2}
+    for k, v in st["drops"].items():
+        check(v == want_drops.get(k, 0), "drop counter %s = %s, want %s" % (k, v, want_drops.get(k, 0)))
+    check(st["drops_total"] == sum(want_drops.values()), "drops_total adds up")
+    check(st["flows_created"] == 5, "5 flows created (got %s)" % st["flows_created"])
+    check(st["flows_reused"] == 1, "1 closed tuple reused by a new SYN (got %s)" % st["flows_reused"])
+    check(st["flows_active"] == 4, "4 flows active (got %s)" % st["flows_active"])
+    check(st["icmp_echo_replies"] == 2, "2 echo replies")
+    check(st["control"]["arp_received"] == 3 and st["control"]["arp_replies_sent"] == 2 and
+          st["control"]["arp_ignored"] == 1, "ARP: 3 received, 2 answered, 1 ignored (%s)" % st["control"])
+    check(eps["web"]["flows_original"] == 2 and eps["web"]["flows_replacement"] == 0,
+          "web: 2 flows on original (%s)" % eps["web"])
+    check(eps["dns"]["flows_original"] == 2, "dns: 2 flows on original")
+    rx_handled = st["forwarded"] + st["icmp_echo_replies"] + st["to_control_plane"] + st["drops_total"]
+    check(rx_handled == len(frames), "every received frame is accounted for (%d of %d)" % (rx_handled, len(frames)))
+
+    outs = [Parsed(f) for f in read_pcap(out)]
+    ips = [p for p in outs if p.etype == 0x0800]
+    arps = [p for p in outs if p.etype == 0x0806]
+    check(len(ips) == len(expected), "%d IPv4 frames sent, want %d" % (len(ips), len(expected)))
+    for (name, chk), p in zip(expected, ips):
+        chk(p, name)
+    replies = [p for p in arps if p.arp_op == 2]
+    check(sorted(r.spa for r in replies) == sorted([VIP, "10.10.1.1"]), "ARP replies for VIP and own address")
+    for r in replies:
+        check(r.sha == PORT_MAC[0] and r.tha == CLIENT_MAC and r.tpa == C and r.dst == CLIENT_MAC,
+              "ARP reply fields for %s" % r.spa)
+    grat = sorted(p.spa for p in arps if p.arp_op == 1 and p.spa == p.tpa)
+    check(grat == sorted(["10.10.1.1", "10.10.2.1", VIP]), "gratuitous ARP for own addresses and VIP (%s)" % grat)
+    check(not [p for p in arps if p.arp_op == 1 and p.spa != p.tpa],
+          "no ARP request for statically known neighbours")
+
+
+def two_armed(binary, work):
+    """Client and backend roles on two ports: traffic leaves on the right port with its MAC;
+    ARP is answered per port; an unknown backend is resolved by ARP and learned."""
+    cin, cout = os.path.join(work, "c-in.pcap"), os.path.join(work, "c-out.pcap")
+    bin_, bout = os.path.join(work, "b-in.pcap"), os.path.join(work, "b-out.pcap")
+    cframes = [
+        eth(BCAST, CLIENT_MAC, 0x0806, arp(1, CLIENT_MAC, C, "00:00:00:00:00:00", "10.10.2.1")),
+        eth(BCAST, CLIENT_MAC, 0x0806, arp(1, CLIENT_MAC, C, "00:00:00:00:00:00", VIP)),
+    ] + [c2v(41000 + i, SYN) for i in range(20)]
+    bframes = [
+        eth(BCAST, ORIG_MAC, 0x0806, arp(1, ORIG_MAC, ORIG, "00:00:00:00:00:00", "10.10.2.1")),
+        eth(BCAST, ORIG_MAC, 0x0806, arp(1, ORIG_MAC, ORIG, "00:00:00:00:00:00", VIP)),
+        eth(PORT_MAC[1], REPL_MAC, 0x0806, arp(2, REPL_MAC, REPL, PORT_MAC[1], "10.10.2.1")),
+    ]
+    write_pcap(cin, cframes)
+    write_pcap(bin_, bframes)
+    a = Aces(binary, work, "dp-twoarm", config(False, False),
+             ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (cin, cout),
+              "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (bin_, bout)])
+    try:
+        a.wait("telemetry", lambda: a.ctl("info"))
+        a.wait("frames received", lambda: (lambda s: s["port0"]["rx_packets"] == len(cframes) and
+                                           s["port1"]["rx_packets"] == len(bframes))(a.ctl("stats")))
+        be = a.wait("repl-1 learned by ARP",
+                    lambda: (lambda b: b if b["repl_1"]["neighbor"] == "arp" else None)(a.ctl("backends")))
+        time.sleep(1.5)  # let one more ARP retry round pass: a learned neighbour is not asked again
+        st = a.ctl("stats")
+    finally:
+        rc = a.stop()
+    check(rc == 0, "two-armed: aces exits 0")
+    check(be["repl_1"]["mac"].lower() == REPL_MAC, "repl-1 MAC learned from its ARP reply")
+    check(be["orig_1"]["neighbor"] == "static", "orig-1 neighbour is static")
+    c_out = [Parsed(f) for f in read_pcap(cout)]
+    b_out = [Parsed(f) for f in read_pcap(bout)]
+    fwd = [p for p in b_out if p.etype == 0x0800]
+    check(len(fwd) == 20, "20 SYNs forwarded on the backend port (got %d)" % len(fwd))
+    for p in fwd[:3]:
+        expect_fwd(p.sport, SYN, out_mac=PORT_MAC[1])(p, "two-armed syn %d" % p.sport)
+    check(not [p for p in c_out if p.etype == 0x0800], "nothing forwarded back out of the client port")
+    c_rep = [p for p in c_out if p.etype == 0x0806 and p.arp_op == 2]
+    b_rep = [p for p in b_out if p.etype == 0x0806 and p.arp_op == 2]
+    check([r.spa for r in c_rep] == [VIP], "client port answers ARP for the VIP only (%s)" % [r.spa for r in c_rep])
+    check([r.spa for r in b_rep] == ["10.10.2.1"] and b_rep[0].sha == PORT_MAC[1],
+          "backend port answers ARP for its own address only, with its own MAC")
+    reqs = [p for p in b_out if p.etype == 0x0806 and p.arp_op == 1 and p.spa != p.tpa]
+    check(reqs and all(r.tpa == REPL and r.spa == "10.10.2.1" for r in reqs),
+          "ARP requests only for the non-static backend, from the backend address")
+    check(len(reqs) <= 3, "a learned neighbour is not asked every second (%d requests)" % len(reqs))
+    check(st["control"]["arp_ignored"] == 2, "ARP for addresses not served on that port ignored (%s)"
+          % st["control"]["arp_ignored"])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--aces", required=True)
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="aces-dp-")
+    try:
+        for t in (one_armed, two_armed):
+            print("== %s" % t.__name__, flush=True)
+            try:
+                t(os.path.abspath(args.aces), work)
+            except Exception as e:  # a crash of the scenario is a failure, not an abort
+                check(False, "%s: %s" % (t.__name__, e))
+    finally:
+        if args.keep:
+            print("work directory kept: " + work)
+        else:
+            subprocess.run(["rm", "-rf", work])
+    print("dataplane: %d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
+    return 1 if RESULTS["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
