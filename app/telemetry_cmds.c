@@ -44,6 +44,27 @@ tel_error(struct rte_tel_data *d, const char *fmt, ...)
 	return 0;
 }
 
+/* A parameter echoed in an error: printable ASCII only, quotes and backslashes
+ * replaced, at most 40 characters. DPDK 22.11's JSON writer does not escape
+ * bytes >= 0x80 validly, so raw input must never reach a reply. */
+static const char *
+safe(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < len && i < 40; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		out[i] = (c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : (char)c;
+	}
+	out[i] = '\0';
+	if (in[i] != '\0' && i >= 3)
+		memcpy(out + i - 3, "...", 3);
+	return out;
+}
+
+#define SAFE(s) safe((s), (char[48]){ 0 }, 48)
+
 static void
 tel_key(const char *name, char *key, size_t len)
 {
@@ -278,7 +299,7 @@ cmd_endpoints(const char *cmd __rte_unused, const char *params, struct rte_tel_d
 	if (params != NULL && params[0] != '\0') {
 		off = parse_num(params, 0, UINT32_MAX);
 		if (off < 0)
-			return tel_error(d, "offset \"%.40s\" is not a number", params);
+			return tel_error(d, "offset \"%s\" is not a number", SAFE(params));
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "total", n);
@@ -308,7 +329,7 @@ cmd_endpoint(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 		return tel_error(d, "usage: /aces/endpoint,<name>");
 	e = aces_config_endpoint_index(aces.cfg, params);
 	if (e < 0)
-		return tel_error(d, "no endpoint named \"%.60s\"", params);
+		return tel_error(d, "no endpoint named \"%s\"", SAFE(params));
 	endpoint_fill(d, (uint32_t)e, 1);
 	return 0;
 }
@@ -334,7 +355,7 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	what = comma + 1;
 	e = aces_config_endpoint_index(aces.cfg, name);
 	if (e < 0)
-		return tel_error(d, "no endpoint named \"%.60s\"", name);
+		return tel_error(d, "no endpoint named \"%s\"", SAFE(name));
 	if (strcmp(what, "original") == 0)
 		weight = 0;
 	else if (strcmp(what, "replacement") == 0)
@@ -343,8 +364,8 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 		return tel_error(d, "\"auto\" needs the Endpoint Manager, which this version "
 				 "does not have yet");
 	else if ((weight = parse_num(what, 0, 100)) < 0)
-		return tel_error(d, "\"%.40s\" is not original, replacement or a weight 0-100",
-				 what);
+		return tel_error(d, "\"%s\" is not original, replacement or a weight 0-100",
+				 SAFE(what));
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return tel_error(d, "out of memory");

@@ -328,6 +328,62 @@ def two_armed(binary, work):
           % st["control"]["arp_ignored"])
 
 
+def telemetry_params(binary, work):
+    """Bad telemetry parameters get an error naming the problem; nothing changes, no crash."""
+    import socket as so
+    inp = os.path.join(work, "empty.pcap")
+    write_pcap(inp, [])
+    a = Aces(binary, work, "dp-tel", config(True, True),
+             ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, os.path.join(work, "tel-out.pcap"))])
+    try:
+        a.wait("telemetry", lambda: a.ctl("info"))
+        path = "/var/run/dpdk/dp-tel/dpdk_telemetry.v2"
+        s = so.socket(so.AF_UNIX, so.SOCK_SEQPACKET)
+        s.settimeout(10)
+        s.connect(path)
+        s.recv(1024)
+
+        def call(text):
+            s.send(text.encode("utf-8", "surrogateescape"))
+            return json.loads(s.recv(65536).decode())
+
+        bad = [
+            ("/aces/endpoint/assign", ["", ",", "web", "web,", ",original", "web,101", "web,-1",
+                                       "web,1e2", "web,50x", "web, 50", "web,original,extra",
+                                       "nosuch,original", "web,auto", "w" * 150 + ",original",
+                                       "web," + "9" * 40, "\u00e9,original"]),
+            ("/aces/endpoint", ["", "nosuch", "web,extra", "x" * 200]),
+            ("/aces/endpoints", ["-1", "abc", "1x", "99999999999999999999"]),
+            ("/aces/stats", ["x"]),
+            ("/aces/info", ["1"]),
+            ("/aces/backends", ["orig-1"]),
+        ]
+        for cmd, params in bad:
+            for p in params:
+                r = call(cmd + "," + p)
+                v = r.get(cmd)
+                check(isinstance(v, dict) and "error" in v and len(v["error"]) > 10,
+                      "%s,%r refused with a reason (got %r)" % (cmd, p[:40], v))
+        eps = {e["name"]: e for e in a.ctl("endpoints")}
+        check(eps["web"]["replacement_weight"] == 0 and eps["web"]["control"] == "auto",
+              "refused commands changed nothing")
+        r = call("/aces/endpoints,1")
+        v = r["/aces/endpoints"]
+        check(v["total"] == 2 and v["offset"] == 1 and "dns" in v and "web" not in v,
+              "paging: offset 1 returns the second endpoint only")
+        r = call("/aces/endpoints,5")
+        check(r["/aces/endpoints"]["total"] == 2 and len(r["/aces/endpoints"]) == 2,
+              "paging past the end returns no endpoint")
+        r = call("/aces/endpoint/assign,web,42")
+        check(r["/aces/endpoint/assign"].get("replacement_weight") == 42, "a good assign works")
+        check(a.ctl("endpoint", "web")["assignment"] == "split", "web is split after assign 42")
+        s.close()
+        check(a.proc.poll() is None, "aces still running after bad parameters")
+    finally:
+        rc = a.stop()
+    check(rc == 0, "telemetry scenario: aces exits 0")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aces", required=True)
@@ -335,7 +391,7 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="aces-dp-")
     try:
-        for t in (one_armed, two_armed):
+        for t in (one_armed, two_armed, telemetry_params):
             print("== %s" % t.__name__, flush=True)
             try:
                 t(os.path.abspath(args.aces), work)

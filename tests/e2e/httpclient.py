@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Real HTTP clients for the end-to-end tests (plain sockets, standard library).
+
+  httpclient.py longlived URL_HOST PORT N GO_FILE OUT_JSON
+      open N keep-alive connections, one request each; print READY; wait for
+      GO_FILE; then 3 more requests on every old connection and 200 requests on
+      new connections; write who answered what to OUT_JSON.
+  httpclient.py spread HOST PORT N OUT_JSON
+      N requests, each on a new connection; count the answering backends.
+Bodies name the backend ("original" / "replacement"). Every wait is bounded."""
+import json
+import os
+import socket
+import sys
+import time
+
+REQ = b"GET / HTTP/1.1\r\nHost: aces\r\n\r\n"
+REQ_CLOSE = b"GET / HTTP/1.1\r\nHost: aces\r\nConnection: close\r\n\r\n"
+
+
+def read_response(s):
+    """Read one HTTP/1.1 response with Content-Length; return (status, body)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed before headers")
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "content-length":
+            length = int(v)
+    while len(rest) < length:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise ConnectionError("closed in body")
+        rest += chunk
+    return status, rest[:length].decode().strip()
+
+
+def request(s, close=False):
+    s.sendall(REQ_CLOSE if close else REQ)
+    return read_response(s)
+
+
+def one_shot(host, port):
+    s = socket.create_connection((host, port), timeout=5)
+    try:
+        return request(s, close=True)
+    finally:
+        s.close()
+
+
+def longlived(host, port, n, go_file, out):
+    res = {"before": {}, "after_old": {}, "after_new": {}, "errors": []}
+
+    def count(bucket, status, body):
+        key = body if status == 200 else "status-%d" % status
+        res[bucket][key] = res[bucket].get(key, 0) + 1
+
+    conns = []
+    for _ in range(n):
+        s = socket.create_connection((host, port), timeout=5)
+        conns.append(s)
+        count("before", *request(s))
+    print("READY", flush=True)
+    end = time.time() + 120
+    while not os.path.exists(go_file):
+        if time.time() > end:
+            res["errors"].append("no go signal within 120 s")
+            break
+        time.sleep(0.05)
+    for s in conns:
+        for _ in range(3):
+            try:
+                count("after_old", *request(s))
+            except OSError as e:
+                res["errors"].append("old connection: %s" % e)
+                break
+    for _ in range(200):
+        try:
+            count("after_new", *one_shot(host, port))
+        except OSError as e:
+            res["errors"].append("new connection: %s" % e)
+    for s in conns:
+        s.close()
+    with open(out, "w") as f:
+        json.dump(res, f)
+
+
+def spread(host, port, n, out):
+    res = {"answers": {}, "errors": []}
+    end = time.time() + 300
+    for _ in range(n):
+        if time.time() > end:
+            res["errors"].append("time limit reached")
+            break
+        try:
+            status, body = one_shot(host, port)
+            key = body if status == 200 else "status-%d" % status
+            res["answers"][key] = res["answers"].get(key, 0) + 1
+        except OSError as e:
+            res["errors"].append(str(e))
+    with open(out, "w") as f:
+        json.dump(res, f)
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "longlived":
+        longlived(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
+    elif cmd == "spread":
+        spread(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    else:
+        sys.exit("unknown command " + cmd)

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# End-to-end: ACES on net_af_packet ports in network namespaces, real nginx
+# backends, real clients (curl, wrk, ping, Python sockets). Needs root and
+# hugepages. Prints "N passed, M failed"; exit status 1 when anything failed.
+set -u
+source "$(dirname "$0")/lib.sh"
+HTTPCLIENT=$ACES_ROOT/tests/e2e/httpclient.py
+PASS=0
+FAILED=0
+trap topo_down EXIT
+trap 'exit 130' INT TERM
+
+ok() { PASS=$((PASS + 1)); log "ok: $*"; }
+bad() { FAILED=$((FAILED + 1)); log "FAIL: $*"; }
+expect() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+# json FILE EXPR: evaluate a Python expression on the JSON document "d".
+json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# wrk_check OUTFILE: all requests succeeded (no socket errors, no non-2xx).
+wrk_check() {
+    local f=$1 n
+    n=$(awk '/requests in/ {print $1}' "$f")
+    if [ -z "$n" ] || [ "$n" -eq 0 ]; then log "wrk made no request: $(cat "$f")"; return 1; fi
+    if grep -qE "Socket errors|Non-2xx" "$f"; then log "wrk saw errors: $(grep -E 'Socket errors|Non-2xx' "$f")"; return 1; fi
+    log "wrk: $n requests, 0 errors"
+}
+
+CFG=$WORK/e2e.json
+sed 's/"capacity": 65536/"capacity": 262144/' "$ACES_ROOT/configs/demo.json" > "$CFG"
+
+log "topology $P"
+topo_up 1
+start_nginx or1 10.10.2.10 original
+start_nginx re 10.10.2.20 replacement
+start_udp_echo or1 10.10.2.10 original
+start_udp_echo re 10.10.2.20 replacement
+start_aces "$CFG"
+wait_until 15 "backends resolved by ARP" backends_resolved || bad "backends not resolved: $(acesctl backends)"
+
+# 1. curl through the TCP VIP: every answer from the original (assignment: original)
+answers=$(for i in $(seq 1 20); do nsx cl curl -s -m 5 http://10.10.1.100/ || echo FAILED; done | sort | uniq -c)
+expect "curl: 20 of 20 answered by the original" [ "$(echo "$answers" | awk '{$1=$1};1')" = "20 original" ]
+
+# 2. UDP endpoint through the VIP
+udp=$(nsx cl python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+got = []
+for i in range(5):
+    s.sendto(b"q%d" % i, ("10.10.1.100", 53))
+    d, a = s.recvfrom(100)
+    got.append("%s %s:%d" % (d.decode(), a[0], a[1]))
+print("|".join(got))')
+expect "udp: 5 answers from the original, from VIP:53 ($udp)" \
+    [ "$udp" = "original:q0 10.10.1.100:53|original:q1 10.10.1.100:53|original:q2 10.10.1.100:53|original:q3 10.10.1.100:53|original:q4 10.10.1.100:53" ]
+
+# 3. ping the VIP
+expect "ping: the VIP answers" nsx cl ping -c 3 -i 0.2 -W 2 -q 10.10.1.100 >/dev/null
+
+# 4. wrk through the VIP
+nsx cl wrk -t1 -c16 -d4s http://10.10.1.100/ > "$WORK/wrk1.txt" 2>&1
+expect "wrk: all requests succeed" wrk_check "$WORK/wrk1.txt"
+
+# 5. 50 long-lived connections on the original, then the endpoint moves while wrk runs
+GO=$WORK/go
+nsx cl python3 "$HTTPCLIENT" longlived 10.10.1.100 80 50 "$GO" "$WORK/ll.json" > "$WORK/ll.out" 2>&1 &
+LLPID=$!
+PIDS+=("$LLPID")
+wait_until 30 "50 long-lived connections open" grep -q READY "$WORK/ll.out" || bad "long-lived client not ready: $(cat "$WORK/ll.out")"
+nsx cl wrk -t1 -c16 -d6s http://10.10.1.100/ > "$WORK/wrk2.txt" 2>&1 &
+WRKPID=$!
+PIDS+=("$WRKPID")
+sleep 2
+expect "assign web to the replacement" acesctl assign web replacement
+touch "$GO"
+wait "$LLPID"
+wait "$WRKPID"
+expect "long-lived: 50 first requests answered by the original" [ "$(json "$WORK/ll.json" 'd["before"]')" = "{'original': 50}" ]
+expect "long-lived: all 150 requests on the 50 old connections still answered by the original" \
+    [ "$(json "$WORK/ll.json" 'd["after_old"]')" = "{'original': 150}" ]
+expect "long-lived: all 200 new connections answered by the replacement" \
+    [ "$(json "$WORK/ll.json" 'd["after_new"]')" = "{'replacement': 200}" ]
+expect "long-lived: no connection error ($(json "$WORK/ll.json" 'd["errors"][:3]'))" \
+    [ "$(json "$WORK/ll.json" 'len(d["errors"])')" = 0 ]
+expect "wrk during the change: all requests succeed" wrk_check "$WORK/wrk2.txt"
+expect "curl after the change: answered by the replacement" [ "$(nsx cl curl -s -m 5 http://10.10.1.100/)" = replacement ]
+
+# 6. split 30 %: over 2000 new connections the replacement's share is 30 % +- 5 %
+expect "assign web 30" acesctl assign web 30
+nsx cl python3 "$HTTPCLIENT" spread 10.10.1.100 80 2000 "$WORK/spread.json"
+repl=$(json "$WORK/spread.json" 'd["answers"].get("replacement", 0)')
+orig=$(json "$WORK/spread.json" 'd["answers"].get("original", 0)')
+errs=$(json "$WORK/spread.json" 'len(d["errors"])')
+log "split 30: replacement $repl, original $orig, errors $errs"
+expect "split: 2000 answers, no error" [ "$((repl + orig))" = 2000 -a "$errs" = 0 ]
+expect "split: replacement share $repl/2000 within 30 % +- 5 %" [ "$repl" -ge 500 -a "$repl" -le 700 ]
+
+# 7. bad telemetry parameters are refused with a reason, nothing changes
+out=$(acesctl assign web 101 2>&1); rc=$?
+expect "assign web 101 refused with a reason ($out)" [ $rc -eq 1 -a -n "$(echo "$out" | grep 'not original, replacement or a weight')" ]
+out=$(acesctl assign nosuch original 2>&1); rc=$?
+expect "assign to an unknown endpoint refused ($out)" [ $rc -eq 1 -a -n "$(echo "$out" | grep 'no endpoint named')" ]
+expect "web still at 30 % after refused commands" [ "$(acesctl --json endpoint web | python3 -c 'import json,sys; print(json.load(sys.stdin)["replacement_weight"])')" = 30 ]
+
+# 8. nothing dropped for a reason that real traffic should never hit
+drops=$(acesctl --json stats | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["drops"]
+print(" ".join("%s=%d" % kv for kv in d.items() if kv[1] and kv[0] not in ("l2_other_host", "non_ip")))')
+expect "no unexpected drops (${drops:-none})" [ -z "$drops" ]
+expect "aces still running" kill -0 "$ACES_PID"
+
+log "e2e: $PASS passed, $FAILED failed"
+echo "$PASS passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
