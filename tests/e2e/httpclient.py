@@ -8,6 +8,10 @@
       new connections; write who answered what to OUT_JSON.
   httpclient.py spread HOST PORT N OUT_JSON
       N requests, each on a new connection; count the answering backends.
+  httpclient.py traffic HOST PORT SECONDS NLONG OUT_JSON
+      for SECONDS: requests on new connections, plus NLONG keep-alive
+      connections that each send a request every 100 ms; a progress line a
+      second; totals (by backend, failed requests, broken connections) to OUT_JSON.
 Bodies name the backend ("original" / "replacement"). Every wait is bounded."""
 import json
 import os
@@ -110,11 +114,76 @@ def spread(host, port, n, out):
         json.dump(res, f)
 
 
+def traffic(host, port, seconds, nlong, out):
+    import threading
+    lock = threading.Lock()
+    st = {"new": {}, "long": {}, "failed": 0, "broken": 0}
+    stop_at = time.time() + seconds
+
+    def tally(kind, status, body):
+        with lock:
+            if status == 200:
+                st[kind][body] = st[kind].get(body, 0) + 1
+            else:
+                st["failed"] += 1
+
+    def new_conns():
+        while time.time() < stop_at:
+            try:
+                tally("new", *one_shot(host, port))
+            except OSError:
+                with lock:
+                    st["failed"] += 1
+            time.sleep(0.01)
+
+    def long_conns():
+        conns = []
+        for _ in range(nlong):
+            try:
+                conns.append(socket.create_connection((host, port), timeout=5))
+            except OSError:
+                with lock:
+                    st["broken"] += 1
+        while time.time() < stop_at and conns:
+            for s in list(conns):
+                try:
+                    tally("long", *request(s))
+                except OSError:
+                    with lock:
+                        st["broken"] += 1
+                        st["failed"] += 1
+                    conns.remove(s)
+            time.sleep(0.1)
+        for s in conns:
+            s.close()
+
+    threads = [threading.Thread(target=new_conns), threading.Thread(target=long_conns)]
+    for t in threads:
+        t.start()
+    t0 = time.time()
+    while any(t.is_alive() for t in threads):
+        time.sleep(1)
+        with lock:
+            print("  t=%2ds  new connections: %-36s long-lived: %-22s failed %d, broken %d" % (
+                time.time() - t0, fmt(st["new"]), fmt(st["long"]), st["failed"], st["broken"]),
+                flush=True)
+    for t in threads:
+        t.join()
+    with open(out, "w") as f:
+        json.dump(st, f)
+
+
+def fmt(d):
+    return ", ".join("%s %d" % kv for kv in sorted(d.items())) or "-"
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "longlived":
         longlived(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     elif cmd == "spread":
         spread(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif cmd == "traffic":
+        traffic(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     else:
         sys.exit("unknown command " + cmd)

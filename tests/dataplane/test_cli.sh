@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The binary's own front door: every bad config exits 2 with one line naming the
+# file, the JSON path and the reason; usage errors exit 2; --help/--version 0;
+# a config port that does not exist is a config error (exit 2).
+set -u
+ACES=$(readlink -f "${1:?usage: test_cli.sh PATH/TO/aces}")
+DIR=$(cd "$(dirname "$0")/../data/config" && pwd)
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+cd "$DIR/bad"
+while IFS=$'\t' read -r file want; do
+    case $file in ''|'#'*) continue ;; esac
+    out=$("$ACES" -- --config "$file" 2>&1 >/dev/null)
+    rc=$?
+    lines=$(printf '%s\n' "$out" | wc -l)
+    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && [[ $out == "$file"* ]] && [[ $out == *"$want"* ]]; then
+        ok
+    else
+        bad "$file: exit $rc, $lines line(s): $out"
+    fi
+done < expect.tsv
+
+out=$("$ACES" 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ $out == *"--config FILE"* ]] && ok || bad "no arguments: exit $rc"
+out=$("$ACES" -- 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ $out == *"--config FILE is required"* ]] && ok || bad "no --config: exit $rc: $out"
+out=$("$ACES" -- --config 2>&1); rc=$?
+[ $rc -eq 2 ] && ok || bad "--config without file: exit $rc"
+out=$("$ACES" -- --config x.json --bogus 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ $out == *'"--bogus"'* ]] && ok || bad "unknown option: exit $rc: $out"
+out=$("$ACES" -- --config /nonexistent.json 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ $out == "/nonexistent.json: cannot open"* ]] && ok || bad "missing file: exit $rc: $out"
+out=$("$ACES" --help); rc=$?
+[ $rc -eq 0 ] && [[ $out == Usage:* ]] && ok || bad "--help: exit $rc"
+out=$("$ACES" -- --version); rc=$?
+[ $rc -eq 0 ] && [[ $out == "aces "* ]] && ok || bad "--version: exit $rc"
+# a port the config names but EAL does not have: config error, exit 2
+out=$("$ACES" -l 0-1 --no-pci --no-huge -m 128 --file-prefix cli$$ --vdev net_null0 -- \
+      --config "$DIR/good-demo.json" 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ $out == *"interfaces.backend.port: port 1 does not exist"* ]] && ok ||
+    bad "missing port: exit $rc: $(echo "$out" | tail -2)"
+# one lcore only: clear error
+out=$("$ACES" -l 0 --no-pci --no-huge -m 128 --file-prefix cli$$ --vdev net_null0 --vdev net_null1 -- \
+      --config "$DIR/good-demo.json" 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ $out == *"needs at least two lcores"* ]] && ok || bad "one lcore: exit $rc"
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

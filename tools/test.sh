@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Install, build and run every test: unit (CUnit), data-plane (net_pcap), both
+# plus the CLI config corpus, also under ASan/UBSan, and end-to-end (namespaces,
+# nginx, wrk). Runs every suite even after a failure; exits 1 if any failed.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+tools/setup.sh build || exit 1
+if [ -d build-asan ]; then
+    meson setup --reconfigure build-asan >/dev/null || exit 1
+else
+    meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dbuildtype=debug >/dev/null || exit 1
+fi
+ninja -C build-asan || exit 1
+
+failed=()
+run() {
+    local name=$1
+    shift
+    printf '\n===== %s\n' "$name"
+    if "$@"; then
+        printf '===== %s: ok\n' "$name"
+    else
+        printf '===== %s: FAILED\n' "$name"
+        failed+=("$name")
+    fi
+}
+
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run "unit + dataplane" meson test -C build --suite unit --suite dataplane --print-errorlogs
+run "unit + dataplane under ASan/UBSan" meson test -C build-asan --suite unit --suite dataplane --print-errorlogs
+run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
+
+total=3
+printf '\n'
+if [ ${#failed[@]} -eq 0 ]; then
+    echo "suites: $total passed, 0 failed"
+    exit 0
+fi
+echo "failed suites: ${failed[*]}"
+echo "suites: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
+exit 1
