@@ -30,7 +30,7 @@ echo
 acesctl backends
 
 step "2. Clients use the service through the VIP: new connections and 20 long-lived ones"
-nsx cl python3 "$ROOT/tests/e2e/httpclient.py" traffic 10.10.1.100 80 14 20 "$WORK/traffic.json" &
+ip netns exec "${P}cl" python3 "$ROOT/tests/e2e/httpclient.py" traffic 10.10.1.100 80 14 20 "$WORK/traffic.json" &
 TRAFFIC=$!
 PIDS+=("$TRAFFIC")
 sleep 3.5

@@ -34,7 +34,19 @@ run "unit + dataplane" meson test -C build --suite unit --suite dataplane --prin
 run "unit + dataplane under ASan/UBSan" meson test -C build-asan --suite unit --suite dataplane --print-errorlogs
 run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
 
-total=3
+# Nothing may outlive the suites: appliance processes, nginx, namespaces.
+leftovers() {
+    local procs ns
+    procs=$(pgrep -af "$ROOT/build[^ ]*/app/aces|aces-e2e|httpclient.py" || true)
+    ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
+    if [ -n "$procs$ns" ]; then
+        echo "left behind: $procs $ns"
+        return 1
+    fi
+}
+run "nothing left behind" leftovers
+
+total=4
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

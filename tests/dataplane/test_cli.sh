@@ -6,6 +6,7 @@
 set -u
 ACES=$(readlink -f "${1:?usage: test_cli.sh PATH/TO/aces}")
 DIR=$(cd "$(dirname "$0")/../data/config" && pwd)
+ACESCTL=$(cd "$(dirname "$0")/../.." && pwd)/tools/acesctl
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -47,6 +48,11 @@ out=$("$ACES" -l 0-1 --no-pci --no-huge -m 128 --file-prefix cli$$ --vdev net_nu
 out=$("$ACES" -l 0 --no-pci --no-huge -m 128 --file-prefix cli$$ --vdev net_null0 --vdev net_null1 -- \
       --config "$DIR/good-demo.json" 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ $out == *"needs at least two lcores"* ]] && ok || bad "one lcore: exit $rc"
+
+# acesctl against an appliance that is not running: one clear line, exit 1
+out=$("$ACESCTL" -f no-such-prefix-$$ info 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == "acesctl: ACES is not running with file prefix 'no-such-prefix-$$'"* ]] && ok ||
+    bad "acesctl without appliance: exit $rc: $out"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -328,6 +328,41 @@ def two_armed(binary, work):
           % st["control"]["arp_ignored"])
 
 
+def table_full_and_aging(binary, work):
+    """A full table refuses new flows (counted) and keeps every established one;
+    idle flows are reaped by their timeout."""
+    cfg = config(True, True)
+    cfg["flows"] = {"capacity": 1024, "udp_timeout_s": 1, "tcp_transitory_timeout_s": 1,
+                    "tcp_established_timeout_s": 3600}
+    frames, n_tcp = [], 1100
+    # flow 0 gets established first: SYN, SYN-ACK, ACK
+    frames += [c2v(30000, SYN), b2c(30000, SYN | ACK, 100, 2), c2v(30000, ACK, 2, 101)]
+    frames += [c2v(30001 + i, SYN) for i in range(n_tcp - 1)]
+    # the established flow keeps working although the table is full
+    frames += [c2v(30000, ACK | PSH, 2, 101, b"still here"), b2c(30000, ACK | PSH, 101, 12, b"yes")]
+    inp, out = os.path.join(work, "full-in.pcap"), os.path.join(work, "full-out.pcap")
+    write_pcap(inp, frames)
+    a = Aces(binary, work, "dp-full", cfg, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)])
+    try:
+        a.wait("telemetry", lambda: a.ctl("info"))
+        st = a.wait("all frames received",
+                    lambda: (lambda s: s if s["port0"]["rx_packets"] == len(frames) else None)(a.ctl("stats")))
+        check(st["flows_created"] == 1024, "1024 flows created in a 1024-flow table (%s)" % st["flows_created"])
+        check(st["drops"]["flow_table_full"] == n_tcp - 1024,
+              "%d new flows refused as flow_table_full (%s)" % (n_tcp - 1024, st["drops"]["flow_table_full"]))
+        # SYN-only flows (transitory, 1 s) expire; the established one (3600 s) stays
+        st = a.wait("idle flows reaped", lambda: (lambda s: s if s["flows_active"] == 1 else None)(a.ctl("stats")),
+                    limit=20)
+        check(st["flows_expired"] == 1023, "1023 idle flows expired (%s)" % st["flows_expired"])
+    finally:
+        rc = a.stop()
+    check(rc == 0, "table-full scenario: aces exits 0")
+    ips = [Parsed(f) for f in read_pcap(out) if Parsed(f).etype == 0x0800]
+    tail = [p for p in ips if p.proto == 6 and p.payload in (b"still here", b"yes")]
+    check(len(tail) == 2, "the established flow is still forwarded both ways when the table is full")
+    check(len(ips) == 3 + 1023 + 2, "forwarded: 3 handshake + 1023 SYNs + 2 data (%d)" % len(ips))
+
+
 def telemetry_params(binary, work):
     """Bad telemetry parameters get an error naming the problem; nothing changes, no crash."""
     import socket as so
@@ -391,7 +426,7 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="aces-dp-")
     try:
-        for t in (one_armed, two_armed, telemetry_params):
+        for t in (one_armed, two_armed, table_full_and_aging, telemetry_params):
             print("== %s" % t.__name__, flush=True)
             try:
                 t(os.path.abspath(args.aces), work)

@@ -120,7 +120,8 @@ http {
     }
 }
 EOC
-    nsx "$ns" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
+    # "ip netns exec" execs the command: $! is nginx's own PID (a function would fork a subshell)
+    ip netns exec "$P$ns" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
     PIDS+=($!)
     wait_until 10 "nginx $name on $addr:8080" nsx "$ns" curl -sf -m 1 "http://$addr:8080/" ||
         fail "nginx $name did not start: $(cat "$dir/error.log" "$dir/stdout" 2>/dev/null)"
@@ -128,7 +129,7 @@ EOC
 
 # start_udp_echo NS ADDR NAME: answers each datagram on ADDR:5353 with "NAME:<data>".
 start_udp_echo() {
-    nsx "$1" python3 -c '
+    ip netns exec "$P$1" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 5353))
@@ -139,12 +140,17 @@ while True:
     PIDS+=($!)
 }
 
+# Background processes must be started with "ip netns exec" directly (not nsx) and
+# their $! added to PIDS, so topo_down stops the process itself.
+
 # start_aces CONFIG [EXTRA...]: ACES in the lb namespace on af_packet ports.
 ACES_PREFIX=${P}aces
 start_aces() {
     local cfg=$1
     shift
-    nsx lb "$ACES_BIN" -l "${ACES_LCORES:-0-1}" --no-pci --file-prefix "$ACES_PREFIX" \
+    # --in-memory: no hugepage files left behind, even if the process is killed
+    ip netns exec "${P}lb" "$ACES_BIN" -l "${ACES_LCORES:-0-1}" --no-pci --in-memory \
+        --file-prefix "$ACES_PREFIX" \
         -m "${ACES_MEM:-256}" --vdev "net_af_packet0,iface=lbc" --vdev "net_af_packet1,iface=lbb" \
         "$@" -- --config "$cfg" >"$WORK/aces.log" 2>&1 &
     ACES_PID=$!

@@ -65,11 +65,11 @@ expect "wrk: all requests succeed" wrk_check "$WORK/wrk1.txt"
 
 # 5. 50 long-lived connections on the original, then the endpoint moves while wrk runs
 GO=$WORK/go
-nsx cl python3 "$HTTPCLIENT" longlived 10.10.1.100 80 50 "$GO" "$WORK/ll.json" > "$WORK/ll.out" 2>&1 &
+ip netns exec "${P}cl" python3 "$HTTPCLIENT" longlived 10.10.1.100 80 50 "$GO" "$WORK/ll.json" > "$WORK/ll.out" 2>&1 &
 LLPID=$!
 PIDS+=("$LLPID")
 wait_until 30 "50 long-lived connections open" grep -q READY "$WORK/ll.out" || bad "long-lived client not ready: $(cat "$WORK/ll.out")"
-nsx cl wrk -t1 -c16 -d6s http://10.10.1.100/ > "$WORK/wrk2.txt" 2>&1 &
+ip netns exec "${P}cl" wrk -t1 -c16 -d6s http://10.10.1.100/ > "$WORK/wrk2.txt" 2>&1 &
 WRKPID=$!
 PIDS+=("$WRKPID")
 sleep 2
@@ -110,6 +110,24 @@ import json, sys
 d = json.load(sys.stdin)["drops"]
 print(" ".join("%s=%d" % kv for kv in d.items() if kv[1] and kv[0] not in ("l2_other_host", "non_ip")))')
 expect "no unexpected drops (${drops:-none})" [ -z "$drops" ]
+# 9. another DPDK process with its own --file-prefix runs beside this one
+python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(struct.pack("<IHHiIII",0xa1b2c3d4,2,4,0,0,65535,1))' "$WORK/empty.pcap"
+cat > "$WORK/other.json" <<EOC
+{"interfaces": {"client": {"port": 0, "address": "10.77.0.1/24"}, "backend": {"port": 0, "address": "10.77.1.1/24"}},
+ "applications": {"original": {"backends": [{"name": "o", "address": "10.77.1.2"}]},
+                  "replacement": {"backends": [{"name": "r", "address": "10.77.1.3"}]}},
+ "endpoints": [{"name": "x", "vip": "10.77.0.9", "port": 80, "protocol": "tcp"}], "flows": {"capacity": 1024}}
+EOC
+"$ACES_BIN" -l 0-1 --no-pci --no-huge -m 256 --file-prefix "${P}other" \
+    --vdev "net_pcap0,rx_pcap=$WORK/empty.pcap,tx_pcap=$WORK/other-out.pcap" -- --config "$WORK/other.json" \
+    > "$WORK/other.log" 2>&1 &
+OTHER=$!
+PIDS+=("$OTHER")
+expect "a second appliance (prefix ${P}other) answers telemetry" \
+    wait_until 30 "second appliance" "$ACESCTL" -f "${P}other" info
+answers=$(for i in $(seq 1 10); do nsx cl curl -s -m 5 http://10.10.1.100/ || echo FAILED; done | grep -c -E '^(original|replacement)$')
+expect "the first appliance serves 10 of 10 requests beside it" [ "$answers" = 10 ]
+stop_pid "$OTHER"
 expect "aces still running" kill -0 "$ACES_PID"
 
 log "e2e: $PASS passed, $FAILED failed"
