@@ -42,6 +42,7 @@
 	_(BAD_L3,           "malformed_ip",        "truncated IPv4, bad version/IHL/length") \
 	_(BAD_L4,           "malformed_l4",        "truncated TCP/UDP/ICMP header") \
 	_(NON_IP,           "non_ip",              "ethertype not IPv4/ARP (IPv6 included)") \
+	_(MULTICAST,        "ip_multicast",        "IPv4 to a multicast/broadcast address (IGMP, mDNS)") \
 	_(FRAGMENT,         "ip_fragment",         "IPv4 fragment") \
 	_(BAD_CKSUM,        "bad_checksum",        "NIC reported a bad IPv4/L4 checksum") \
 	_(TTL,              "ttl_exceeded",        "TTL <= 1 on a packet to forward") \

@@ -467,6 +467,12 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 			w->st.slowpath++;
 			continue;
 		}
+		/* 224.0.0.0/4 and 255.255.255.255: never a VIP, never forwarded */
+		if (unlikely((((const uint8_t *)&pk->dst_ip)[0] & 0xf0) == 0xe0 ||
+			     pk->dst_ip == UINT32_MAX)) {
+			drop(w, m, ACES_DROP_MULTICAST);
+			continue;
+		}
 		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
 			     RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			     (pk->has_l4 && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==

@@ -222,6 +222,10 @@ def one_armed(binary, work):
     add("tcp data offset 3", bytes(bad_doff))
     add("ping unknown", eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, "10.10.1.200", 1, icmp_echo())))
     add("backend reply without flow", b2c(49999, ACK, 5, 5))
+    add("igmp report", eth("01:00:5e:00:00:16", ORIG_MAC, 0x0800,
+                           ipv4("0.0.0.0", "224.0.0.22", 2, b"\x22" + b"\0" * 7, ttl=1)))
+    add("udp broadcast", eth(BCAST, CLIENT_MAC, 0x0800,
+                             ipv4(C, "255.255.255.255", 17, udp(C, "255.255.255.255", 68, 67, b"d"))))
     add("syn reuses closed tuple", c2v(40001, SYN, seq=9000), expect_fwd(40001, SYN))
 
     inp, out = os.path.join(work, "onearm-in.pcap"), os.path.join(work, "onearm-out.pcap")
@@ -243,7 +247,8 @@ def one_armed(binary, work):
 
     want_drops = {"malformed_l2": 2, "malformed_ip": 2, "ip_fragment": 1, "non_ip": 1,
                   "ttl_exceeded": 1, "unknown_destination": 3, "no_flow": 1, "l2_other_host": 1,
-                  "local_unhandled": 1, "unsupported_protocol": 1, "malformed_l4": 2}
+                  "local_unhandled": 1, "unsupported_protocol": 1, "malformed_l4": 2,
+                  "ip_multicast": 2}
     for k, v in st["drops"].items():
         check(v == want_drops.get(k, 0), "drop counter %s = %s, want %s" % (k, v, want_drops.get(k, 0)))
     check(st["drops_total"] == sum(want_drops.values()), "drops_total adds up")
