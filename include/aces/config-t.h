@@ -42,6 +42,25 @@ enum aces_statefulness {
 	ACES_STATEFULNESS_MAX
 };
 
+/** What happens to flows left on a side when its drain deadline passes. */
+enum aces_drain_action {
+	ACES_DRAIN_KEEP = 0,	/**< keep them until they end */
+	ACES_DRAIN_RESET,	/**< TCP RST to both ends (UDP flows are forgotten) */
+	ACES_DRAIN_UNSET,	/**< not given in the config (persistent endpoints must give it) */
+};
+
+/** Unit of the replacement's capacity and load. */
+enum aces_load_unit {
+	ACES_LOAD_NONE = 0,	/**< no capacity limit */
+	ACES_LOAD_PPS,		/**< packets per second */
+	ACES_LOAD_BPS,		/**< bytes per second */
+	ACES_LOAD_NEW_FLOWS,	/**< new flows per second */
+	ACES_LOAD_ACTIVE_FLOWS,	/**< open flows */
+	ACES_LOAD_UNIT_MAX
+};
+
+#define ACES_HOOK_MAX 1024	/**< hook command length */
+
 /** One interface role (client side or backend side). */
 struct aces_cfg_iface {
 	uint16_t port;		/**< DPDK port id */
@@ -68,6 +87,24 @@ struct aces_cfg_endpoint {
 	enum aces_statefulness statefulness;
 	uint16_t n_deps;
 	uint16_t deps[ACES_MAX_DEPS];	/**< indexes into aces_config.endpoints */
+	enum aces_drain_action drain_action;	/**< resolved: never UNSET after loading */
+	uint32_t drain_timeout_ms;	/**< resolved: the manager's unless overridden */
+	char *hook_replicate;		/**< shell command or NULL */
+	char *hook_release;		/**< shell command or NULL */
+};
+
+/** The Endpoint Manager's knobs ("manager"). */
+struct aces_cfg_manager {
+	uint32_t tick_ms;
+	enum aces_load_unit capacity_unit;	/**< ACES_LOAD_NONE: no limit */
+	uint64_t capacity;
+	uint32_t step_percent;
+	uint32_t step_interval_ms;
+	uint64_t low_activity_pps;
+	uint32_t low_activity_window_ms;
+	uint32_t max_wait_ms;
+	uint32_t state_timeout_ms;
+	uint32_t drain_timeout_ms;
 };
 
 /** A static neighbour entry (like `ip neigh add ... permanent`): no ARP is sent for it. */
@@ -94,6 +131,7 @@ struct aces_config {
 	uint32_t n_neighbors;
 	struct aces_cfg_neighbor *neighbors;
 	struct aces_cfg_flows flows;
+	struct aces_cfg_manager manager;
 };
 
 #endif /* ACES_CONFIG_T_H */

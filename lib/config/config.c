@@ -64,6 +64,23 @@ aces_proto_name(uint8_t proto)
 	return proto == ACES_IPPROTO_TCP ? "tcp" : proto == ACES_IPPROTO_UDP ? "udp" : "?";
 }
 
+static const char *const drain_names[] = { "keep", "reset" };
+static const char *const unit_names[ACES_LOAD_UNIT_MAX] = {
+	"none", "pps", "bps", "new_flows_per_s", "active_flows"
+};
+
+const char *
+aces_drain_action_name(enum aces_drain_action a)
+{
+	return (unsigned)a < 2 ? drain_names[a] : "unset";
+}
+
+const char *
+aces_load_unit_name(enum aces_load_unit u)
+{
+	return (unsigned)u < ACES_LOAD_UNIT_MAX ? unit_names[u] : "?";
+}
+
 const char *
 aces_ip_str(uint32_t addr, char *buf, size_t len)
 {
@@ -371,8 +388,11 @@ static int
 load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoint *ep)
 {
 	static const char *const keys[] = { "name", "vip", "port", "protocol", "backend_port",
-		"priority", "statefulness", "depends_on", NULL };
+		"priority", "statefulness", "depends_on", "hooks", "drain_action", "drain_timeout_ms",
+		NULL };
+	static const char *const hook_keys[] = { "replicate", "release", NULL };
 	static const char *const protos[] = { "tcp", "udp" };
+	const json_t *hooks;
 	char p[PATH_MAX_LEN], np[PATH_MAX_LEN];
 	const char *s;
 	uint32_t v;
@@ -404,6 +424,46 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 		     ACES_STATELESS, &x) < 0)
 		return -EINVAL;
 	ep->statefulness = (enum aces_statefulness)x;
+	if (get_enum(ld, e, p, "drain_action", drain_names, 2, ACES_DRAIN_UNSET, &x) < 0)
+		return -EINVAL;
+	ep->drain_action = (enum aces_drain_action)x;
+	if (ep->drain_action == ACES_DRAIN_UNSET && ep->statefulness == ACES_PERSISTENT) {
+		subpath(np, sizeof(np), p, "drain_action");
+		FAIL(ld, np, "is required for a persistent endpoint (\"reset\" or \"keep\")");
+	}
+	if (ep->drain_action == ACES_DRAIN_UNSET)
+		ep->drain_action = ACES_DRAIN_KEEP;
+	/* UINT32_MAX marks "use the manager's"; resolved once the manager is read */
+	if (get_uint(ld, e, p, "drain_timeout_ms", 0, 86400000, UINT32_MAX, &ep->drain_timeout_ms) < 0)
+		return -EINVAL;
+	hooks = json_object_get(e, "hooks");
+	if (hooks != NULL) {
+		char hp[PATH_MAX_LEN];
+		const char *cmd;
+		int k;
+
+		subpath(hp, sizeof(hp), p, "hooks");
+		if (check_object(ld, hooks, hp, hook_keys) < 0)
+			return -EINVAL;
+		for (k = 0; k < 2; k++) {
+			char **dst = k == 0 ? &ep->hook_replicate : &ep->hook_release;
+			char kp[PATH_MAX_LEN];
+
+			if (get_string(ld, hooks, hp, hook_keys[k], 0, &cmd) < 0)
+				return -EINVAL;
+			if (cmd == NULL)
+				continue;
+			subpath(kp, sizeof(kp), hp, hook_keys[k]);
+			if (cmd[0] == '\0' || strlen(cmd) >= ACES_HOOK_MAX)
+				FAIL(ld, kp, "must be a command of 1 to %d characters", ACES_HOOK_MAX - 1);
+			*dst = strdup(cmd);
+			if (*dst == NULL)
+				FAIL(ld, kp, "out of memory");
+		}
+		if (ep->hook_replicate != NULL && ep->statefulness == ACES_STATELESS)
+			FAIL(ld, hp, "a replicate hook needs a stateful endpoint (session or "
+			     "persistent)");
+	}
 	return 0;
 }
 
@@ -503,10 +563,78 @@ load_neighbors(struct ld *ld, const json_t *arr)
 }
 
 static int
+load_manager(struct ld *ld, const json_t *o)
+{
+	static const char *const keys[] = { "tick_ms", "replacement_capacity", "step_percent",
+		"step_interval_ms", "low_activity_pps", "low_activity_window_ms", "max_wait_ms",
+		"state_timeout_ms", "drain_timeout_ms", NULL };
+	struct aces_cfg_manager *m = &ld->cfg->manager;
+	const json_t *cap;
+	uint32_t v;
+	json_t *dflt = NULL;
+	int rc = -EINVAL;
+
+	if (o == NULL)
+		o = dflt = json_object();
+	else if (check_object(ld, o, "manager", keys) < 0)
+		return -EINVAL;
+	if (get_uint(ld, o, "manager", "tick_ms", 10, 1000, 100, &m->tick_ms) < 0 ||
+	    get_uint(ld, o, "manager", "step_percent", 1, 100, 20, &m->step_percent) < 0 ||
+	    get_uint(ld, o, "manager", "step_interval_ms", 10, 3600000, 1000,
+		     &m->step_interval_ms) < 0 ||
+	    get_uint(ld, o, "manager", "low_activity_pps", 0, 1000000000, 50, &v) < 0)
+		goto out;
+	m->low_activity_pps = v;
+	if (get_uint(ld, o, "manager", "low_activity_window_ms", 0, 3600000, 2000,
+		     &m->low_activity_window_ms) < 0 ||
+	    get_uint(ld, o, "manager", "max_wait_ms", 0, 86400000, 30000, &m->max_wait_ms) < 0 ||
+	    get_uint(ld, o, "manager", "state_timeout_ms", 100, 86400000, 60000,
+		     &m->state_timeout_ms) < 0 ||
+	    get_uint(ld, o, "manager", "drain_timeout_ms", 0, 86400000, 30000,
+		     &m->drain_timeout_ms) < 0)
+		goto out;
+	cap = json_object_get(o, "replacement_capacity");
+	m->capacity_unit = ACES_LOAD_NONE;
+	if (cap != NULL) {
+		static const char *const cap_keys[] = { "pps", "bps", "new_flows_per_s",
+			"active_flows", NULL };
+		const char *key;
+		json_t *val;
+		int k;
+
+		if (check_object(ld, cap, "manager.replacement_capacity", cap_keys) < 0)
+			goto out;
+		if (json_object_size(cap) != 1) {
+			aces_config_err(ld->err, ld->errlen, ld->cfg, "manager.replacement_capacity",
+					"needs exactly one of pps, bps, new_flows_per_s, active_flows");
+			goto out;
+		}
+		json_object_foreach((json_t *)(uintptr_t)cap, key, val) {
+			char p[PATH_MAX_LEN];
+
+			snprintf(p, sizeof(p), "manager.replacement_capacity.%s", key);
+			if (!json_is_integer(val) || json_integer_value(val) < 1) {
+				aces_config_err(ld->err, ld->errlen, ld->cfg, p,
+						"must be a positive integer");
+				goto out;
+			}
+			m->capacity = (uint64_t)json_integer_value(val);
+			for (k = 1; k < ACES_LOAD_UNIT_MAX; k++)
+				if (strcmp(key, unit_names[k]) == 0)
+					m->capacity_unit = (enum aces_load_unit)k;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(dflt);
+	return rc;
+}
+
+static int
 load_root(struct ld *ld, const json_t *root)
 {
 	static const char *const root_keys[] = { "interfaces", "applications", "endpoints",
-		"flows", "neighbors", NULL };
+		"flows", "neighbors", "manager", NULL };
 	static const char *const ifc_keys[] = { "client", "backend", NULL };
 	static const char *const app_keys[] = { "original", "replacement", NULL };
 	static const char *const flow_keys[] = { "capacity", "tcp_established_timeout_s",
@@ -561,9 +689,9 @@ load_root(struct ld *ld, const json_t *root)
 	if (cfg->endpoints == NULL)
 		FAIL(ld, "endpoints", "out of memory");
 	json_array_foreach(arr, i, e) {
+		cfg->n_endpoints++;	/* counted first: aces_config_free() releases its hooks */
 		if (load_endpoint(ld, e, i, &cfg->endpoints[i]) < 0)
 			return -EINVAL;
-		cfg->n_endpoints++;
 	}
 	/* Names must be unique before depends_on can be resolved by name. */
 	for (i = 0; i < cfg->n_endpoints; i++) {
@@ -600,6 +728,11 @@ load_root(struct ld *ld, const json_t *root)
 	}
 	json_decref((json_t *)(uintptr_t)o);
 
+	if (load_manager(ld, json_object_get(root, "manager")) < 0)
+		return -EINVAL;
+	for (i = 0; i < cfg->n_endpoints; i++)
+		if (cfg->endpoints[i].drain_timeout_ms == UINT32_MAX)
+			cfg->endpoints[i].drain_timeout_ms = cfg->manager.drain_timeout_ms;
 	return load_neighbors(ld, json_object_get(root, "neighbors"));
 }
 
@@ -679,8 +812,14 @@ aces_config_load(const char *path, char *err, size_t errlen)
 void
 aces_config_free(struct aces_config *cfg)
 {
+	uint32_t i;
+
 	if (cfg == NULL)
 		return;
+	for (i = 0; cfg->endpoints != NULL && i < cfg->n_endpoints; i++) {
+		free(cfg->endpoints[i].hook_replicate);
+		free(cfg->endpoints[i].hook_release);
+	}
 	free(cfg->backends);
 	free(cfg->endpoints);
 	free(cfg->neighbors);
