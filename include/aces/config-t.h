@@ -59,7 +59,7 @@ enum aces_load_unit {
 	ACES_LOAD_UNIT_MAX
 };
 
-#define ACES_HOOK_MAX 1024	/**< hook command length */
+#define ACES_HOOK_CMD_MAX 1024	/**< hook command length */
 
 /** One interface role (client side or backend side). */
 struct aces_cfg_iface {

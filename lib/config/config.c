@@ -454,8 +454,8 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 			if (cmd == NULL)
 				continue;
 			subpath(kp, sizeof(kp), hp, hook_keys[k]);
-			if (cmd[0] == '\0' || strlen(cmd) >= ACES_HOOK_MAX)
-				FAIL(ld, kp, "must be a command of 1 to %d characters", ACES_HOOK_MAX - 1);
+			if (cmd[0] == '\0' || strlen(cmd) >= ACES_HOOK_CMD_MAX)
+				FAIL(ld, kp, "must be a command of 1 to %d characters", ACES_HOOK_CMD_MAX - 1);
 			*dst = strdup(cmd);
 			if (*dst == NULL)
 				FAIL(ld, kp, "out of memory");

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_MANAGER_H
+#define ACES_MANAGER_H
+
+/**
+ * @file
+ * The Endpoint Manager. Single-threaded: the control lcore calls every function
+ * except the journal readers, which telemetry threads may call concurrently
+ * (the journal slots are sequence-locked).
+ *
+ * Rules (see README "Endpoint Manager"): critical endpoints first (at once when
+ * stateless, after state transfer when stateful); high stateless endpoints in
+ * steps of step_percent every step_interval_ms while the replacement's load
+ * stays under its capacity; medium/low stateless endpoints when idle for
+ * low_activity_window_ms, else progressively after max_wait_ms; stateful ones
+ * through replicating -> cutover -> draining -> released; an endpoint moves only
+ * when all its dependencies carry 100 % on the replacement; abort returns
+ * everything, dependents first; a manual pin takes an endpoint out of the rules.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aces/config-t.h"
+#include "aces/manager-t.h"
+
+struct aces_mgr;
+
+/** NULL with errno set on failure. Keeps a pointer to @p cfg, which must outlive it. */
+struct aces_mgr *aces_mgr_create(const struct aces_config *cfg, uint32_t journal_size);
+void aces_mgr_free(struct aces_mgr *m);
+
+/** Start a transition. -EALREADY when one runs or is complete, -EBUSY while an abort drains. */
+int aces_mgr_start(struct aces_mgr *m, uint64_t now_ms, const char *why, char *err, size_t errlen);
+/** Abort the running transition: everything back to the original, dependents first. */
+int aces_mgr_abort(struct aces_mgr *m, uint64_t now_ms, const char *why, char *err, size_t errlen);
+/** Operator says a replicating endpoint's state is in place. */
+int aces_mgr_state_ready(struct aces_mgr *m, uint32_t ep, uint64_t now_ms, char *err,
+			 size_t errlen);
+/** Pin an endpoint at a replacement weight (0-100) outside the rules. */
+int aces_mgr_pin(struct aces_mgr *m, uint32_t ep, uint8_t weight, uint64_t now_ms);
+/** Hand a pinned endpoint back to the rules ("auto"). */
+int aces_mgr_unpin(struct aces_mgr *m, uint32_t ep, uint64_t now_ms, char *err, size_t errlen);
+/** A hook the manager asked for ended with @p status (exit code, or 128+signal). */
+void aces_mgr_hook_done(struct aces_mgr *m, uint32_t ep, enum aces_hook_kind kind, int status,
+			const char *output, uint64_t now_ms);
+/** Apply the rules once. */
+void aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in);
+/** Move up to @p max pending actions into @p out; returns how many. */
+uint32_t aces_mgr_take_actions(struct aces_mgr *m, struct aces_mgr_action *out, uint32_t max);
+
+/* Read-only views (control lcore; the app mirrors them for other threads). */
+enum aces_transition_state aces_mgr_state(const struct aces_mgr *m);
+uint64_t aces_mgr_started_ms(const struct aces_mgr *m);
+uint64_t aces_mgr_ended_ms(const struct aces_mgr *m);
+uint8_t aces_mgr_weight(const struct aces_mgr *m, uint32_t ep);
+enum aces_phase aces_mgr_phase(const struct aces_mgr *m, uint32_t ep);
+int aces_mgr_pinned(const struct aces_mgr *m, uint32_t ep);
+
+/* Journal: safe from any thread. */
+/** Id the next event will get (events so far: 1 .. next-1). */
+uint64_t aces_mgr_journal_next_id(const struct aces_mgr *m);
+/** Copy event @p id into @p out: 0, or -ENOENT when not written yet or overwritten. */
+int aces_mgr_journal_read(const struct aces_mgr *m, uint64_t id, struct aces_event *out);
+/** Oldest id still in the journal. */
+uint64_t aces_mgr_journal_first_id(const struct aces_mgr *m);
+
+const char *aces_phase_name(enum aces_phase p);
+const char *aces_transition_state_name(enum aces_transition_state s);
+
+#endif /* ACES_MANAGER_H */

@@ -1,0 +1,835 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Endpoint Manager's rules. Everything here runs on the control lcore, except
+ * the journal readers. Every decision is an event with its reason.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aces/config.h"
+#include "aces/manager.h"
+
+/* Why an endpoint waits: reported once per change, not every tick. */
+enum wait_code {
+	WAIT_NONE = 0,
+	WAIT_CRITICAL,
+	WAIT_DEPENDENCY,
+	WAIT_NO_BACKEND,
+	WAIT_ACTIVITY,
+	WAIT_CAPACITY,
+};
+
+struct mgr_ep {
+	enum aces_phase phase;
+	uint8_t weight;
+	uint8_t pinned;
+	uint8_t drain_acted;
+	uint8_t hook_running[ACES_HOOK_MAX];
+	enum wait_code wait;
+	uint32_t wait_arg;		/* dependency index, weight... */
+	uint64_t phase_since;
+	uint64_t last_step;
+	uint64_t low_since;		/* 0: not under the low-activity threshold */
+};
+
+struct journal_slot {
+	uint32_t seq;			/* odd while being written */
+	struct aces_event ev;
+};
+
+struct aces_mgr {
+	const struct aces_config *cfg;
+	enum aces_transition_state state;
+	uint64_t started_ms;
+	uint64_t ended_ms;
+	struct mgr_ep *ep;
+	uint16_t *order;		/* dependencies before dependents, then by priority */
+	struct aces_mgr_action *act;
+	uint32_t act_cap, act_n;
+	struct journal_slot *slots;
+	uint32_t jcap;
+	uint64_t next_id;		/* written by control, read by telemetry (atomic) */
+};
+
+static const char *const phase_names[ACES_PHASE_MAX] = {
+	"original", "waiting", "migrating", "replicating", "cutover", "draining", "released",
+	"returning", "failed",
+};
+static const char *const state_names[ACES_TRANSITION_MAX] = {
+	"idle", "running", "complete", "aborted",
+};
+
+const char *
+aces_phase_name(enum aces_phase p)
+{
+	return (unsigned)p < ACES_PHASE_MAX ? phase_names[p] : "?";
+}
+
+const char *
+aces_transition_state_name(enum aces_transition_state s)
+{
+	return (unsigned)s < ACES_TRANSITION_MAX ? state_names[s] : "?";
+}
+
+/* ---- journal ---- */
+
+static void
+journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, const char *to,
+	    uint8_t weight, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void
+journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, const char *to,
+	    uint8_t weight, const char *fmt, ...)
+{
+	uint64_t id = m->next_id;
+	struct journal_slot *s = &m->slots[id % m->jcap];
+	va_list ap;
+
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);	/* odd: writing */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	s->ev.id = id;
+	s->ev.t_ms = now;
+	s->ev.ep = ep;
+	s->ev.weight = weight;
+	snprintf(s->ev.from, sizeof(s->ev.from), "%s", from);
+	snprintf(s->ev.to, sizeof(s->ev.to), "%s", to);
+	va_start(ap, fmt);
+	vsnprintf(s->ev.reason, sizeof(s->ev.reason), fmt, ap);
+	va_end(ap);
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);	/* even: done */
+	__atomic_store_n(&m->next_id, id + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t
+aces_mgr_journal_next_id(const struct aces_mgr *m)
+{
+	return __atomic_load_n(&m->next_id, __ATOMIC_ACQUIRE);
+}
+
+uint64_t
+aces_mgr_journal_first_id(const struct aces_mgr *m)
+{
+	uint64_t next = aces_mgr_journal_next_id(m);
+
+	return next > m->jcap ? next - m->jcap : 1;
+}
+
+int
+aces_mgr_journal_read(const struct aces_mgr *m, uint64_t id, struct aces_event *out)
+{
+	const struct journal_slot *s = &m->slots[id % m->jcap];
+	int tries;
+
+	if (id == 0 || id >= aces_mgr_journal_next_id(m))
+		return -ENOENT;
+	for (tries = 0; tries < 1000; tries++) {
+		uint32_t s1 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE), s2;
+
+		if (s1 & 1)
+			continue;
+		memcpy(out, &s->ev, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+		if (s1 == s2)
+			return out->id == id ? 0 : -ENOENT;
+	}
+	return -ENOENT;
+}
+
+/* ---- helpers ---- */
+
+static void
+push_action(struct aces_mgr *m, enum aces_mgr_action_type t, uint32_t ep, uint8_t hook,
+	    uint8_t side)
+{
+	if (m->act_n == m->act_cap) {
+		/* Cannot happen: at most one action per endpoint and hook between takes. */
+		journal_add(m, 0, (int32_t)ep, "-", "-", 0, "internal: action queue full, dropped");
+		return;
+	}
+	m->act[m->act_n].type = t;
+	m->act[m->act_n].ep = ep;
+	m->act[m->act_n].hook = hook;
+	m->act[m->act_n].side = side;
+	m->act_n++;
+}
+
+uint32_t
+aces_mgr_take_actions(struct aces_mgr *m, struct aces_mgr_action *out, uint32_t max)
+{
+	uint32_t n = m->act_n < max ? m->act_n : max;
+
+	memcpy(out, m->act, n * sizeof(*out));
+	memmove(m->act, m->act + n, (m->act_n - n) * sizeof(*out));
+	m->act_n -= n;
+	return n;
+}
+
+static const char *
+ename(const struct aces_mgr *m, uint32_t e)
+{
+	return m->cfg->endpoints[e].name;
+}
+
+/* Change phase (and weight), with an event. */
+static void
+set_phase(struct aces_mgr *m, uint32_t e, enum aces_phase to, uint8_t weight, uint64_t now,
+	  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void
+set_phase(struct aces_mgr *m, uint32_t e, enum aces_phase to, uint8_t weight, uint64_t now,
+	  const char *fmt, ...)
+{
+	struct mgr_ep *x = &m->ep[e];
+	char reason[ACES_EVENT_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	journal_add(m, now, (int32_t)e, phase_names[x->phase], phase_names[to], weight, "%s",
+		    reason);
+	if (x->phase != to)
+		x->phase_since = now;
+	x->phase = to;
+	x->weight = weight;
+	x->wait = WAIT_NONE;
+	x->drain_acted = 0;
+}
+
+/* Report a wait once per change of its reason. */
+static void
+set_wait(struct aces_mgr *m, uint32_t e, enum wait_code code, uint32_t arg, uint64_t now,
+	 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void
+set_wait(struct aces_mgr *m, uint32_t e, enum wait_code code, uint32_t arg, uint64_t now,
+	 const char *fmt, ...)
+{
+	struct mgr_ep *x = &m->ep[e];
+	char reason[ACES_EVENT_REASON_MAX];
+	va_list ap;
+
+	if (x->wait == code && x->wait_arg == arg)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	x->wait = code;
+	x->wait_arg = arg;
+	journal_add(m, now, (int32_t)e, phase_names[x->phase], phase_names[x->phase], x->weight,
+		    "%s", reason);
+}
+
+static int
+is_stateful(const struct aces_cfg_endpoint *c)
+{
+	return c->statefulness != ACES_STATELESS;
+}
+
+/* Carries 100 % of its new flows on the replacement. */
+static int
+on_replacement(const struct mgr_ep *x)
+{
+	return x->weight == 100 && (x->pinned || x->phase == ACES_PHASE_CUTOVER ||
+				    x->phase == ACES_PHASE_DRAINING ||
+				    x->phase == ACES_PHASE_RELEASED);
+}
+
+/* Load of one endpoint in the capacity unit (both sides). */
+static double
+ep_load(const struct aces_mgr *m, const struct aces_mgr_ep_load *l, int side)
+{
+	switch (m->cfg->manager.capacity_unit) {
+	case ACES_LOAD_PPS:
+		return l->pps[side];
+	case ACES_LOAD_BPS:
+		return l->bps[side];
+	case ACES_LOAD_NEW_FLOWS:
+		return l->new_fps[side];
+	case ACES_LOAD_ACTIVE_FLOWS:
+		return (double)l->open_flows[side];
+	default:
+		return 0;
+	}
+}
+
+/* ---- construction ---- */
+
+/* Kahn's algorithm over depends_on, picking the best priority among the ready ones. */
+static int
+build_order(struct aces_mgr *m)
+{
+	const struct aces_config *c = m->cfg;
+	uint32_t n = c->n_endpoints, i, k, done = 0;
+	uint8_t *placed = calloc(n, 1);
+
+	if (placed == NULL)
+		return -ENOMEM;
+	while (done < n) {
+		int best = -1;
+
+		for (i = 0; i < n; i++) {
+			const struct aces_cfg_endpoint *e = &c->endpoints[i];
+			int ready = !placed[i];
+
+			for (k = 0; k < e->n_deps && ready; k++)
+				ready = placed[e->deps[k]];
+			if (ready && (best < 0 || e->priority < c->endpoints[best].priority))
+				best = (int)i;
+		}
+		if (best < 0) {		/* a cycle: the config validator refuses these */
+			free(placed);
+			return -EINVAL;
+		}
+		placed[best] = 1;
+		m->order[done++] = (uint16_t)best;
+	}
+	free(placed);
+	return 0;
+}
+
+struct aces_mgr *
+aces_mgr_create(const struct aces_config *cfg, uint32_t journal_size)
+{
+	struct aces_mgr *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cfg = cfg;
+	m->jcap = journal_size < 16 ? 16 : journal_size;
+	m->next_id = 1;
+	m->ep = calloc(cfg->n_endpoints, sizeof(*m->ep));
+	m->order = calloc(cfg->n_endpoints, sizeof(*m->order));
+	m->act_cap = cfg->n_endpoints * (ACES_HOOK_MAX + 2) + 16;
+	m->act = calloc(m->act_cap, sizeof(*m->act));
+	m->slots = calloc(m->jcap, sizeof(*m->slots));
+	if (m->ep == NULL || m->order == NULL || m->act == NULL || m->slots == NULL ||
+	    build_order(m) != 0) {
+		aces_mgr_free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return m;
+}
+
+void
+aces_mgr_free(struct aces_mgr *m)
+{
+	if (m == NULL)
+		return;
+	free(m->ep);
+	free(m->order);
+	free(m->act);
+	free(m->slots);
+	free(m);
+}
+
+/* ---- commands ---- */
+
+int
+aces_mgr_start(struct aces_mgr *m, uint64_t now, const char *why, char *err, size_t errlen)
+{
+	uint32_t i;
+
+	if (m->state == ACES_TRANSITION_RUNNING || m->state == ACES_TRANSITION_COMPLETE) {
+		snprintf(err, errlen, "a transition is already %s",
+			 state_names[m->state]);
+		return -EALREADY;
+	}
+	for (i = 0; i < m->cfg->n_endpoints; i++) {
+		if (m->ep[i].phase == ACES_PHASE_RETURNING) {
+			snprintf(err, errlen, "endpoint %s is still returning from the last abort",
+				 ename(m, i));
+			return -EBUSY;
+		}
+	}
+	journal_add(m, now, -1, state_names[m->state], state_names[ACES_TRANSITION_RUNNING], 0,
+		    "transition started (%s)", why);
+	m->state = ACES_TRANSITION_RUNNING;
+	m->started_ms = now;
+	m->ended_ms = 0;
+	for (i = 0; i < m->cfg->n_endpoints; i++) {
+		struct mgr_ep *x = &m->ep[i];
+
+		if (x->pinned)
+			continue;
+		x->phase = ACES_PHASE_WAITING;
+		x->phase_since = now;
+		x->weight = 0;
+		x->wait = WAIT_NONE;
+		x->low_since = 0;
+		x->last_step = 0;
+	}
+	return 0;
+}
+
+static void
+kill_hooks(struct aces_mgr *m, uint32_t e)
+{
+	int k;
+
+	for (k = 0; k < ACES_HOOK_MAX; k++) {
+		if (m->ep[e].hook_running[k]) {
+			push_action(m, ACES_ACT_KILL_HOOK, e, (uint8_t)k, 0);
+			m->ep[e].hook_running[k] = 0;
+		}
+	}
+}
+
+static void
+return_to_original(struct aces_mgr *m, uint32_t e, uint64_t now, const char *why)
+{
+	struct mgr_ep *x = &m->ep[e];
+
+	kill_hooks(m, e);
+	switch (x->phase) {
+	case ACES_PHASE_MIGRATING:
+	case ACES_PHASE_CUTOVER:
+	case ACES_PHASE_DRAINING:
+	case ACES_PHASE_RELEASED:
+		set_phase(m, e, ACES_PHASE_RETURNING, 0, now,
+			  "%s: new flows back to the original; flows on the replacement drain", why);
+		break;
+	case ACES_PHASE_WAITING:
+	case ACES_PHASE_REPLICATING:
+		set_phase(m, e, ACES_PHASE_ORIGINAL, 0, now, "%s: stays on the original", why);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+aces_mgr_abort(struct aces_mgr *m, uint64_t now, const char *why, char *err, size_t errlen)
+{
+	uint32_t i;
+
+	if (m->state != ACES_TRANSITION_RUNNING) {
+		snprintf(err, errlen, "no transition is running (state %s)", state_names[m->state]);
+		return -EINVAL;
+	}
+	journal_add(m, now, -1, state_names[m->state], state_names[ACES_TRANSITION_ABORTED], 0,
+		    "transition aborted (%s)", why);
+	m->state = ACES_TRANSITION_ABORTED;
+	m->ended_ms = now;
+	/* reverse dependency order: dependents return before what they depend on */
+	for (i = m->cfg->n_endpoints; i-- > 0;) {
+		uint32_t e = m->order[i];
+
+		if (!m->ep[e].pinned)
+			return_to_original(m, e, now, "abort");
+	}
+	return 0;
+}
+
+int
+aces_mgr_state_ready(struct aces_mgr *m, uint32_t e, uint64_t now, char *err, size_t errlen)
+{
+	struct mgr_ep *x = &m->ep[e];
+
+	if (x->phase != ACES_PHASE_REPLICATING || x->pinned) {
+		snprintf(err, errlen, "endpoint %s is not replicating (phase %s%s)", ename(m, e),
+			 phase_names[x->phase], x->pinned ? ", pinned" : "");
+		return -EINVAL;
+	}
+	if (x->hook_running[ACES_HOOK_REPLICATE]) {
+		push_action(m, ACES_ACT_KILL_HOOK, e, ACES_HOOK_REPLICATE, 0);
+		x->hook_running[ACES_HOOK_REPLICATE] = 0;
+	}
+	set_phase(m, e, ACES_PHASE_CUTOVER, 100, now,
+		  "state ready (operator): cutover, new flows to the replacement");
+	return 0;
+}
+
+int
+aces_mgr_pin(struct aces_mgr *m, uint32_t e, uint8_t weight, uint64_t now)
+{
+	struct mgr_ep *x = &m->ep[e];
+
+	if (weight > 100)
+		return -EINVAL;
+	kill_hooks(m, e);
+	x->pinned = 1;
+	x->weight = weight;
+	journal_add(m, now, (int32_t)e, phase_names[x->phase], "manual", weight,
+		    "pinned by hand at %u%% replacement", weight);
+	return 0;
+}
+
+int
+aces_mgr_unpin(struct aces_mgr *m, uint32_t e, uint64_t now, char *err, size_t errlen)
+{
+	struct mgr_ep *x = &m->ep[e];
+	const struct aces_cfg_endpoint *c = &m->cfg->endpoints[e];
+
+	if (!x->pinned) {
+		snprintf(err, errlen, "endpoint %s is not pinned", ename(m, e));
+		return -EINVAL;
+	}
+	x->pinned = 0;
+	switch (m->state) {
+	case ACES_TRANSITION_RUNNING:
+		if (x->weight == 100)
+			set_phase(m, e, ACES_PHASE_DRAINING, 100, now,
+				  "back to the rules at 100 %%: draining the original");
+		else if (x->weight > 0 && !is_stateful(c)) {
+			set_phase(m, e, ACES_PHASE_MIGRATING, x->weight, now,
+				  "back to the rules at %u%%: migrating on", x->weight);
+			x->last_step = now;	/* next step after one interval */
+		}
+		else
+			set_phase(m, e, ACES_PHASE_WAITING, 0, now,
+				  "back to the rules: handover starts over");
+		break;
+	case ACES_TRANSITION_COMPLETE:
+		set_phase(m, e, ACES_PHASE_RELEASED, 100, now,
+			  "back to the rules: the transition is complete, replacement");
+		break;
+	default:
+		set_phase(m, e, x->weight > 0 ? ACES_PHASE_RETURNING : ACES_PHASE_ORIGINAL, 0, now,
+			  "back to the rules: no transition, original");
+		break;
+	}
+	return 0;
+}
+
+void
+aces_mgr_hook_done(struct aces_mgr *m, uint32_t e, enum aces_hook_kind kind, int status,
+		   const char *output, uint64_t now)
+{
+	struct mgr_ep *x = &m->ep[e];
+
+	if (!x->hook_running[kind])
+		return;		/* killed or superseded: its result no longer matters */
+	x->hook_running[kind] = 0;
+	if (kind == ACES_HOOK_RELEASE) {
+		journal_add(m, now, (int32_t)e, phase_names[x->phase], phase_names[x->phase],
+			    x->weight, "release hook exited %d: %s", status, output);
+		return;
+	}
+	if (x->phase != ACES_PHASE_REPLICATING)
+		return;
+	if (status == 0)
+		set_phase(m, e, ACES_PHASE_CUTOVER, 100, now,
+			  "replicate hook exited 0 (%s): cutover, new flows to the replacement",
+			  output);
+	else
+		set_phase(m, e, ACES_PHASE_FAILED, 0, now,
+			  "replicate hook exited %d (%s): back on the original", status, output);
+}
+
+/* ---- rules ---- */
+
+static double
+replacement_load(const struct aces_mgr *m, const struct aces_mgr_input *in)
+{
+	double s = 0;
+	uint32_t i;
+
+	for (i = 0; i < m->cfg->n_endpoints; i++)
+		s += ep_load(m, &in->ep[i], ACES_SIDE_REPLACEMENT);
+	return s;
+}
+
+/* One progressive step if due and within capacity. */
+static void
+progressive(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
+{
+	const struct aces_cfg_manager *mc = &m->cfg->manager;
+	struct mgr_ep *x = &m->ep[e];
+	uint32_t next = x->weight + mc->step_percent;
+	double load = 0, extra = 0;
+
+	if (x->last_step != 0 && in->now_ms - x->last_step < mc->step_interval_ms)
+		return;
+	if (next > 100)
+		next = 100;
+	if (mc->capacity_unit != ACES_LOAD_NONE) {
+		const struct aces_mgr_ep_load *l = &in->ep[e];
+
+		load = replacement_load(m, in);
+		extra = (ep_load(m, l, ACES_SIDE_ORIGINAL) + ep_load(m, l, ACES_SIDE_REPLACEMENT)) *
+			(next - x->weight) / 100.0;
+		if (load + extra > (double)mc->capacity) {
+			set_wait(m, e, WAIT_CAPACITY, x->weight, in->now_ms,
+				 "waits at %u%%: the step to %u%% would bring the replacement to "
+				 "%.0f %s, over its capacity %llu", x->weight, next, load + extra,
+				 aces_load_unit_name(mc->capacity_unit),
+				 (unsigned long long)mc->capacity);
+			return;
+		}
+	}
+	x->last_step = in->now_ms;
+	if (next == 100)
+		set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
+			  "step %u%% -> 100%%: all new flows to the replacement; %llu flows left "
+			  "on the original drain", x->weight,
+			  (unsigned long long)in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
+	else if (mc->capacity_unit != ACES_LOAD_NONE)
+		set_phase(m, e, ACES_PHASE_MIGRATING, (uint8_t)next, in->now_ms,
+			  "step %u%% -> %u%% (replacement load %.0f of %llu %s)", x->weight, next,
+			  load + extra, (unsigned long long)mc->capacity,
+			  aces_load_unit_name(mc->capacity_unit));
+	else
+		set_phase(m, e, ACES_PHASE_MIGRATING, (uint8_t)next, in->now_ms,
+			  "step %u%% -> %u%%", x->weight, next);
+}
+
+/* Can @e leave WAITING? Reports why not. */
+static int
+may_begin(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
+{
+	const struct aces_config *c = m->cfg;
+	const struct aces_cfg_endpoint *ce = &c->endpoints[e];
+	uint32_t k, i;
+
+	for (k = 0; k < ce->n_deps; k++) {
+		const struct mgr_ep *d = &m->ep[ce->deps[k]];
+
+		if (!on_replacement(d)) {
+			set_wait(m, e, WAIT_DEPENDENCY, ce->deps[k], in->now_ms,
+				 "waits for its dependency %s (%s, %u%%)", ename(m, ce->deps[k]),
+				 phase_names[d->phase], d->weight);
+			return 0;
+		}
+	}
+	if (ce->priority != ACES_PRIO_CRITICAL) {
+		for (i = 0; i < c->n_endpoints; i++) {
+			const struct mgr_ep *o = &m->ep[i];
+
+			if (c->endpoints[i].priority == ACES_PRIO_CRITICAL && !o->pinned &&
+			    !on_replacement(o) && o->phase != ACES_PHASE_FAILED) {
+				set_wait(m, e, WAIT_CRITICAL, i, in->now_ms,
+					 "waits for critical endpoint %s to move first (%s)",
+					 ename(m, i), phase_names[o->phase]);
+				return 0;
+			}
+		}
+	}
+	if (in->healthy_backends[ACES_SIDE_REPLACEMENT] == 0) {
+		set_wait(m, e, WAIT_NO_BACKEND, 0, in->now_ms,
+			 "waits: the replacement has no backend");
+		return 0;
+	}
+	return 1;
+}
+
+static void
+begin(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
+{
+	const struct aces_cfg_manager *mc = &m->cfg->manager;
+	const struct aces_cfg_endpoint *ce = &m->cfg->endpoints[e];
+	struct mgr_ep *x = &m->ep[e];
+	double pps = in->ep[e].pps[0] + in->ep[e].pps[1];
+
+	if (!may_begin(m, e, in))
+		return;
+	if (is_stateful(ce)) {
+		if (ce->hook_replicate != NULL) {
+			set_phase(m, e, ACES_PHASE_REPLICATING, 0, in->now_ms,
+				  "%s %s: replicating state (running the replicate hook)",
+				  aces_priority_name(ce->priority),
+				  aces_statefulness_name(ce->statefulness));
+			x->hook_running[ACES_HOOK_REPLICATE] = 1;
+			push_action(m, ACES_ACT_RUN_HOOK, e, ACES_HOOK_REPLICATE, 0);
+		} else {
+			set_phase(m, e, ACES_PHASE_REPLICATING, 0, in->now_ms,
+				  "%s %s: replicating state (waiting for "
+				  "/aces/endpoint/state_ready)", aces_priority_name(ce->priority),
+				  aces_statefulness_name(ce->statefulness));
+		}
+		return;
+	}
+	switch (ce->priority) {
+	case ACES_PRIO_CRITICAL:
+		set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
+			  "critical stateless: all new flows to the replacement at once");
+		return;
+	case ACES_PRIO_HIGH:
+		x->phase = ACES_PHASE_MIGRATING;
+		x->last_step = 0;
+		progressive(m, e, in);
+		return;
+	default:
+		if (x->low_since != 0 && in->now_ms - x->low_since >= mc->low_activity_window_ms) {
+			set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
+				  "low activity (%.0f pps < %llu for %llu ms): all new flows to the "
+				  "replacement", pps, (unsigned long long)mc->low_activity_pps,
+				  (unsigned long long)(in->now_ms - x->low_since));
+			return;
+		}
+		if (in->now_ms - m->started_ms >= mc->max_wait_ms) {
+			set_phase(m, e, ACES_PHASE_MIGRATING, 0, in->now_ms,
+				  "max_wait %u ms reached at %.0f pps: migrating progressively",
+				  mc->max_wait_ms, pps);
+			x->last_step = 0;
+			progressive(m, e, in);
+			return;
+		}
+		set_wait(m, e, WAIT_ACTIVITY, 0, in->now_ms,
+			 "waits for low activity (%.0f pps, threshold %llu) or max_wait (%u ms)",
+			 pps, (unsigned long long)mc->low_activity_pps, mc->max_wait_ms);
+		return;
+	}
+}
+
+static void
+drain(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in, enum aces_side side)
+{
+	const struct aces_cfg_endpoint *ce = &m->cfg->endpoints[e];
+	struct mgr_ep *x = &m->ep[e];
+	uint64_t left = in->ep[e].open_flows[side];
+
+	if (left == 0) {
+		if (side == ACES_SIDE_ORIGINAL) {
+			set_phase(m, e, ACES_PHASE_RELEASED, 100, in->now_ms,
+				  "no flow left on the original: released%s",
+				  ce->hook_release != NULL ? " (running the release hook)" : "");
+			if (ce->hook_release != NULL) {
+				x->hook_running[ACES_HOOK_RELEASE] = 1;
+				push_action(m, ACES_ACT_RUN_HOOK, e, ACES_HOOK_RELEASE, 0);
+			}
+		} else {
+			set_phase(m, e, ACES_PHASE_ORIGINAL, 0, in->now_ms,
+				  "no flow left on the replacement: back on the original");
+		}
+		return;
+	}
+	if (x->drain_acted || in->now_ms - x->phase_since < ce->drain_timeout_ms)
+		return;
+	x->drain_acted = 1;
+	if (ce->drain_action == ACES_DRAIN_RESET) {
+		push_action(m, ACES_ACT_RESET_FLOWS, e, 0, (uint8_t)side);
+		journal_add(m, in->now_ms, (int32_t)e, phase_names[x->phase], phase_names[x->phase],
+			    x->weight, "drain timeout (%u ms): resetting %llu flows on the %s",
+			    ce->drain_timeout_ms, (unsigned long long)left, aces_side_name(side));
+	} else {
+		journal_add(m, in->now_ms, (int32_t)e, phase_names[x->phase], phase_names[x->phase],
+			    x->weight, "drain timeout (%u ms): keeping %llu flows on the %s until "
+			    "they end", ce->drain_timeout_ms, (unsigned long long)left,
+			    aces_side_name(side));
+	}
+}
+
+static void
+update_activity(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
+{
+	struct mgr_ep *x = &m->ep[e];
+	double pps = in->ep[e].pps[0] + in->ep[e].pps[1];
+
+	if (pps < (double)m->cfg->manager.low_activity_pps) {
+		if (x->low_since == 0)
+			x->low_since = in->now_ms ? in->now_ms : 1;
+	} else {
+		x->low_since = 0;
+	}
+}
+
+void
+aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
+{
+	const struct aces_config *c = m->cfg;
+	uint32_t i, done = 0, returning = 0;
+
+	for (i = 0; i < c->n_endpoints; i++)
+		update_activity(m, i, in);
+	for (i = 0; i < c->n_endpoints; i++) {
+		uint32_t e = m->order[i];
+		struct mgr_ep *x = &m->ep[e];
+
+		if (x->pinned)
+			continue;
+		switch (x->phase) {
+		case ACES_PHASE_WAITING:
+			if (m->state == ACES_TRANSITION_RUNNING)
+				begin(m, e, in);
+			break;
+		case ACES_PHASE_MIGRATING:
+			progressive(m, e, in);
+			break;
+		case ACES_PHASE_REPLICATING:
+			if (in->now_ms - x->phase_since >= c->manager.state_timeout_ms) {
+				kill_hooks(m, e);
+				set_phase(m, e, ACES_PHASE_FAILED, 0, in->now_ms,
+					  "state transfer timed out after %u ms: back on the original",
+					  c->manager.state_timeout_ms);
+			}
+			break;
+		case ACES_PHASE_CUTOVER:
+			set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
+				  "draining: %llu flows left on the original",
+				  (unsigned long long)in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
+			break;
+		case ACES_PHASE_DRAINING:
+			drain(m, e, in, ACES_SIDE_ORIGINAL);
+			break;
+		case ACES_PHASE_RETURNING:
+			drain(m, e, in, ACES_SIDE_REPLACEMENT);
+			break;
+		default:
+			break;
+		}
+		if (x->phase == ACES_PHASE_RELEASED)
+			done++;
+		returning += x->phase == ACES_PHASE_RETURNING;
+	}
+	if (m->state != ACES_TRANSITION_RUNNING)
+		return;
+	for (i = 0; i < c->n_endpoints; i++) {
+		const struct mgr_ep *x = &m->ep[i];
+
+		if (x->pinned && x->weight == 100 &&
+		    in->ep[i].open_flows[ACES_SIDE_ORIGINAL] == 0)
+			done++;
+	}
+	if (done == c->n_endpoints) {
+		journal_add(m, in->now_ms, -1, state_names[m->state],
+			    state_names[ACES_TRANSITION_COMPLETE], 100,
+			    "transition complete after %llu ms: every endpoint on the replacement, "
+			    "the original holds no flow",
+			    (unsigned long long)(in->now_ms - m->started_ms));
+		m->state = ACES_TRANSITION_COMPLETE;
+		m->ended_ms = in->now_ms;
+	}
+	(void)returning;
+}
+
+enum aces_transition_state
+aces_mgr_state(const struct aces_mgr *m)
+{
+	return m->state;
+}
+
+uint64_t
+aces_mgr_started_ms(const struct aces_mgr *m)
+{
+	return m->started_ms;
+}
+
+uint64_t
+aces_mgr_ended_ms(const struct aces_mgr *m)
+{
+	return m->ended_ms;
+}
+
+uint8_t
+aces_mgr_weight(const struct aces_mgr *m, uint32_t e)
+{
+	return m->ep[e].weight;
+}
+
+enum aces_phase
+aces_mgr_phase(const struct aces_mgr *m, uint32_t e)
+{
+	return m->ep[e].phase;
+}
+
+int
+aces_mgr_pinned(const struct aces_mgr *m, uint32_t e)
+{
+	return m->ep[e].pinned;
+}

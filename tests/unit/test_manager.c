@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The Endpoint Manager's rules, driven with simulated time and load. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aces/config.h"
+#include "aces/manager.h"
+#include "unit.h"
+
+#define MAX_EP 8
+
+static struct aces_config *cfg;
+static struct aces_mgr *mgr;
+static struct aces_mgr_ep_load load[MAX_EP];
+static uint64_t now;
+static char err[256];
+
+/* endpoints: JSON array body; manager: JSON object body */
+static void
+setup(const char *endpoints, const char *manager)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text),
+		 "{\"interfaces\": {\"client\": {\"port\": 0, \"address\": \"10.0.0.1/24\"},"
+		 " \"backend\": {\"port\": 1, \"address\": \"10.0.1.1/24\"}},"
+		 " \"applications\": {\"original\": {\"backends\": [{\"name\": \"o\", \"address\": \"10.0.1.2\"}]},"
+		 " \"replacement\": {\"backends\": [{\"name\": \"r\", \"address\": \"10.0.1.3\"}]}},"
+		 " \"endpoints\": [%s], \"manager\": {%s}}", endpoints, manager);
+	cfg = aces_config_parse(text, "test", err, sizeof(err));
+	if (cfg == NULL)
+		printf("\nconfig: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	mgr = aces_mgr_create(cfg, 256);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mgr);
+	memset(load, 0, sizeof(load));
+	now = 1000;
+}
+
+static void
+teardown(void)
+{
+	aces_mgr_free(mgr);
+	aces_config_free(cfg);
+	mgr = NULL;
+	cfg = NULL;
+}
+
+static void
+tick(void)
+{
+	struct aces_mgr_input in = { .now_ms = now, .ep = load,
+				     .healthy_backends = { 1, 1 } };
+
+	aces_mgr_tick(mgr, &in);
+}
+
+/* Advance simulated time in 100 ms ticks. */
+static void
+run_ms(uint64_t ms)
+{
+	uint64_t end = now + ms;
+
+	while (now < end) {
+		now += 100;
+		tick();
+	}
+}
+
+static int
+ep(const char *name)
+{
+	return aces_config_endpoint_index(cfg, name);
+}
+
+static uint8_t
+weight(const char *name)
+{
+	return aces_mgr_weight(mgr, (uint32_t)ep(name));
+}
+
+static enum aces_phase
+phase(const char *name)
+{
+	return aces_mgr_phase(mgr, (uint32_t)ep(name));
+}
+
+/* Index in the journal of the first event of @name whose "to" is @to (0: none). */
+static uint64_t
+event_at(const char *name, const char *to, const char *reason_part)
+{
+	uint64_t id, next = aces_mgr_journal_next_id(mgr);
+	struct aces_event ev;
+	int e = name != NULL ? ep(name) : -1;
+
+	for (id = aces_mgr_journal_first_id(mgr); id < next; id++) {
+		if (aces_mgr_journal_read(mgr, id, &ev) != 0)
+			continue;
+		if (ev.ep == e && (to == NULL || strcmp(ev.to, to) == 0) &&
+		    (reason_part == NULL || strstr(ev.reason, reason_part) != NULL))
+			return id;
+	}
+	return 0;
+}
+
+static void
+start(void)
+{
+	CU_ASSERT_EQUAL_FATAL(aces_mgr_start(mgr, now, "test", err, sizeof(err)), 0);
+}
+
+#define EP(name, prio, state) \
+	"{\"name\": \"" name "\", \"vip\": \"10.0.0.9\", \"port\": " #prio "0, \"protocol\": \"tcp\"," \
+	" \"priority\": \"" state "\"}"
+
+static void
+test_manager_idle_until_started(void)
+{
+	setup("{\"name\": \"a\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"critical\"}", "");
+	run_ms(1000);
+	CU_ASSERT_EQUAL(weight("a"), 0);
+	CU_ASSERT_EQUAL(phase("a"), ACES_PHASE_ORIGINAL);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_IDLE);
+	teardown();
+}
+
+static void
+test_manager_critical_first_at_once(void)
+{
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"},"
+	      "{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"critical\"}",
+	      "\"step_percent\": 50, \"step_interval_ms\": 1000");
+	start();
+	tick();
+	CU_ASSERT_EQUAL(weight("c"), 100);
+	CU_ASSERT_EQUAL(phase("c"), ACES_PHASE_DRAINING);
+	/* the critical one's decision is journaled before any move of the high one */
+	CU_ASSERT(event_at("c", "draining", NULL) != 0);
+	CU_ASSERT(event_at("c", "draining", NULL) < event_at("h", "migrating", NULL));
+	teardown();
+}
+
+static void
+test_manager_critical_stateful_holds_others(void)
+{
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"},"
+	      "{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"critical\","
+	      " \"statefulness\": \"session\"}", "");
+	start();
+	run_ms(2000);
+	CU_ASSERT_EQUAL(phase("c"), ACES_PHASE_REPLICATING);
+	CU_ASSERT_EQUAL(weight("h"), 0);
+	CU_ASSERT(event_at("h", "waiting", "critical endpoint c") != 0);
+	CU_ASSERT_EQUAL(aces_mgr_state_ready(mgr, (uint32_t)ep("c"), now, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(weight("c"), 100);
+	run_ms(200);
+	CU_ASSERT(weight("h") > 0);
+	teardown();
+}
+
+/* High stateless: steps of step_percent every step_interval_ms through 20,40,...,100. */
+static void
+test_manager_high_progressive(void)
+{
+	uint8_t seen[6] = { 0 };
+	int i;
+
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"}",
+	      "\"step_percent\": 20, \"step_interval_ms\": 1000");
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 5;	/* keeps it draining at the end */
+	start();
+	tick();
+	CU_ASSERT_EQUAL(weight("h"), 20);
+	run_ms(900);
+	CU_ASSERT_EQUAL(weight("h"), 20);	/* not before the interval */
+	for (i = 0; i < 5; i++) {
+		seen[i] = weight("h");
+		run_ms(1000);
+	}
+	CU_ASSERT_EQUAL(seen[0], 20);
+	CU_ASSERT_EQUAL(seen[1], 40);
+	CU_ASSERT_EQUAL(seen[2], 60);
+	CU_ASSERT_EQUAL(seen[3], 80);
+	CU_ASSERT_EQUAL(weight("h"), 100);
+	CU_ASSERT_EQUAL(phase("h"), ACES_PHASE_DRAINING);
+	teardown();
+}
+
+/* Capacity: the next step would exceed it, so the endpoint waits, and says so. */
+static void
+test_manager_capacity_stops_step(void)
+{
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"}",
+	      "\"step_percent\": 25, \"step_interval_ms\": 500, \"replacement_capacity\": {\"pps\": 1000}");
+	start();
+	load[0].pps[ACES_SIDE_ORIGINAL] = 1500;	/* 1500 pps in all */
+	tick();
+	CU_ASSERT_EQUAL(weight("h"), 25);	/* 0 + 375 <= 1000 */
+	load[0].pps[ACES_SIDE_ORIGINAL] = 1125;
+	load[0].pps[ACES_SIDE_REPLACEMENT] = 375;
+	run_ms(500);
+	CU_ASSERT_EQUAL(weight("h"), 50);	/* 375 + 375 <= 1000 */
+	load[0].pps[ACES_SIDE_ORIGINAL] = 750;
+	load[0].pps[ACES_SIDE_REPLACEMENT] = 750;
+	run_ms(3000);
+	CU_ASSERT_EQUAL(weight("h"), 50);	/* 750 + 375 > 1000: waits */
+	CU_ASSERT_EQUAL(phase("h"), ACES_PHASE_MIGRATING);
+	CU_ASSERT(event_at("h", "migrating", "over its capacity 1000") != 0);
+	/* load drops: it moves on */
+	load[0].pps[ACES_SIDE_ORIGINAL] = 100;
+	load[0].pps[ACES_SIDE_REPLACEMENT] = 100;
+	run_ms(500);
+	CU_ASSERT_EQUAL(weight("h"), 75);
+	teardown();
+}
+
+static void
+test_manager_low_activity_medium(void)
+{
+	setup("{\"name\": \"m\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"medium\"}",
+	      "\"low_activity_pps\": 50, \"low_activity_window_ms\": 2000, \"max_wait_ms\": 60000");
+	start();
+	load[0].pps[ACES_SIDE_ORIGINAL] = 400;
+	run_ms(5000);
+	CU_ASSERT_EQUAL(weight("m"), 0);	/* busy: waits */
+	CU_ASSERT(event_at("m", "waiting", "waits for low activity") != 0);
+	load[0].pps[ACES_SIDE_ORIGINAL] = 10;
+	run_ms(1500);
+	CU_ASSERT_EQUAL(weight("m"), 0);	/* not idle long enough yet */
+	run_ms(700);
+	CU_ASSERT_EQUAL(weight("m"), 100);
+	CU_ASSERT(event_at("m", "draining", "low activity") != 0);
+	teardown();
+}
+
+static void
+test_manager_max_wait_low_busy(void)
+{
+	setup("{\"name\": \"l\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"low\"}",
+	      "\"low_activity_pps\": 50, \"max_wait_ms\": 4000, \"step_percent\": 50, \"step_interval_ms\": 1000");
+	start();
+	load[0].pps[ACES_SIDE_ORIGINAL] = 900;
+	run_ms(3800);
+	CU_ASSERT_EQUAL(weight("l"), 0);
+	run_ms(300);
+	CU_ASSERT_EQUAL(weight("l"), 50);	/* progressive after max_wait */
+	CU_ASSERT(event_at("l", "migrating", "max_wait 4000 ms reached") != 0);
+	run_ms(1000);
+	CU_ASSERT_EQUAL(weight("l"), 100);
+	teardown();
+}
+
+static void
+test_manager_dependency_holds(void)
+{
+	setup("{\"name\": \"db\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"},"
+	      "{\"name\": \"web\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"high\","
+	      " \"depends_on\": [\"db\"]}",
+	      "\"step_percent\": 50, \"step_interval_ms\": 1000");
+	start();
+	tick();
+	CU_ASSERT_EQUAL(weight("db"), 50);
+	CU_ASSERT_EQUAL(weight("web"), 0);
+	CU_ASSERT(event_at("web", "waiting", "waits for its dependency db") != 0);
+	run_ms(1000);
+	CU_ASSERT_EQUAL(weight("db"), 100);
+	run_ms(100);
+	CU_ASSERT_EQUAL(weight("web"), 50);
+	/* the dependent's first move comes after the dependency reached 100 % */
+	CU_ASSERT(event_at("db", "draining", NULL) < event_at("web", "migrating", NULL));
+	teardown();
+}
+
+static void
+test_manager_cycle_rejected(void)
+{
+	char text[2048];
+	struct aces_config *c;
+
+	snprintf(text, sizeof(text),
+		 "{\"interfaces\": {\"client\": {\"port\": 0, \"address\": \"10.0.0.1/24\"},"
+		 " \"backend\": {\"port\": 1, \"address\": \"10.0.1.1/24\"}},"
+		 " \"applications\": {\"original\": {\"backends\": [{\"name\": \"o\", \"address\": \"10.0.1.2\"}]},"
+		 " \"replacement\": {\"backends\": [{\"name\": \"r\", \"address\": \"10.0.1.3\"}]}},"
+		 " \"endpoints\": ["
+		 "{\"name\": \"a\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"depends_on\": [\"c\"]},"
+		 "{\"name\": \"b\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"depends_on\": [\"a\"]},"
+		 "{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 3, \"protocol\": \"tcp\", \"depends_on\": [\"b\"]}]}");
+	c = aces_config_parse(text, "cycle", err, sizeof(err));
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "dependency cycle"));
+	aces_config_free(c);
+}
+
+static void
+test_manager_abort_returns_all(void)
+{
+	struct aces_mgr_action act[16];
+	uint32_t n;
+
+	setup("{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"critical\"},"
+	      "{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"high\", \"depends_on\": [\"c\"]},"
+	      "{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 3, \"protocol\": \"tcp\", \"priority\": \"medium\","
+	      " \"statefulness\": \"persistent\", \"drain_action\": \"reset\", \"drain_timeout_ms\": 1000,"
+	      " \"hooks\": {\"replicate\": \"sleep 100\"}}",
+	      "\"step_percent\": 20, \"step_interval_ms\": 1000");
+	start();
+	run_ms(1500);
+	CU_ASSERT_EQUAL(weight("c"), 100);
+	CU_ASSERT_EQUAL(weight("h"), 40);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_REPLICATING);
+	n = aces_mgr_take_actions(mgr, act, 16);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(act[0].type, ACES_ACT_RUN_HOOK);
+	load[ep("c")].open_flows[ACES_SIDE_REPLACEMENT] = 3;
+	CU_ASSERT_EQUAL(aces_mgr_abort(mgr, now, "test", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_ABORTED);
+	CU_ASSERT_EQUAL(weight("c"), 0);
+	CU_ASSERT_EQUAL(weight("h"), 0);
+	CU_ASSERT_EQUAL(weight("s"), 0);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_ORIGINAL);
+	/* dependents first: h returns before c */
+	CU_ASSERT(event_at("h", "returning", NULL) < event_at("c", "returning", NULL));
+	/* the running replicate hook is killed */
+	n = aces_mgr_take_actions(mgr, act, 16);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(act[0].type, ACES_ACT_KILL_HOOK);
+	run_ms(300);
+	CU_ASSERT_EQUAL(phase("h"), ACES_PHASE_ORIGINAL);	/* no flow on the replacement */
+	CU_ASSERT_EQUAL(phase("c"), ACES_PHASE_RETURNING);	/* 3 flows still there */
+	/* a new start must wait until c is back */
+	CU_ASSERT_EQUAL(aces_mgr_start(mgr, now, "again", err, sizeof(err)), -EBUSY);
+	load[ep("c")].open_flows[ACES_SIDE_REPLACEMENT] = 0;
+	run_ms(100);
+	CU_ASSERT_EQUAL(phase("c"), ACES_PHASE_ORIGINAL);
+	CU_ASSERT_EQUAL(aces_mgr_start(mgr, now, "again", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(aces_mgr_abort(mgr, now, "x", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(aces_mgr_abort(mgr, now, "x", err, sizeof(err)), -EINVAL);
+	teardown();
+}
+
+static void
+test_manager_state_timeout(void)
+{
+	struct aces_mgr_action act[4];
+
+	setup("{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\","
+	      " \"statefulness\": \"session\", \"hooks\": {\"replicate\": \"sleep 100\"}}",
+	      "\"state_timeout_ms\": 3000");
+	start();
+	tick();
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_REPLICATING);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	run_ms(2800);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_REPLICATING);
+	run_ms(300);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_FAILED);
+	CU_ASSERT_EQUAL(weight("s"), 0);
+	CU_ASSERT(event_at("s", "failed", "timed out after 3000 ms") != 0);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	CU_ASSERT_EQUAL(act[0].type, ACES_ACT_KILL_HOOK);
+	/* a late hook result changes nothing */
+	aces_mgr_hook_done(mgr, (uint32_t)ep("s"), ACES_HOOK_REPLICATE, 0, "late", now);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_FAILED);
+	teardown();
+}
+
+/* Stateful: replicating -> cutover -> draining -> (drain timeout: reset) -> released. */
+static void
+test_manager_stateful_phases(void)
+{
+	struct aces_mgr_action act[4];
+	uint32_t s;
+
+	setup("{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"medium\","
+	      " \"statefulness\": \"persistent\", \"drain_action\": \"reset\", \"drain_timeout_ms\": 2000,"
+	      " \"hooks\": {\"replicate\": \"true\", \"release\": \"true\"}}", "");
+	s = (uint32_t)ep("s");
+	start();
+	tick();
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_REPLICATING);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	CU_ASSERT(act[0].type == ACES_ACT_RUN_HOOK && act[0].hook == ACES_HOOK_REPLICATE);
+	aces_mgr_hook_done(mgr, s, ACES_HOOK_REPLICATE, 0, "copied 42 keys", now);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_CUTOVER);
+	CU_ASSERT_EQUAL(weight("s"), 100);
+	load[s].open_flows[ACES_SIDE_ORIGINAL] = 7;
+	run_ms(100);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_DRAINING);
+	run_ms(1800);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 0);
+	run_ms(300);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	CU_ASSERT(act[0].type == ACES_ACT_RESET_FLOWS && act[0].side == ACES_SIDE_ORIGINAL &&
+		  act[0].ep == s);
+	run_ms(500);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 0);	/* reset once */
+	load[s].open_flows[ACES_SIDE_ORIGINAL] = 0;
+	run_ms(100);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_RELEASED);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	CU_ASSERT(act[0].type == ACES_ACT_RUN_HOOK && act[0].hook == ACES_HOOK_RELEASE);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_COMPLETE);
+	CU_ASSERT(event_at("s", "replicating", NULL) < event_at("s", "cutover", NULL));
+	CU_ASSERT(event_at("s", "cutover", NULL) < event_at("s", "draining", NULL));
+	CU_ASSERT(event_at("s", "draining", NULL) < event_at("s", "draining", "resetting 7 flows"));
+	CU_ASSERT(event_at("s", "draining", "resetting") < event_at("s", "released", NULL));
+	CU_ASSERT(event_at(NULL, "complete", NULL) != 0);
+	teardown();
+}
+
+static void
+test_manager_hook_failure(void)
+{
+	struct aces_mgr_action act[4];
+
+	setup("{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"statefulness\": \"session\","
+	      " \"hooks\": {\"replicate\": \"false\"}}", "");
+	start();
+	tick();
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	aces_mgr_hook_done(mgr, 0, ACES_HOOK_REPLICATE, 3, "disk full", now);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_FAILED);
+	CU_ASSERT(event_at("s", "failed", "exited 3 (disk full)") != 0);
+	teardown();
+}
+
+/* Stateless endpoints keep lingering flows by default until they end. */
+static void
+test_manager_keep_lingering(void)
+{
+	struct aces_mgr_action act[4];
+
+	setup("{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"critical\"}",
+	      "\"drain_timeout_ms\": 1000");
+	start();
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 2;
+	run_ms(3000);
+	CU_ASSERT_EQUAL(phase("c"), ACES_PHASE_DRAINING);
+	CU_ASSERT(event_at("c", "draining", "keeping 2 flows") != 0);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 0);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_RUNNING);
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 0;
+	run_ms(100);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_COMPLETE);
+	teardown();
+}
+
+static void
+test_manager_pin_respected(void)
+{
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"},"
+	      "{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"critical\"}",
+	      "\"step_percent\": 50, \"step_interval_ms\": 1000");
+	CU_ASSERT_EQUAL(aces_mgr_pin(mgr, (uint32_t)ep("h"), 10, now), 0);
+	CU_ASSERT_EQUAL(aces_mgr_pin(mgr, (uint32_t)ep("c"), 0, now), 0);
+	start();
+	run_ms(5000);
+	CU_ASSERT_EQUAL(weight("h"), 10);
+	CU_ASSERT_EQUAL(weight("c"), 0);	/* a pinned critical one does not move either */
+	CU_ASSERT(aces_mgr_pinned(mgr, (uint32_t)ep("h")));
+	CU_ASSERT_EQUAL(aces_mgr_unpin(mgr, (uint32_t)ep("c"), now, err, sizeof(err)), 0);
+	run_ms(100);
+	CU_ASSERT_EQUAL(weight("c"), 100);
+	CU_ASSERT_EQUAL(weight("h"), 10);
+	CU_ASSERT_EQUAL(aces_mgr_unpin(mgr, (uint32_t)ep("h"), now, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(phase("h"), ACES_PHASE_MIGRATING);
+	run_ms(1100);
+	CU_ASSERT_EQUAL(weight("h"), 60);
+	CU_ASSERT_EQUAL(aces_mgr_unpin(mgr, (uint32_t)ep("h"), now, err, sizeof(err)), -EINVAL);
+	teardown();
+}
+
+static void
+test_manager_no_replacement_backend(void)
+{
+	struct aces_mgr_input in = { .ep = load, .healthy_backends = { 1, 0 } };
+
+	setup("{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"critical\"}", "");
+	start();
+	in.now_ms = now + 100;
+	aces_mgr_tick(mgr, &in);
+	CU_ASSERT_EQUAL(weight("c"), 0);
+	CU_ASSERT(event_at("c", "waiting", "no backend") != 0);
+	teardown();
+}
+
+static void
+test_manager_journal_wraps(void)
+{
+	struct aces_event ev;
+	uint64_t first;
+	int i;
+
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"}", "");
+	for (i = 0; i < 300; i++) {
+		aces_mgr_pin(mgr, 0, (uint8_t)(i % 100), now);
+	}
+	CU_ASSERT_EQUAL(aces_mgr_journal_next_id(mgr), 301);
+	first = aces_mgr_journal_first_id(mgr);
+	CU_ASSERT_EQUAL(first, 301 - 256);
+	CU_ASSERT_EQUAL(aces_mgr_journal_read(mgr, first - 1, &ev), -ENOENT);
+	CU_ASSERT_EQUAL(aces_mgr_journal_read(mgr, 300, &ev), 0);
+	CU_ASSERT_EQUAL(ev.id, 300);
+	CU_ASSERT_EQUAL(ev.weight, 299 % 100);
+	CU_ASSERT_EQUAL(aces_mgr_journal_read(mgr, 301, &ev), -ENOENT);
+	CU_ASSERT_EQUAL(aces_mgr_journal_read(mgr, 0, &ev), -ENOENT);
+	teardown();
+}
+
+static void
+test_manager_start_twice(void)
+{
+	setup("{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"critical\"}", "");
+	start();
+	CU_ASSERT_EQUAL(aces_mgr_start(mgr, now, "again", err, sizeof(err)), -EALREADY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "already running"));
+	run_ms(200);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_COMPLETE);
+	CU_ASSERT_EQUAL(aces_mgr_start(mgr, now, "again", err, sizeof(err)), -EALREADY);
+	CU_ASSERT_EQUAL(aces_mgr_abort(mgr, now, "late", err, sizeof(err)), -EINVAL);
+	teardown();
+}
+
+static void
+test_manager_config_section(void)
+{
+	setup("{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"drain_timeout_ms\": 5}",
+	      "\"tick_ms\": 50, \"replacement_capacity\": {\"new_flows_per_s\": 900}, \"drain_timeout_ms\": 7000");
+	CU_ASSERT_EQUAL(cfg->manager.tick_ms, 50);
+	CU_ASSERT_EQUAL(cfg->manager.capacity_unit, ACES_LOAD_NEW_FLOWS);
+	CU_ASSERT_EQUAL(cfg->manager.capacity, 900);
+	CU_ASSERT_EQUAL(cfg->manager.step_percent, 20);
+	CU_ASSERT_EQUAL(cfg->manager.max_wait_ms, 30000);
+	CU_ASSERT_EQUAL(cfg->endpoints[0].drain_timeout_ms, 5);
+	CU_ASSERT_EQUAL(cfg->endpoints[0].drain_action, ACES_DRAIN_KEEP);
+	teardown();
+	setup("{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\"}", "");
+	CU_ASSERT_EQUAL(cfg->manager.capacity_unit, ACES_LOAD_NONE);
+	CU_ASSERT_EQUAL(cfg->endpoints[0].drain_timeout_ms, 30000);
+	teardown();
+}
+
+int
+main(void)
+{
+	CU_TestInfo tests[] = {
+		{ "idle until started", test_manager_idle_until_started },
+		{ "critical stateless first, at once", test_manager_critical_first_at_once },
+		{ "critical stateful holds the others", test_manager_critical_stateful_holds_others },
+		{ "high stateless: progressive steps", test_manager_high_progressive },
+		{ "capacity stops a progressive step", test_manager_capacity_stops_step },
+		{ "low activity triggers a medium endpoint", test_manager_low_activity_medium },
+		{ "max_wait triggers a busy low endpoint", test_manager_max_wait_low_busy },
+		{ "a dependency holds an endpoint back", test_manager_dependency_holds },
+		{ "a cycle is rejected at load", test_manager_cycle_rejected },
+		{ "abort returns everything, dependents first", test_manager_abort_returns_all },
+		{ "state timeout fails an endpoint back", test_manager_state_timeout },
+		{ "stateful: replicating, cutover, draining, reset, released", test_manager_stateful_phases },
+		{ "replicate hook failure", test_manager_hook_failure },
+		{ "lingering flows kept by default", test_manager_keep_lingering },
+		{ "a manual pin is respected", test_manager_pin_respected },
+		{ "no replacement backend: waits", test_manager_no_replacement_backend },
+		{ "journal wraps", test_manager_journal_wraps },
+		{ "start twice, abort when not running", test_manager_start_twice },
+		{ "manager config section", test_manager_config_section },
+		CU_TEST_INFO_NULL,
+	};
+
+	return aces_unit_run("manager", tests);
+}
