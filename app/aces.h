@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_mempool.h>
@@ -27,6 +28,8 @@
 
 #include "aces/chash.h"
 #include "aces/config.h"
+#include "aces/manager-t.h"
+#include "aces/tmsg-t.h"
 
 #define ACES_BURST		32
 #define ACES_MAX_WORKERS	16
@@ -122,12 +125,32 @@ struct aces_worker_stats {
 	uint64_t flows_created;
 	uint64_t flows_expired;
 	uint64_t flows_reused;		/**< closed flow replaced by a new SYN on the same tuple */
+	uint64_t flows_reset;		/**< flows ended by a drain reset */
+	uint64_t rst_sent;		/**< TCP RST frames sent by drain resets */
+	uint64_t rst_alloc_failed;	/**< RSTs not sent: no mbuf */
+	uint64_t tmsg_sent;		/**< telemetry records enqueued */
+	uint64_t tmsg_dropped;		/**< telemetry records lost to a full ring */
 	uint64_t flows_active;
 	uint64_t loops;
 	uint64_t busy_loops;
 };
 
 struct aces_flow_table;
+
+/** Commands from the control lcore to a worker. */
+enum aces_wmsg_type {
+	ACES_WMSG_RESET = 0,	/**< end the open flows of (ep, side): RST for TCP */
+	ACES_WMSG_MAX
+};
+
+struct aces_wmsg {
+	uint32_t type;
+	uint32_t ep;
+	uint32_t side;
+	uint32_t pad;
+};
+
+#define ACES_MAX_JOBS 64
 
 /** Per-worker state; written only by its own lcore. */
 struct aces_worker {
@@ -136,11 +159,16 @@ struct aces_worker {
 	struct aces_flow_table *ft;
 	struct rte_ring *slow_ring;	/**< worker -> control (ARP frames) */
 	struct rte_ring *ctl_tx_ring;	/**< control -> worker (frames to send, m->port set) */
-	uint64_t *ep_pkts;		/**< [endpoint] packets both directions */
-	uint64_t *ep_bytes;		/**< [endpoint] */
-	uint64_t *ep_new_flows;		/**< [endpoint] */
-	uint64_t *ep_active;		/**< [endpoint * 2 + side] active flows */
-	uint64_t *be_active;		/**< [backend] active flows */
+	struct rte_ring *tmsg_ring;	/**< worker -> control: struct aces_tmsg records */
+	struct rte_ring *msg_ring;	/**< control -> worker: struct aces_wmsg commands */
+	struct aces_ctr *eps;		/**< [endpoint * 2 + side] */
+	struct aces_ctr *bes;		/**< [backend] */
+	uint32_t tm_cursor;		/**< next entity of the current report round */
+	uint64_t tm_next_tsc;		/**< when the next round starts */
+	struct aces_wmsg *reset_job;	/**< drain reset in progress (points into jobs) */
+	uint32_t reset_cursor;
+	uint32_t n_jobs;
+	struct aces_wmsg *jobs;		/**< pending drain resets, ACES_MAX_JOBS */
 	struct aces_worker_stats st __rte_cache_aligned;
 } __rte_cache_aligned;
 
@@ -160,9 +188,21 @@ struct aces_app {
 	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
 	struct aces_assign *assign;		/**< current table; RCU protected */
 	uint8_t *ep_weight;			/**< mirror of assign->weight for readers */
-	uint8_t *ep_pinned;			/**< 1 when set by hand (assign command) */
-	uint64_t *ep_pps;			/**< last second's packets/s, by control */
-	uint64_t *ep_prev_pkts;			/**< control only */
+	uint8_t *ep_pinned;			/**< mirror: 1 when set by hand */
+	uint8_t *ep_phase;			/**< mirror: enum aces_phase */
+	struct aces_mgr *mgr;			/**< Endpoint Manager (control lcore) */
+	struct aces_mgr_ep_load *ep_load;	/**< windowed load; written by control */
+	struct aces_ctr *ctr_sum;		/**< summed counters per entity (control) */
+	double *be_pps;				/**< per backend, windowed (control) */
+	uint32_t *be_cpu;			/**< backend-reported CPU %, UINT32_MAX = none */
+	uint64_t *be_cpu_ms;			/**< when it was reported (manager clock) */
+	uint32_t n_entities;			/**< endpoints * 2 + backends */
+	uint32_t tstate;			/**< mirror: enum aces_transition_state */
+	uint64_t tstarted_ms;			/**< mirror */
+	uint64_t tended_ms;			/**< mirror */
+	uint64_t tmsg_period;			/**< TSC cycles between report rounds */
+	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */
+	volatile int usr2;			/**< SIGUSR2 seen: start a transition */
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *cmd_ring;		/**< telemetry threads -> control (MP/SC) */
 	unsigned int n_workers;
@@ -191,6 +231,13 @@ struct aces_ep_key {
 /* worker.c */
 int aces_worker_main(void *arg);
 
+/* Manager clock: milliseconds since start. */
+static inline uint64_t
+aces_now_ms(void)
+{
+	return (rte_rdtsc() - aces.start_tsc) * 1000 / aces.tsc_hz;
+}
+
 /* control.c */
 int aces_control_init(void);
 void aces_control_loop(void);
@@ -201,13 +248,18 @@ int aces_assign_init(void);
 /* Commands from telemetry threads to the control lcore. */
 enum aces_cmd_type {
 	ACES_CMD_ASSIGN = 0,	/**< set an endpoint's replacement weight (pins it) */
+	ACES_CMD_AUTO,		/**< hand a pinned endpoint back to the manager */
+	ACES_CMD_START,		/**< start a transition */
+	ACES_CMD_ABORT,		/**< abort the running transition */
+	ACES_CMD_STATE_READY,	/**< a replicating endpoint's state is in place */
+	ACES_CMD_BACKEND_LOAD,	/**< backend-reported CPU percent */
 	ACES_CMD_MAX
 };
 
 struct aces_cmd {
 	enum aces_cmd_type type;
-	uint32_t ep;
-	int weight;		/**< 0..100 */
+	uint32_t ep;		/**< endpoint (or backend for BACKEND_LOAD) */
+	int weight;		/**< 0..100 (ASSIGN), percent (BACKEND_LOAD) */
 	int result;		/**< 0 or -errno, set by control */
 	char msg[160];		/**< reason when result != 0 */
 	int done;		/**< set by control (release) */
@@ -216,6 +268,14 @@ struct aces_cmd {
 
 /** Hand a command to the control lcore and wait for it (bounded). Telemetry threads only. */
 int aces_cmd_submit(struct aces_cmd *cmd, char *err, size_t errlen);
+
+/* endpoint_mgr.c: the Endpoint Manager on the control lcore */
+int aces_epm_init(void);
+void aces_epm_fini(void);
+void aces_epm_drain(void);
+void aces_epm_tick(uint64_t now_ms);
+void aces_epm_apply(uint64_t now_ms);
+int aces_epm_cmd(struct aces_cmd *cmd, uint64_t now_ms);
 
 /* telemetry_cmds.c */
 int aces_telemetry_init(void);

@@ -18,6 +18,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "aces/manager.h"
 #include "aces/parse.h"
 #include "aces.h"
 
@@ -200,27 +201,6 @@ announce(void)
 	}
 }
 
-/* Publish a copy of the current table with endpoint @ep at @weight. */
-static int
-publish_weight(uint32_t ep, uint8_t weight)
-{
-	struct aces_assign *old = aces.assign, *t;
-
-	t = rte_malloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL)
-		return -ENOMEM;
-	memcpy(t, old, sizeof(*t));
-	t->version = old->version + 1;
-	t->weight[ep] = weight;
-	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
-	__atomic_store_n(&aces.ep_weight[ep], weight, __ATOMIC_RELEASE);
-	/* Every worker passes a quiescent state once per loop: then nobody holds old. */
-	rte_rcu_qsbr_synchronize(aces.qsbr, RTE_QSBR_THRID_INVALID);
-	rte_free(old);
-	aces.ctl[ACES_CTL_TABLES]++;
-	return 0;
-}
-
 int
 aces_assign_init(void)
 {
@@ -259,29 +239,7 @@ aces_assign_init(void)
 static void
 run_cmd(struct aces_cmd *cmd)
 {
-	cmd->result = 0;
-	switch (cmd->type) {
-	case ACES_CMD_ASSIGN:
-		if (cmd->ep >= aces.cfg->n_endpoints || cmd->weight < 0 || cmd->weight > 100) {
-			cmd->result = -EINVAL;
-			snprintf(cmd->msg, sizeof(cmd->msg), "bad endpoint or weight");
-			break;
-		}
-		cmd->result = publish_weight(cmd->ep, (uint8_t)cmd->weight);
-		if (cmd->result == 0) {
-			aces.ep_pinned[cmd->ep] = 1;
-			CTL_LOG(INFO, "endpoint %s: replacement weight %d (set by hand)",
-				aces.cfg->endpoints[cmd->ep].name, cmd->weight);
-		} else {
-			snprintf(cmd->msg, sizeof(cmd->msg), "cannot publish table: %s",
-				 strerror(-cmd->result));
-		}
-		break;
-	default:
-		cmd->result = -EINVAL;
-		snprintf(cmd->msg, sizeof(cmd->msg), "unknown command %d", cmd->type);
-		break;
-	}
+	cmd->result = aces_epm_cmd(cmd, aces_now_ms());
 	aces.ctl[cmd->result == 0 ? ACES_CTL_COMMANDS : ACES_CTL_COMMANDS_FAILED]++;
 	__atomic_store_n(&cmd->done, 1, __ATOMIC_RELEASE);
 	if (__atomic_sub_fetch(&cmd->refs, 1, __ATOMIC_ACQ_REL) == 0)
@@ -319,31 +277,19 @@ aces_cmd_submit(struct aces_cmd *cmd, char *err, size_t errlen)
 	return rc;
 }
 
-static void
-sample_rates(void)
-{
-	uint32_t e, i;
-
-	for (e = 0; e < aces.cfg->n_endpoints; e++) {
-		uint64_t s = 0;
-
-		for (i = 0; i < aces.n_workers; i++)
-			s += ((volatile uint64_t *)aces.workers[i].ep_pkts)[e];
-		__atomic_store_n(&aces.ep_pps[e], s - aces.ep_prev_pkts[e], __ATOMIC_RELAXED);
-		aces.ep_prev_pkts[e] = s;
-	}
-}
-
 int
 aces_control_init(void)
 {
-	return aces_assign_init();
+	int rc = aces_assign_init();
+
+	return rc != 0 ? rc : aces_epm_init();
 }
 
 void
 aces_control_loop(void)
 {
-	uint64_t next_neigh = 0, next_rate = rte_rdtsc() + aces.tsc_hz;
+	uint64_t next_neigh = 0, next_tick = 0;
+	uint64_t tick_cycles = aces.tsc_hz * aces.cfg->manager.tick_ms / 1000;
 	void *objs[ACES_BURST];
 	unsigned int i, n, wi;
 
@@ -367,9 +313,17 @@ aces_control_loop(void)
 			neigh_maintain(now);
 			next_neigh = now + aces.tsc_hz / 10;
 		}
-		if (now >= next_rate) {
-			sample_rates();
-			next_rate += aces.tsc_hz;
+		aces_epm_drain();
+		if (aces.usr2) {
+			struct aces_cmd c = { .type = ACES_CMD_START, .weight = 1 };
+
+			aces.usr2 = 0;
+			if (aces_epm_cmd(&c, aces_now_ms()) != 0)
+				CTL_LOG(WARNING, "SIGUSR2: transition not started: %s", c.msg);
+		}
+		if (now >= next_tick) {
+			aces_epm_tick(aces_now_ms());
+			next_tick = now + tick_cycles;
 		}
 		/* The control plane sleeps between ticks: it must leave the CPU to others. */
 		if (work == 0)
@@ -382,6 +336,9 @@ aces_control_fini(void)
 {
 	void *obj;
 
+	aces_epm_fini();
+	aces_mgr_free(aces.mgr);
+	aces.mgr = NULL;
 	/* Commands still queued are answered as refused so no handler waits in vain. */
 	while (rte_ring_sc_dequeue(aces.cmd_ring, &obj) == 0) {
 		struct aces_cmd *cmd = obj;

@@ -53,6 +53,10 @@ struct aces_flow {
 	uint8_t state;		/**< enum aces_tcp_state */
 	uint8_t in_use;
 	uint8_t client_mac[6];	/**< L2 source of the client side: where replies go */
+	uint8_t open;		/**< counted as open (no FIN/RST seen, not reset) */
+	uint8_t pad;
+	uint32_t cli_nxt;	/**< client's next sequence number (host order), for RSTs */
+	uint32_t srv_nxt;	/**< backend's next sequence number (host order) */
 	uint64_t last_tsc;
 	uint64_t timeout;	/**< TSC cycles for the current state */
 };

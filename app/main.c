@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -32,6 +33,7 @@
 #define MBUF_CACHE	256
 #define RX_DESC		1024
 #define TX_DESC		1024
+#define ACES_TMSG_RING	4096	/* records per worker ring */
 
 struct aces_app aces;
 
@@ -129,6 +131,8 @@ on_signal(int sig)
 {
 	if (sig == SIGINT || sig == SIGTERM)
 		aces.force_quit = true;
+	else if (sig == SIGUSR2)
+		aces.usr2 = 1;	/* the control lcore starts the transition */
 }
 
 /* Ports named by the config must exist: a config error, reported like one. */
@@ -313,11 +317,20 @@ tables_setup(void)
 	aces.backend_nh = rte_zmalloc("aces_be_nh", c->n_backends * sizeof(uint32_t), 0);
 	aces.ep_weight = rte_zmalloc("aces_ep_w", c->n_endpoints, 0);
 	aces.ep_pinned = rte_zmalloc("aces_ep_pin", c->n_endpoints, 0);
-	aces.ep_pps = rte_zmalloc("aces_ep_pps", c->n_endpoints * sizeof(uint64_t), 0);
-	aces.ep_prev_pkts = rte_zmalloc("aces_ep_prev", c->n_endpoints * sizeof(uint64_t), 0);
+	aces.ep_phase = rte_zmalloc("aces_ep_phase", c->n_endpoints, 0);
+	aces.n_entities = c->n_endpoints * 2 + c->n_backends;
+	aces.ep_load = rte_zmalloc("aces_ep_load", c->n_endpoints * sizeof(*aces.ep_load), 0);
+	aces.ctr_sum = rte_zmalloc("aces_ctr_sum", aces.n_entities * sizeof(*aces.ctr_sum), 0);
+	aces.be_pps = rte_zmalloc("aces_be_pps", c->n_backends * sizeof(double), 0);
+	aces.be_cpu = rte_malloc("aces_be_cpu", c->n_backends * sizeof(uint32_t), 0);
+	aces.be_cpu_ms = rte_zmalloc("aces_be_cpu_ms", c->n_backends * sizeof(uint64_t), 0);
 	if (aces.neigh == NULL || aces.backend_nh == NULL || aces.ep_weight == NULL ||
-	    aces.ep_pinned == NULL || aces.ep_pps == NULL || aces.ep_prev_pkts == NULL)
+	    aces.ep_pinned == NULL || aces.ep_phase == NULL || aces.ep_load == NULL ||
+	    aces.ctr_sum == NULL || aces.be_pps == NULL || aces.be_cpu == NULL ||
+	    aces.be_cpu_ms == NULL)
 		return -ENOMEM;
+	for (i = 0; i < c->n_backends; i++)
+		aces.be_cpu[i] = UINT32_MAX;
 	for (i = 0; i < c->n_backends; i++) {
 		uint32_t a = c->backends[i].addr;
 
@@ -370,14 +383,20 @@ workers_setup(void)
 		snprintf(name, sizeof(name), "aces_ctltx_%u", i);
 		w->ctl_tx_ring = rte_ring_create(name, ACES_RING_SIZE, socket,
 						 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		w->ep_pkts = rte_zmalloc_socket(NULL, c->n_endpoints * 8, 64, socket);
-		w->ep_bytes = rte_zmalloc_socket(NULL, c->n_endpoints * 8, 64, socket);
-		w->ep_new_flows = rte_zmalloc_socket(NULL, c->n_endpoints * 8, 64, socket);
-		w->ep_active = rte_zmalloc_socket(NULL, c->n_endpoints * 16, 64, socket);
-		w->be_active = rte_zmalloc_socket(NULL, c->n_backends * 8, 64, socket);
-		if (w->slow_ring == NULL || w->ctl_tx_ring == NULL || w->ep_pkts == NULL ||
-		    w->ep_bytes == NULL || w->ep_new_flows == NULL || w->ep_active == NULL ||
-		    w->be_active == NULL)
+		snprintf(name, sizeof(name), "aces_tmsg_%u", i);
+		w->tmsg_ring = rte_ring_create_elem(name, sizeof(struct aces_tmsg), ACES_TMSG_RING,
+						    socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "aces_wmsg_%u", i);
+		w->msg_ring = rte_ring_create_elem(name, sizeof(struct aces_wmsg), 64, socket,
+						   RING_F_SC_DEQ);
+		w->eps = rte_zmalloc_socket(NULL, c->n_endpoints * 2 * sizeof(struct aces_ctr), 64,
+					    socket);
+		w->bes = rte_zmalloc_socket(NULL, c->n_backends * sizeof(struct aces_ctr), 64,
+					    socket);
+		w->jobs = rte_zmalloc_socket(NULL, ACES_MAX_JOBS * sizeof(struct aces_wmsg), 64,
+					     socket);
+		if (w->slow_ring == NULL || w->ctl_tx_ring == NULL || w->tmsg_ring == NULL ||
+		    w->msg_ring == NULL || w->eps == NULL || w->bes == NULL || w->jobs == NULL)
 			return -ENOMEM;
 		i++;
 	}
@@ -402,11 +421,11 @@ workers_fini(void)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->slow_ring);
 		rte_ring_free(w->ctl_tx_ring);
-		rte_free(w->ep_pkts);
-		rte_free(w->ep_bytes);
-		rte_free(w->ep_new_flows);
-		rte_free(w->ep_active);
-		rte_free(w->be_active);
+		rte_ring_free(w->tmsg_ring);
+		rte_ring_free(w->msg_ring);
+		rte_free(w->eps);
+		rte_free(w->bes);
+		rte_free(w->jobs);
 	}
 	rte_free(aces.workers);
 	aces.workers = NULL;
@@ -420,8 +439,12 @@ tables_fini(void)
 	rte_free(aces.backend_nh);
 	rte_free(aces.ep_weight);
 	rte_free(aces.ep_pinned);
-	rte_free(aces.ep_pps);
-	rte_free(aces.ep_prev_pkts);
+	rte_free(aces.ep_phase);
+	rte_free(aces.ep_load);
+	rte_free(aces.ctr_sum);
+	rte_free(aces.be_pps);
+	rte_free(aces.be_cpu);
+	rte_free(aces.be_cpu_ms);
 	rte_free(aces.assign);
 	rte_ring_free(aces.cmd_ring);
 	rte_free(aces.qsbr);
@@ -468,6 +491,13 @@ main(int argc, char **argv)
 	aces.to_tcp_est = (uint64_t)aces.cfg->flows.tcp_established_timeout_s * aces.tsc_hz;
 	aces.to_tcp_trans = (uint64_t)aces.cfg->flows.tcp_transitory_timeout_s * aces.tsc_hz;
 	aces.to_udp = (uint64_t)aces.cfg->flows.udp_timeout_s * aces.tsc_hz;
+	aces.tmsg_period = aces.tsc_hz * aces.cfg->manager.tick_ms / 1000;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		aces.start_realtime_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	}
 
 	if (check_ports() != 0) {
 		status = 2;
@@ -489,6 +519,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR2, on_signal);
+	signal(SIGPIPE, SIG_IGN);	/* a hook that closes its pipe early must not kill us */
 
 	for (i = 0; i < (int)RTE_DIM(modules); i++) {
 		ret = modules[i].init();

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -23,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
 
+#include "aces/manager.h"
 #include "aces.h"
 
 #define EP_PAGE 40	/* endpoints per reply: stays under the 16 KiB output limit */
@@ -206,6 +208,11 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "flows_created", ACES_SUM(flows_created));
 	rte_tel_data_add_dict_u64(d, "flows_expired", ACES_SUM(flows_expired));
 	rte_tel_data_add_dict_u64(d, "flows_reused", ACES_SUM(flows_reused));
+	rte_tel_data_add_dict_u64(d, "flows_reset", ACES_SUM(flows_reset));
+	rte_tel_data_add_dict_u64(d, "rst_sent", ACES_SUM(rst_sent));
+	rte_tel_data_add_dict_u64(d, "rst_alloc_failed", ACES_SUM(rst_alloc_failed));
+	rte_tel_data_add_dict_u64(d, "telemetry_records_sent", ACES_SUM(tmsg_sent));
+	rte_tel_data_add_dict_u64(d, "telemetry_records_dropped", ACES_SUM(tmsg_dropped));
 	ctl = rte_tel_data_alloc();
 	if (ctl != NULL) {
 		rte_tel_data_start_dict(ctl);
@@ -216,23 +223,6 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	}
 	return 0;
 }
-
-/* Sum element @idx of the per-worker array at @member of struct aces_worker. */
-static uint64_t
-ep_sum(uint32_t idx, size_t member)
-{
-	uint64_t s = 0;
-	unsigned int i;
-
-	for (i = 0; i < aces.n_workers; i++) {
-		const uint64_t *a = *(uint64_t *const *)((const char *)&aces.workers[i] + member);
-
-		s += ((const volatile uint64_t *)a)[idx];
-	}
-	return s;
-}
-
-#define EP_SUM(field, idx) ep_sum((idx), offsetof(struct aces_worker, field))
 
 /* Fill dict @x with one endpoint; @full adds its metadata. */
 static void
@@ -245,10 +235,13 @@ endpoint_fill(struct rte_tel_data *x, uint32_t e, int full)
 	rte_tel_data_add_dict_string(x, "name", ep->name);
 	rte_tel_data_add_dict_string(x, "assignment", assignment_name(w));
 	rte_tel_data_add_dict_u64(x, "replacement_weight", w);
+	rte_tel_data_add_dict_string(x, "phase",
+				     aces_phase_name((enum aces_phase)aces.ep_phase[e]));
 	rte_tel_data_add_dict_string(x, "control", aces.ep_pinned[e] ? "manual" : "auto");
-	rte_tel_data_add_dict_u64(x, "flows_original", EP_SUM(ep_active, e * 2));
-	rte_tel_data_add_dict_u64(x, "flows_replacement", EP_SUM(ep_active, e * 2 + 1));
-	rte_tel_data_add_dict_u64(x, "pps", __atomic_load_n(&aces.ep_pps[e], __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(x, "flows_original", aces.ctr_sum[e * 2].open);
+	rte_tel_data_add_dict_u64(x, "flows_replacement", aces.ctr_sum[e * 2 + 1].open);
+	rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(aces.ep_load[e].pps[0] +
+						       aces.ep_load[e].pps[1] + 0.5));
 	if (!full)
 		return;
 	add_ip(x, "vip", ep->vip);
@@ -269,9 +262,19 @@ endpoint_fill(struct rte_tel_data *x, uint32_t e, int full)
 		}
 		rte_tel_data_add_dict_string(x, "depends_on", deps);
 	}
-	rte_tel_data_add_dict_u64(x, "packets", EP_SUM(ep_pkts, e));
-	rte_tel_data_add_dict_u64(x, "bytes", EP_SUM(ep_bytes, e));
-	rte_tel_data_add_dict_u64(x, "new_flows", EP_SUM(ep_new_flows, e));
+	rte_tel_data_add_dict_string(x, "drain_action", aces_drain_action_name(ep->drain_action));
+	rte_tel_data_add_dict_u64(x, "drain_timeout_ms", ep->drain_timeout_ms);
+	rte_tel_data_add_dict_u64(x, "pps_original", (uint64_t)(aces.ep_load[e].pps[0] + 0.5));
+	rte_tel_data_add_dict_u64(x, "pps_replacement", (uint64_t)(aces.ep_load[e].pps[1] + 0.5));
+	rte_tel_data_add_dict_u64(x, "new_flows_per_s",
+				  (uint64_t)(aces.ep_load[e].new_fps[0] + aces.ep_load[e].new_fps[1] +
+					     0.5));
+	rte_tel_data_add_dict_u64(x, "packets", aces.ctr_sum[e * 2].pkts + aces.ctr_sum[e * 2 + 1].pkts);
+	rte_tel_data_add_dict_u64(x, "bytes", aces.ctr_sum[e * 2].bytes + aces.ctr_sum[e * 2 + 1].bytes);
+	rte_tel_data_add_dict_u64(x, "new_flows",
+				  aces.ctr_sum[e * 2].new_flows + aces.ctr_sum[e * 2 + 1].new_flows);
+	rte_tel_data_add_dict_u64(x, "flows_in_table",
+				  aces.ctr_sum[e * 2].flows + aces.ctr_sum[e * 2 + 1].flows);
 }
 
 /* Parse a whole decimal number in [min, max]; -1 when it is not one. */
@@ -361,24 +364,25 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	else if (strcmp(what, "replacement") == 0)
 		weight = 100;
 	else if (strcmp(what, "auto") == 0)
-		return tel_error(d, "\"auto\" needs the Endpoint Manager, which this version "
-				 "does not have yet");
+		weight = -1;
 	else if ((weight = parse_num(what, 0, 100)) < 0)
-		return tel_error(d, "\"%s\" is not original, replacement or a weight 0-100",
+		return tel_error(d, "\"%s\" is not original, replacement, auto or a weight 0-100",
 				 SAFE(what));
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return tel_error(d, "out of memory");
-	c->type = ACES_CMD_ASSIGN;
+	c->type = weight < 0 ? ACES_CMD_AUTO : ACES_CMD_ASSIGN;
 	c->ep = (uint32_t)e;
 	c->weight = (int)weight;
 	rc = aces_cmd_submit(c, err, sizeof(err));
 	if (rc != 0)
 		return tel_error(d, "%s", err);
+	weight = __atomic_load_n(&aces.ep_weight[e], __ATOMIC_ACQUIRE);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "endpoint", aces.cfg->endpoints[e].name);
 	rte_tel_data_add_dict_string(d, "assignment", assignment_name((uint8_t)weight));
 	rte_tel_data_add_dict_u64(d, "replacement_weight", (uint64_t)weight);
+	rte_tel_data_add_dict_string(d, "control", aces.ep_pinned[e] ? "manual" : "auto");
 	return 0;
 }
 
@@ -394,10 +398,9 @@ cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 	for (b = 0; b < c->n_backends && b < RTE_TEL_MAX_DICT_ENTRIES; b++) {
 		const struct aces_cfg_backend *be = &c->backends[b];
 		const struct aces_neigh *n = &aces.neigh[aces.backend_nh[b]];
-		uint64_t mac = __atomic_load_n(&n->mac, __ATOMIC_ACQUIRE), act = 0;
+		uint64_t mac = __atomic_load_n(&n->mac, __ATOMIC_ACQUIRE), act;
 		struct rte_tel_data *x = rte_tel_data_alloc();
 		char key[ACES_NAME_MAX];
-		unsigned int i;
 
 		if (x == NULL)
 			continue;
@@ -418,12 +421,221 @@ cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 		}
 		rte_tel_data_add_dict_string(x, "neighbor", n->is_static ? "static" :
 					     (mac & ACES_NEIGH_VALID) ? "arp" : "unresolved");
-		for (i = 0; i < aces.n_workers; i++)
-			act += ((volatile uint64_t *)aces.workers[i].be_active)[b];
+		act = aces.ctr_sum[aces.cfg->n_endpoints * 2 + b].open;
 		rte_tel_data_add_dict_u64(x, "flows_active", act);
+		rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(aces.be_pps[b] + 0.5));
+		if (aces.be_cpu[b] != UINT32_MAX) {
+			rte_tel_data_add_dict_u64(x, "cpu_percent", aces.be_cpu[b]);
+			rte_tel_data_add_dict_u64(x, "cpu_reported_ms_ago",
+						  aces_now_ms() - aces.be_cpu_ms[b]);
+		}
 		tel_key(be->name, key, sizeof(key));
 		rte_tel_data_add_dict_container(d, key, x, 0);
 	}
+	return 0;
+}
+
+/* Submit a command without parameters beyond an endpoint; fills @d on error. */
+static int
+submit(struct rte_tel_data *d, enum aces_cmd_type type, uint32_t ep, int weight)
+{
+	struct aces_cmd *c = calloc(1, sizeof(*c));
+	char err[160];
+	int rc;
+
+	if (c == NULL)
+		return tel_error(d, "out of memory");
+	c->type = type;
+	c->ep = ep;
+	c->weight = weight;
+	rc = aces_cmd_submit(c, err, sizeof(err));
+	if (rc != 0)
+		tel_error(d, "%s", err);
+	return rc;
+}
+
+static void
+add_wall_time(struct rte_tel_data *d, const char *key, uint64_t t_ms)
+{
+	uint64_t ms = aces.start_realtime_ms + t_ms;
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[40];
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(ms % 1000));
+	rte_tel_data_add_dict_string(d, key, buf);
+}
+
+static void
+transition_fill(struct rte_tel_data *d)
+{
+	uint32_t st = __atomic_load_n(&aces.tstate, __ATOMIC_ACQUIRE), e;
+	uint64_t started = __atomic_load_n(&aces.tstarted_ms, __ATOMIC_RELAXED);
+	uint64_t ended = __atomic_load_n(&aces.tended_ms, __ATOMIC_RELAXED);
+	uint32_t count[ACES_PHASE_MAX] = { 0 };
+	struct rte_tel_data *ph, *left;
+	int p;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "state",
+				     aces_transition_state_name((enum aces_transition_state)st));
+	if (st != ACES_TRANSITION_IDLE) {
+		add_wall_time(d, "started", started);
+		rte_tel_data_add_dict_u64(d, "elapsed_ms",
+					  (ended != 0 ? ended : aces_now_ms()) - started);
+		if (ended != 0)
+			add_wall_time(d, "ended", ended);
+	}
+	ph = rte_tel_data_alloc();
+	left = rte_tel_data_alloc();
+	if (ph == NULL || left == NULL) {
+		rte_tel_data_free(ph);
+		rte_tel_data_free(left);
+		return;
+	}
+	rte_tel_data_start_dict(ph);
+	rte_tel_data_start_dict(left);
+	for (e = 0; e < aces.cfg->n_endpoints; e++) {
+		uint64_t n = aces.ctr_sum[e * 2].open;
+
+		count[aces.ep_phase[e] < ACES_PHASE_MAX ? aces.ep_phase[e] : 0]++;
+		if (n > 0 && aces.ep_weight[e] == 100 && e < RTE_TEL_MAX_DICT_ENTRIES) {
+			char key[ACES_NAME_MAX];
+
+			tel_key(aces.cfg->endpoints[e].name, key, sizeof(key));
+			rte_tel_data_add_dict_u64(left, key, n);
+		}
+	}
+	for (p = 0; p < ACES_PHASE_MAX; p++)
+		rte_tel_data_add_dict_u64(ph, aces_phase_name((enum aces_phase)p), count[p]);
+	rte_tel_data_add_dict_container(d, "endpoints_by_phase", ph, 0);
+	rte_tel_data_add_dict_container(d, "flows_left_on_original", left, 0);
+	rte_tel_data_add_dict_u64(d, "last_event_id", aces_mgr_journal_next_id(aces.mgr) - 1);
+}
+
+static int
+cmd_transition(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/transition takes no parameters");
+	transition_fill(d);
+	return 0;
+}
+
+static int
+cmd_transition_start(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/transition/start takes no parameters");
+	if (submit(d, ACES_CMD_START, 0, 0) != 0)
+		return 0;
+	transition_fill(d);
+	return 0;
+}
+
+static int
+cmd_transition_abort(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/transition/abort takes no parameters");
+	if (submit(d, ACES_CMD_ABORT, 0, 0) != 0)
+		return 0;
+	transition_fill(d);
+	return 0;
+}
+
+static int
+cmd_state_ready(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	int e;
+
+	if (params == NULL || params[0] == '\0')
+		return tel_error(d, "usage: /aces/endpoint/state_ready,<name>");
+	e = aces_config_endpoint_index(aces.cfg, params);
+	if (e < 0)
+		return tel_error(d, "no endpoint named \"%s\"", SAFE(params));
+	if (submit(d, ACES_CMD_STATE_READY, (uint32_t)e, 0) != 0)
+		return 0;
+	endpoint_fill(d, (uint32_t)e, 0);
+	return 0;
+}
+
+static int
+cmd_backend_load(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	char buf[160], *comma;
+	long pct;
+	int b;
+
+	if (params == NULL || strlen(params) >= sizeof(buf) || strchr(params, ',') == NULL)
+		return tel_error(d, "usage: /aces/backend/load,<backend>,<percent>");
+	snprintf(buf, sizeof(buf), "%s", params);
+	comma = strchr(buf, ',');
+	*comma = '\0';
+	b = aces_config_backend_index(aces.cfg, buf);
+	if (b < 0)
+		return tel_error(d, "no backend named \"%s\"", SAFE(buf));
+	pct = parse_num(comma + 1, 0, 100);
+	if (pct < 0)
+		return tel_error(d, "percent \"%s\" is not a number 0-100", SAFE(comma + 1));
+	if (submit(d, ACES_CMD_BACKEND_LOAD, (uint32_t)b, (int)pct) != 0)
+		return 0;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "backend", aces.cfg->backends[b].name);
+	rte_tel_data_add_dict_u64(d, "cpu_percent", (uint64_t)pct);
+	return 0;
+}
+
+#define EVENTS_PAGE 30	/* events per reply: stays under the 16 KiB output limit */
+
+static int
+cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	uint64_t since = 0, id, next, first;
+	int n = 0;
+
+	if (params != NULL && params[0] != '\0') {
+		char *end;
+
+		errno = 0;
+		since = strtoull(params, &end, 10);
+		if (!isdigit((unsigned char)params[0]) || *end != '\0' || errno != 0)
+			return tel_error(d, "since_id \"%s\" is not a number", SAFE(params));
+	}
+	next = aces_mgr_journal_next_id(aces.mgr);
+	first = aces_mgr_journal_first_id(aces.mgr);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "first_id", first);
+	rte_tel_data_add_dict_u64(d, "next_id", next);
+	for (id = since + 1 > first ? since + 1 : first; id < next && n < EVENTS_PAGE; id++) {
+		struct rte_tel_data *x;
+		struct aces_event ev;
+		char key[24];
+
+		if (aces_mgr_journal_read(aces.mgr, id, &ev) != 0)
+			continue;
+		x = rte_tel_data_alloc();
+		if (x == NULL)
+			break;
+		rte_tel_data_start_dict(x);
+		rte_tel_data_add_dict_u64(x, "id", ev.id);
+		add_wall_time(x, "time", ev.t_ms);
+		rte_tel_data_add_dict_u64(x, "t_ms", ev.t_ms);
+		rte_tel_data_add_dict_string(x, "endpoint",
+					     ev.ep >= 0 && (uint32_t)ev.ep < aces.cfg->n_endpoints ?
+					     aces.cfg->endpoints[ev.ep].name : "-");
+		rte_tel_data_add_dict_string(x, "from", ev.from);
+		rte_tel_data_add_dict_string(x, "to", ev.to);
+		rte_tel_data_add_dict_u64(x, "weight", ev.weight);
+		rte_tel_data_add_dict_string(x, "reason", ev.reason);
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)ev.id);
+		rte_tel_data_add_dict_container(d, key, x, 0);
+		n++;
+	}
+	rte_tel_data_add_dict_u64(d, "more", id < next);
 	return 0;
 }
 
@@ -439,7 +651,19 @@ static const struct {
 	  "Endpoints with assignment, weight, flows per side, pps. Parameters: int offset." },
 	{ "/aces/endpoint", cmd_endpoint, "One endpoint with metadata. Parameters: string name." },
 	{ "/aces/endpoint/assign", cmd_assign,
-	  "Set an endpoint's assignment. Parameters: name,original|replacement|0-100." },
+	  "Set an endpoint's assignment by hand, or hand it back to the manager. "
+	  "Parameters: name,original|replacement|0-100|auto." },
+	{ "/aces/endpoint/state_ready", cmd_state_ready,
+	  "Tell the manager a replicating endpoint's state is in place. Parameters: name." },
+	{ "/aces/transition", cmd_transition,
+	  "Transition state, times, endpoints per phase, flows left on the original." },
+	{ "/aces/transition/start", cmd_transition_start, "Start the transition. No parameters." },
+	{ "/aces/transition/abort", cmd_transition_abort,
+	  "Abort the transition: everything back to the original. No parameters." },
+	{ "/aces/events", cmd_events,
+	  "Decisions of the manager, oldest first. Parameters: int since_id (default 0)." },
+	{ "/aces/backend/load", cmd_backend_load,
+	  "Report a backend's CPU load. Parameters: backend,percent (0-100)." },
 	{ "/aces/backends", cmd_backends,
 	  "Backends: side, address, MAC, active flows. No parameters." },
 };

@@ -136,18 +136,37 @@ nat_rewrite(struct rte_ipv4_hdr *ip, uint8_t *l4, uint8_t proto, int fwd, uint32
 	wr16(l4 + port_off, new_port);
 }
 
+/* A flow stops counting as open (FIN, RST, reset, expiry): once. */
 static inline void
-tcp_track(struct aces_flow *f, uint8_t flags, enum aces_flow_dir dir)
+flow_close(struct aces_worker *w, struct aces_flow *f)
+{
+	struct aces_ctr *e, *b;
+
+	if (!f->open)
+		return;
+	f->open = 0;
+	e = &w->eps[f->ep * 2 + f->side];
+	b = &w->bes[f->backend];
+	e->open--;
+	e->closed_flows++;
+	b->open--;
+	b->closed_flows++;
+}
+
+static inline void
+tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags, enum aces_flow_dir dir)
 {
 	if (flags & ACES_TCP_RST) {
 		f->state = ACES_TCP_CLOSED;
 		f->timeout = aces.to_tcp_trans;
+		flow_close(w, f);
 		return;
 	}
 	if (flags & ACES_TCP_FIN) {
 		if (f->state < ACES_TCP_CLOSING)
 			f->state = ACES_TCP_CLOSING;
 		f->timeout = aces.to_tcp_trans;
+		flow_close(w, f);
 		return;
 	}
 	if (f->state == ACES_TCP_SYN_SENT && dir == ACES_DIR_REV &&
@@ -172,8 +191,9 @@ flow_delete(struct aces_worker *w, uint32_t idx)
 	aces_flow_key_set(&k, f->backend_ip, f->client_ip, f->backend_port, f->client_port,
 			  f->proto);
 	rte_hash_del_key(ft->h, &k);
-	w->ep_active[f->ep * 2 + f->side]--;
-	w->be_active[f->backend]--;
+	flow_close(w, f);
+	w->eps[f->ep * 2 + f->side].flows--;
+	w->bes[f->backend].flows--;
 	w->st.flows_active--;
 	f->in_use = 0;
 	ft->free_stack[ft->n_free++] = idx;
@@ -243,9 +263,23 @@ flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf 
 	be = &aces.cfg->backends[b];
 	aces_flow_key_set(&rk, be->addr, p->src_ip, rte_cpu_to_be_16(e->backend_port),
 			  p->src_port, p->proto);
-	if (unlikely(rte_hash_lookup(ft->h, &rk) >= 0)) {
-		drop(w, m, ACES_DROP_FLOW_CONFLICT);
-		return -1;
+	{
+		void *d;
+
+		/* The backend-side tuple is taken. By a connection that is over (FIN/RST
+		 * seen): the client reused its port, so the old flow goes, as conntrack does
+		 * for TIME_WAIT. By a live one: the backend could not tell the two apart. */
+		if (unlikely(rte_hash_lookup_data(ft->h, &rk, &d) >= 0)) {
+			uint32_t old = (uint32_t)((uintptr_t)d >> 1);
+
+			if (ft->flows[old].proto != ACES_IPPROTO_TCP ||
+			    ft->flows[old].state < ACES_TCP_CLOSING) {
+				drop(w, m, ACES_DROP_FLOW_CONFLICT);
+				return -1;
+			}
+			flow_delete(w, old);
+			w->st.flows_reused++;
+		}
 	}
 	idx = ft->free_stack[ft->n_free - 1];
 	ret = rte_hash_add_key_with_hash_data(ft->h, key, sig, aces_flow_data(idx, ACES_DIR_FWD));
@@ -278,11 +312,21 @@ flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf 
 	}
 	memcpy(f->client_mac, rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
 	       RTE_ETHER_ADDR_LEN);
+	f->open = 1;
+	f->cli_nxt = 0;
+	f->srv_nxt = 0;
 	w->st.flows_created++;
 	w->st.flows_active++;
-	w->ep_new_flows[ep]++;
-	w->ep_active[ep * 2 + side]++;
-	w->be_active[b]++;
+	{
+		struct aces_ctr *ec = &w->eps[ep * 2 + side], *bc = &w->bes[b];
+
+		ec->new_flows++;
+		ec->flows++;
+		ec->open++;
+		bc->new_flows++;
+		bc->flows++;
+		bc->open++;
+	}
 	return (int)idx;
 }
 
@@ -352,12 +396,31 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		nat_rewrite(ip, l4, p->proto, 0, f->vip, f->vip_port);
 		out = aces.client_pi;
 	}
+	if (p->proto == ACES_IPPROTO_TCP) {
+		/* next sequence number of the sender, for a drain reset's RST */
+		const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)l4;
+		uint32_t nxt = rte_be_to_cpu_32(t->sent_seq) +
+			       (uint32_t)(p->ip_total_len - p->l3_len - p->l4_len) +
+			       ((p->tcp_flags & ACES_TCP_SYN) ? 1 : 0) +
+			       ((p->tcp_flags & ACES_TCP_FIN) ? 1 : 0);
+
+		if (dir == ACES_DIR_FWD)
+			f->cli_nxt = nxt;
+		else
+			f->srv_nxt = nxt;
+	}
 	ttl_dec(ip);
 	rte_ether_addr_copy(&mac, &eth->dst_addr);
 	rte_ether_addr_copy(&aces.port_mac[out], &eth->src_addr);
 	f->last_tsc = now;
-	w->ep_pkts[f->ep]++;
-	w->ep_bytes[f->ep] += m->pkt_len;
+	{
+		struct aces_ctr *ec = &w->eps[f->ep * 2 + f->side], *bc = &w->bes[f->backend];
+
+		ec->pkts++;
+		ec->bytes += m->pkt_len;
+		bc->pkts++;
+		bc->bytes += m->pkt_len;
+	}
 	w->st.forwarded++;
 	tx_enqueue(tx, out, m);
 }
@@ -511,7 +574,7 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 					mutated = 1;
 					goto new_flow;
 				}
-				tcp_track(f, pk->tcp_flags, dir);
+				tcp_track(w, f, pk->tcp_flags, dir);
 			}
 			forward(w, tx, m, pk, f, dir, now);
 			continue;
@@ -563,6 +626,140 @@ send_ctl_frames(struct aces_worker *w)
 	}
 }
 
+/* Report round: every tmsg_period, push each entity's counters, 32 per loop. */
+static void
+report(struct aces_worker *w, uint64_t now)
+{
+	struct aces_tmsg recs[ACES_BURST];
+	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, n = 0, sent;
+
+	if (w->tm_cursor >= aces.n_entities) {
+		if (now < w->tm_next_tsc)
+			return;
+		w->tm_cursor = 0;
+		w->tm_next_tsc = now + aces.tmsg_period;
+	}
+	while (n < ACES_BURST && w->tm_cursor < aces.n_entities) {
+		uint32_t id = w->tm_cursor++;
+		struct aces_tmsg *r = &recs[n++];
+
+		r->worker = w->idx;
+		r->tsc = now;
+		if (id < n_ep2) {
+			r->type = ACES_TMSG_EP_SIDE;
+			r->id = id;
+			r->c = w->eps[id];
+		} else {
+			r->type = ACES_TMSG_BACKEND;
+			r->id = id - n_ep2;
+			r->c = w->bes[id - n_ep2];
+		}
+	}
+	sent = rte_ring_sp_enqueue_burst_elem(w->tmsg_ring, recs, sizeof(recs[0]), n, NULL);
+	w->st.tmsg_sent += sent;
+	w->st.tmsg_dropped += n - sent;
+}
+
+/* Build one RST from (sip:sp) to (dip:dp) with @seq, out of port index @pi. */
+static void
+send_rst(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, const struct rte_ether_addr *dst,
+	 uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp, uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(aces.pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *t;
+
+	if (m == NULL) {
+		w->st.rst_alloc_failed++;
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) +
+							 sizeof(*t));
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	t = (struct rte_tcp_hdr *)(ip + 1);
+	rte_ether_addr_copy(dst, &eth->dst_addr);
+	rte_ether_addr_copy(&aces.port_mac[pi], &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip) + sizeof(*t));
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*t));
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = ACES_IPPROTO_TCP;
+	ip->src_addr = sip;
+	ip->dst_addr = dip;
+	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, sizeof(*ip));
+	t->src_port = sp;
+	t->dst_port = dp;
+	t->sent_seq = rte_cpu_to_be_32(seq);
+	t->data_off = 5 << 4;
+	t->tcp_flags = ACES_TCP_RST;
+	t->cksum = aces_cksum_l4(sip, dip, ACES_IPPROTO_TCP, t, sizeof(*t));
+	w->st.rst_sent++;
+	if (tx->n[pi] == ACES_BURST)
+		tx_flush(w, tx);
+	tx_enqueue(tx, pi, m);
+}
+
+/* Drain reset: end the open flows of (ep, side), a bounded slice per loop. */
+static void
+reset_step(struct aces_worker *w, struct tx_buf *tx)
+{
+	struct aces_flow_table *ft = w->ft;
+	struct aces_wmsg *job = w->reset_job;
+	uint32_t budget = 64;
+
+	while (budget-- > 0 && w->reset_cursor < ft->capacity) {
+		uint32_t idx = w->reset_cursor++;
+		struct aces_flow *f = &ft->flows[idx];
+		struct rte_ether_addr mac;
+
+		if (!f->in_use || !f->open || f->ep != job->ep || f->side != job->side)
+			continue;
+		if (f->proto == ACES_IPPROTO_TCP) {
+			if (neigh_mac(aces.backend_nh[f->backend], &mac))
+				send_rst(w, tx, aces.backend_pi, &mac, f->client_ip, f->backend_ip,
+					 f->client_port, f->backend_port, f->cli_nxt);
+			if (aces.client_gw_nh < 0 || !neigh_mac((uint32_t)aces.client_gw_nh, &mac))
+				memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
+			send_rst(w, tx, aces.client_pi, &mac, f->vip, f->client_ip, f->vip_port,
+				 f->client_port, f->srv_nxt);
+			f->state = ACES_TCP_CLOSED;
+			f->timeout = aces.to_tcp_trans;
+			flow_close(w, f);
+		} else {
+			flow_delete(w, idx);	/* UDP: the next datagram decides again */
+		}
+		w->st.flows_reset++;
+	}
+	tx_flush(w, tx);
+	if (w->reset_cursor >= ft->capacity) {
+		/* job done: shift the queue */
+		memmove(w->jobs, w->jobs + 1, (w->n_jobs - 1) * sizeof(*w->jobs));
+		w->n_jobs--;
+		w->reset_cursor = 0;
+		w->reset_job = w->n_jobs > 0 ? &w->jobs[0] : NULL;
+	}
+}
+
+static void
+poll_msgs(struct aces_worker *w)
+{
+	struct aces_wmsg m;
+
+	while (w->n_jobs < ACES_MAX_JOBS &&
+	       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0) {
+		if (m.type != ACES_WMSG_RESET || m.ep >= aces.cfg->n_endpoints || m.side > 1)
+			continue;
+		w->jobs[w->n_jobs++] = m;
+		if (w->reset_job == NULL) {
+			w->reset_job = &w->jobs[0];
+			w->reset_cursor = 0;
+		}
+	}
+}
+
 int
 aces_worker_main(void *arg)
 {
@@ -589,6 +786,11 @@ aces_worker_main(void *arg)
 		}
 		if (!rte_ring_empty(w->ctl_tx_ring))
 			send_ctl_frames(w);
+		if (unlikely(!rte_ring_empty(w->msg_ring)))
+			poll_msgs(w);
+		if (unlikely(w->reset_job != NULL))
+			reset_step(w, &tx);
+		report(w, now);
 		flow_age(w, now, total == 0 ? 256 : 16);
 		w->st.loops++;
 		w->st.busy_loops += total != 0;

@@ -71,7 +71,7 @@ struct aces_mgr_action {
 	uint8_t side;		/**< enum aces_side */
 };
 
-#define ACES_EVENT_REASON_MAX 200
+#define ACES_EVENT_REASON_MAX 128	/* = RTE_TEL_MAX_STRING_LEN: shown whole */
 #define ACES_EVENT_STATE_MAX 16
 
 /** One decision, kept in the bounded journal. */

@@ -650,9 +650,8 @@ begin(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
 			  "critical stateless: all new flows to the replacement at once");
 		return;
 	case ACES_PRIO_HIGH:
-		x->phase = ACES_PHASE_MIGRATING;
 		x->last_step = 0;
-		progressive(m, e, in);
+		progressive(m, e, in);	/* first step now; waits (in WAITING) if over capacity */
 		return;
 	default:
 		if (x->low_since != 0 && in->now_ms - x->low_since >= mc->low_activity_window_ms) {

@@ -8,6 +8,11 @@
       new connections; write who answered what to OUT_JSON.
   httpclient.py spread HOST PORT N OUT_JSON
       N requests, each on a new connection; count the answering backends.
+  httpclient.py multi HOST SECONDS OUT_JSON PORT...
+      new connections to every PORT in parallel for SECONDS; answers per port.
+  httpclient.py persist HOST PORT N SECONDS READY_FILE OUT_JSON
+      N long-lived connections, one request each every 200 ms; which completed,
+      which were reset (and when).
   httpclient.py traffic HOST PORT SECONDS NLONG OUT_JSON
       for SECONDS: requests on new connections, plus NLONG keep-alive
       connections that each send a request every 100 ms; a progress line a
@@ -173,6 +178,72 @@ def traffic(host, port, seconds, nlong, out):
         json.dump(st, f)
 
 
+def multi(host, seconds, out, ports):
+    """New connections to several ports at once, for SECONDS; answers per port."""
+    import threading
+    lock = threading.Lock()
+    res = {str(p): {"answers": {}, "failures": []} for p in ports}
+    stop_at = time.time() + seconds
+
+    def loop(port):
+        r = res[str(port)]
+        while time.time() < stop_at:
+            try:
+                status, body = one_shot(host, port)
+                key = body if status == 200 else "status-%d" % status
+                with lock:
+                    r["answers"][key] = r["answers"].get(key, 0) + 1
+                    if status != 200:
+                        r["failures"].append([time.time(), "status %d" % status])
+            except OSError as e:
+                with lock:
+                    r["failures"].append([time.time(), repr(e)])
+            if len(r["failures"]) > 50:
+                break
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=loop, args=(p,)) for p in ports]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with open(out, "w") as f:
+        json.dump(res, f)
+
+
+def persist(host, port, n, seconds, ready, out):
+    """N long-lived connections, a request on each every 200 ms for SECONDS.
+    Records which connections completed and when and how the others ended."""
+    conns = {}
+    res = {"completed": 0, "resets": [], "errors": [], "before": {}, "answers": {}}
+    for i in range(n):
+        s = socket.create_connection((host, port), timeout=5)
+        status, body = request(s)
+        res["before"][body] = res["before"].get(body, 0) + 1
+        conns[i] = s
+    open(ready, "w").close()
+    stop_at = time.time() + seconds
+    while time.time() < stop_at and conns:
+        for i, s in list(conns.items()):
+            try:
+                status, body = request(s)
+                res["answers"][body] = res["answers"].get(body, 0) + 1
+            except (ConnectionResetError, BrokenPipeError) as e:
+                res["resets"].append([i, time.time(), repr(e)])
+                s.close()
+                del conns[i]
+            except OSError as e:
+                res["errors"].append([i, time.time(), repr(e)])
+                s.close()
+                del conns[i]
+        time.sleep(0.2)
+    res["completed"] = len(conns)
+    for s in conns.values():
+        s.close()
+    with open(out, "w") as f:
+        json.dump(res, f)
+
+
 def fmt(d):
     return ", ".join("%s %d" % kv for kv in sorted(d.items())) or "-"
 
@@ -183,6 +254,11 @@ if __name__ == "__main__":
         longlived(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6])
     elif cmd == "spread":
         spread(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif cmd == "multi":
+        multi(sys.argv[2], int(sys.argv[3]), sys.argv[4], [int(p) for p in sys.argv[5:]])
+    elif cmd == "persist":
+        persist(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6],
+                sys.argv[7])
     elif cmd == "traffic":
         traffic(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     else:

@@ -94,9 +94,12 @@ topo_down() {
     if [ -n "${KEEP_WORK:-}" ]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 
-# start_nginx NS ADDR NAME: nginx answering "NAME" on ADDR:8080, keep-alive for long.
+# start_nginx NS ADDR NAME [PORT...]: nginx answering "NAME" on ADDR:PORT (default 8080),
+# keep-alive for long.
 start_nginx() {
-    local ns=$1 addr=$2 name=$3 dir=$WORK/nginx-$3
+    local ns=$1 addr=$2 name=$3 dir=$WORK/nginx-$3 listen="" port
+    shift 3
+    for port in "${@:-8080}"; do listen+="        listen $addr:$port;"$'\n'; done
     mkdir -p "$dir/tmp"
     cat > "$dir/nginx.conf" <<EOC
 worker_processes 1;
@@ -115,15 +118,14 @@ http {
     uwsgi_temp_path $dir/tmp/uwsgi;
     scgi_temp_path $dir/tmp/scgi;
     server {
-        listen $addr:8080;
-        location / { return 200 "$name\n"; }
+$listen        location / { return 200 "$name\n"; }
     }
 }
 EOC
     # "ip netns exec" execs the command: $! is nginx's own PID (a function would fork a subshell)
     ip netns exec "$P$ns" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
     PIDS+=($!)
-    wait_until 10 "nginx $name on $addr:8080" nsx "$ns" curl -sf -m 1 "http://$addr:8080/" ||
+    wait_until 10 "nginx $name on $addr:${1:-8080}" nsx "$ns" curl -sf -m 1 "http://$addr:${1:-8080}/" ||
         fail "nginx $name did not start: $(cat "$dir/error.log" "$dir/stdout" 2>/dev/null)"
 }
 

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Endpoint Manager on the control lcore: drains the workers' telemetry
+ * rings into sliding windows, runs the rules every tick_ms, carries out their
+ * actions (hooks, drain resets) and publishes the resulting weights with RCU.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "aces/manager.h"
+#include "aces.h"
+#include "hooks.h"
+
+#define WIN_SLOTS	32	/* samples kept per entity */
+#define WIN_MS		1000	/* rates are taken over about this long */
+
+RTE_LOG_REGISTER(aces_logtype_mgr, user.aces.manager, INFO);
+#define MGR_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, aces_logtype_mgr, "aces: " fmt "\n", ## __VA_ARGS__)
+
+struct sample {
+	uint64_t t_ms;
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t new_flows;
+};
+
+static struct {
+	struct aces_ctr *wk_last;	/* [worker * n_entities + entity] latest record */
+	struct sample *win;		/* [entity * WIN_SLOTS] */
+	uint32_t win_head;		/* slot of the newest sample (same for all entities) */
+	uint32_t win_n;
+	struct aces_hook *hooks;	/* [endpoint * ACES_HOOK_MAX] */
+	uint64_t last_event_logged;
+} epm;
+
+int
+aces_epm_init(void)
+{
+	const struct aces_config *c = aces.cfg;
+
+	aces.mgr = aces_mgr_create(c, 4096);
+	epm.wk_last = calloc((size_t)aces.n_workers * aces.n_entities, sizeof(*epm.wk_last));
+	epm.win = calloc((size_t)aces.n_entities * WIN_SLOTS, sizeof(*epm.win));
+	epm.hooks = calloc((size_t)c->n_endpoints * ACES_HOOK_MAX, sizeof(*epm.hooks));
+	if (aces.mgr == NULL || epm.wk_last == NULL || epm.win == NULL || epm.hooks == NULL)
+		return -ENOMEM;
+	epm.last_event_logged = 1;
+	return 0;
+}
+
+void
+aces_epm_fini(void)
+{
+	uint32_t i;
+
+	for (i = 0; epm.hooks != NULL && i < aces.cfg->n_endpoints * ACES_HOOK_MAX; i++)
+		aces_hook_kill(&epm.hooks[i]);
+	free(epm.hooks);
+	free(epm.win);
+	free(epm.wk_last);
+	epm.hooks = NULL;
+	epm.win = NULL;
+	epm.wk_last = NULL;
+	/* aces.mgr is freed by the caller after the telemetry threads are gone */
+}
+
+/* Drain every worker's telemetry ring: keep the newest record per entity. */
+void
+aces_epm_drain(void)
+{
+	struct aces_tmsg recs[256];
+	unsigned int w, n, i;
+	uint32_t n_ep2 = aces.cfg->n_endpoints * 2;
+
+	for (w = 0; w < aces.n_workers; w++) {
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(aces.workers[w].tmsg_ring, recs,
+							   sizeof(recs[0]), RTE_DIM(recs), NULL);
+			for (i = 0; i < n; i++) {
+				const struct aces_tmsg *r = &recs[i];
+				uint32_t ent;
+
+				if (r->type == ACES_TMSG_EP_SIDE && r->id < n_ep2)
+					ent = r->id;
+				else if (r->type == ACES_TMSG_BACKEND &&
+					 r->id < aces.cfg->n_backends)
+					ent = n_ep2 + r->id;
+				else
+					continue;
+				epm.wk_last[(size_t)w * aces.n_entities + ent] = r->c;
+			}
+		} while (n == RTE_DIM(recs));
+	}
+}
+
+/* Sum the workers, push a window sample, and derive rates. */
+static void
+update_windows(uint64_t now)
+{
+	const struct aces_config *c = aces.cfg;
+	uint32_t n_ep2 = c->n_endpoints * 2, e, w, back = 0, oldest;
+
+	epm.win_head = (epm.win_head + 1) % WIN_SLOTS;
+	if (epm.win_n < WIN_SLOTS)
+		epm.win_n++;
+	/* the sample about WIN_MS old (or the oldest we have) */
+	oldest = epm.win_head;
+	for (back = 1; back < epm.win_n; back++) {
+		uint32_t slot = (epm.win_head + WIN_SLOTS - back) % WIN_SLOTS;
+
+		oldest = slot;
+		if (now - epm.win[slot].t_ms >= WIN_MS)
+			break;
+	}
+	for (e = 0; e < aces.n_entities; e++) {
+		struct aces_ctr sum = { 0 };
+		struct sample *s = &epm.win[(size_t)e * WIN_SLOTS + epm.win_head];
+		const struct sample *o = &epm.win[(size_t)e * WIN_SLOTS + oldest];
+		double dt;
+
+		for (w = 0; w < aces.n_workers; w++) {
+			const struct aces_ctr *x = &epm.wk_last[(size_t)w * aces.n_entities + e];
+
+			sum.pkts += x->pkts;
+			sum.bytes += x->bytes;
+			sum.new_flows += x->new_flows;
+			sum.closed_flows += x->closed_flows;
+			sum.flows += x->flows;
+			sum.open += x->open;
+		}
+		aces.ctr_sum[e] = sum;
+		s->t_ms = now;
+		s->pkts = sum.pkts;
+		s->bytes = sum.bytes;
+		s->new_flows = sum.new_flows;
+		dt = (oldest == epm.win_head || now <= o->t_ms) ? 0 : (double)(now - o->t_ms) / 1000;
+		if (e < n_ep2) {
+			struct aces_mgr_ep_load *l = &aces.ep_load[e / 2];
+			int side = (int)(e % 2);
+
+			l->pps[side] = dt > 0 ? (double)(sum.pkts - o->pkts) / dt : 0;
+			l->bps[side] = dt > 0 ? (double)(sum.bytes - o->bytes) / dt : 0;
+			l->new_fps[side] = dt > 0 ? (double)(sum.new_flows - o->new_flows) / dt : 0;
+			l->open_flows[side] = sum.open;
+		} else {
+			aces.be_pps[e - n_ep2] = dt > 0 ? (double)(sum.pkts - o->pkts) / dt : 0;
+		}
+	}
+}
+
+/* Publish one table with every weight the manager decided. */
+static void
+sync_weights(void)
+{
+	const struct aces_config *c = aces.cfg;
+	struct aces_assign *old = aces.assign, *t;
+	uint32_t e;
+	int changed = 0;
+
+	for (e = 0; e < c->n_endpoints; e++)
+		changed |= old->weight[e] != aces_mgr_weight(aces.mgr, e);
+	if (!changed)
+		return;
+	t = rte_malloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (t == NULL) {
+		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		return;		/* tried again next tick */
+	}
+	memcpy(t, old, sizeof(*t));
+	t->version = old->version + 1;
+	for (e = 0; e < c->n_endpoints; e++)
+		t->weight[e] = aces_mgr_weight(aces.mgr, e);
+	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
+	for (e = 0; e < c->n_endpoints; e++)
+		__atomic_store_n(&aces.ep_weight[e], t->weight[e], __ATOMIC_RELEASE);
+	/* every worker passes a quiescent state once per loop: then nobody holds old */
+	rte_rcu_qsbr_synchronize(aces.qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
+	aces.ctl[ACES_CTL_TABLES]++;
+}
+
+static void
+mirror(void)
+{
+	uint32_t e;
+
+	for (e = 0; e < aces.cfg->n_endpoints; e++) {
+		__atomic_store_n(&aces.ep_phase[e], (uint8_t)aces_mgr_phase(aces.mgr, e),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&aces.ep_pinned[e], (uint8_t)aces_mgr_pinned(aces.mgr, e),
+				 __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&aces.tstarted_ms, aces_mgr_started_ms(aces.mgr), __ATOMIC_RELAXED);
+	__atomic_store_n(&aces.tended_ms, aces_mgr_ended_ms(aces.mgr), __ATOMIC_RELAXED);
+	__atomic_store_n(&aces.tstate, (uint32_t)aces_mgr_state(aces.mgr), __ATOMIC_RELEASE);
+}
+
+static void
+run_hook(uint32_t e, enum aces_hook_kind kind, uint64_t now)
+{
+	const struct aces_config *c = aces.cfg;
+	const struct aces_cfg_endpoint *ep = &c->endpoints[e];
+	const char *cmd = kind == ACES_HOOK_REPLICATE ? ep->hook_replicate : ep->hook_release;
+	struct aces_hook *h = &epm.hooks[e * ACES_HOOK_MAX + kind];
+	char env[8][320], *envp[9], a[16];
+	char lists[2][256] = { "", "" };
+	uint32_t b;
+	int rc;
+
+	if (cmd == NULL)
+		return;
+	aces_hook_kill(h);
+	for (b = 0; b < c->n_backends; b++) {
+		char *l = lists[c->backends[b].side];
+
+		if (l[0] != '\0')
+			strncat(l, ",", 255 - strlen(l));
+		strncat(l, aces_ip_str(c->backends[b].addr, a, sizeof(a)), 255 - strlen(l));
+	}
+	snprintf(env[0], sizeof(env[0]), "ACES_ENDPOINT=%s", ep->name);
+	snprintf(env[1], sizeof(env[1]), "ACES_HOOK=%s",
+		 kind == ACES_HOOK_REPLICATE ? "replicate" : "release");
+	snprintf(env[2], sizeof(env[2]), "ACES_VIP=%s", aces_ip_str(ep->vip, a, sizeof(a)));
+	snprintf(env[3], sizeof(env[3]), "ACES_PORT=%u", ep->port);
+	snprintf(env[4], sizeof(env[4]), "ACES_PROTOCOL=%s", aces_proto_name(ep->proto));
+	snprintf(env[5], sizeof(env[5]), "ACES_BACKEND_PORT=%u", ep->backend_port);
+	snprintf(env[6], sizeof(env[6]), "ACES_ORIGINAL=%s", lists[0]);
+	snprintf(env[7], sizeof(env[7]), "ACES_REPLACEMENT=%s", lists[1]);
+	for (b = 0; b < 8; b++)
+		envp[b] = env[b];
+	envp[8] = NULL;
+	rc = aces_hook_start(h, cmd, envp, now);
+	if (rc != 0)
+		aces_mgr_hook_done(aces.mgr, e, kind, 127, strerror(-rc), now);
+}
+
+static void
+poll_hooks(uint64_t now)
+{
+	uint32_t i, n = aces.cfg->n_endpoints * ACES_HOOK_MAX;
+
+	for (i = 0; i < n; i++) {
+		char summary[64];
+		int status;
+
+		if (epm.hooks[i].pid != 0 &&
+		    aces_hook_poll(&epm.hooks[i], &status, summary, sizeof(summary)))
+			aces_mgr_hook_done(aces.mgr, i / ACES_HOOK_MAX,
+					   (enum aces_hook_kind)(i % ACES_HOOK_MAX), status, summary,
+					   now);
+	}
+}
+
+static void
+do_actions(uint64_t now)
+{
+	struct aces_mgr_action act[32];
+	uint32_t n, i, w;
+
+	while ((n = aces_mgr_take_actions(aces.mgr, act, RTE_DIM(act))) > 0) {
+		for (i = 0; i < n; i++) {
+			switch (act[i].type) {
+			case ACES_ACT_RUN_HOOK:
+				run_hook(act[i].ep, (enum aces_hook_kind)act[i].hook, now);
+				break;
+			case ACES_ACT_KILL_HOOK:
+				aces_hook_kill(&epm.hooks[act[i].ep * ACES_HOOK_MAX + act[i].hook]);
+				break;
+			case ACES_ACT_RESET_FLOWS: {
+				struct aces_wmsg m = { .type = ACES_WMSG_RESET, .ep = act[i].ep,
+						       .side = act[i].side };
+
+				for (w = 0; w < aces.n_workers; w++)
+					if (rte_ring_mp_enqueue_elem(aces.workers[w].msg_ring, &m,
+								     sizeof(m)) != 0)
+						aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+				break;
+			}
+			}
+		}
+	}
+}
+
+/* Copy new journal entries to the log, so the decisions are in the process log too. */
+static void
+log_events(void)
+{
+	uint64_t next = aces_mgr_journal_next_id(aces.mgr), id;
+	struct aces_event ev;
+
+	for (id = epm.last_event_logged; id < next; id++) {
+		if (aces_mgr_journal_read(aces.mgr, id, &ev) != 0)
+			continue;
+		MGR_LOG(INFO, "event %llu: %s: %s -> %s (%u%%): %s", (unsigned long long)ev.id,
+			ev.ep >= 0 ? aces.cfg->endpoints[ev.ep].name : "transition", ev.from, ev.to,
+			ev.weight, ev.reason);
+	}
+	epm.last_event_logged = next;
+}
+
+/* After any manager call: carry out its actions, publish, mirror. */
+void
+aces_epm_apply(uint64_t now)
+{
+	do_actions(now);
+	sync_weights();
+	mirror();
+	log_events();
+}
+
+void
+aces_epm_tick(uint64_t now)
+{
+	struct aces_mgr_input in = { .now_ms = now, .ep = aces.ep_load };
+	uint32_t b;
+
+	update_windows(now);
+	poll_hooks(now);
+	for (b = 0; b < aces.cfg->n_backends; b++) {
+		uint64_t mac = __atomic_load_n(&aces.neigh[aces.backend_nh[b]].mac,
+					       __ATOMIC_RELAXED);
+
+		if (mac & ACES_NEIGH_VALID)
+			in.healthy_backends[aces.cfg->backends[b].side]++;
+	}
+	aces_mgr_tick(aces.mgr, &in);
+	aces_epm_apply(now);
+}
+
+/* Commands from telemetry threads (via the control lcore's command ring). */
+int
+aces_epm_cmd(struct aces_cmd *cmd, uint64_t now)
+{
+	int rc = 0;
+
+	switch (cmd->type) {
+	case ACES_CMD_ASSIGN:
+		rc = aces_mgr_pin(aces.mgr, cmd->ep, (uint8_t)cmd->weight, now);
+		if (rc != 0)
+			snprintf(cmd->msg, sizeof(cmd->msg), "bad weight %d", cmd->weight);
+		break;
+	case ACES_CMD_AUTO:
+		rc = aces_mgr_unpin(aces.mgr, cmd->ep, now, cmd->msg, sizeof(cmd->msg));
+		break;
+	case ACES_CMD_START:
+		rc = aces_mgr_start(aces.mgr, now, cmd->weight ? "SIGUSR2" : "telemetry command",
+				    cmd->msg, sizeof(cmd->msg));
+		break;
+	case ACES_CMD_ABORT:
+		rc = aces_mgr_abort(aces.mgr, now, "telemetry command", cmd->msg, sizeof(cmd->msg));
+		break;
+	case ACES_CMD_STATE_READY:
+		rc = aces_mgr_state_ready(aces.mgr, cmd->ep, now, cmd->msg, sizeof(cmd->msg));
+		break;
+	case ACES_CMD_BACKEND_LOAD:
+		aces.be_cpu[cmd->ep] = (uint32_t)cmd->weight;
+		aces.be_cpu_ms[cmd->ep] = now;
+		break;
+	default:
+		snprintf(cmd->msg, sizeof(cmd->msg), "unknown command %d", cmd->type);
+		rc = -EINVAL;
+		break;
+	}
+	aces_epm_apply(now);
+	return rc;
+}

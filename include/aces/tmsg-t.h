@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_TMSG_T_H
+#define ACES_TMSG_T_H
+
+/**
+ * @file
+ * Ring telemetry: fixed-size records that each worker lcore pushes into its own
+ * single-producer/single-consumer rte_ring for the control lcore. Counters are
+ * cumulative since start, so a record lost to a full ring only delays the
+ * control lcore's view (the next one carries the total); the worker counts the
+ * loss and never waits.
+ */
+
+#include <stdint.h>
+
+enum aces_tmsg_type {
+	ACES_TMSG_EP_SIDE = 0,	/**< id = endpoint * 2 + side */
+	ACES_TMSG_BACKEND,	/**< id = backend index */
+	ACES_TMSG_MAX
+};
+
+/** Cumulative counters of one endpoint side or one backend, on one worker. */
+struct aces_ctr {
+	uint64_t pkts;		/**< packets forwarded, both directions */
+	uint64_t bytes;
+	uint64_t new_flows;
+	uint64_t closed_flows;	/**< flows that saw FIN/RST, were reset, or expired */
+	uint64_t flows;		/**< flows in the table now (closing ones included) */
+	uint64_t open;		/**< flows in the table not closed yet */
+};
+
+/** One record: 64 bytes (a multiple of 4, as rte_ring_create_elem wants). */
+struct aces_tmsg {
+	uint16_t type;		/**< enum aces_tmsg_type */
+	uint16_t worker;
+	uint32_t id;
+	uint64_t tsc;		/**< when the worker read its counters */
+	struct aces_ctr c;
+};
+
+#endif /* ACES_TMSG_T_H */
