@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The live demo: install what is missing, build, then move a real HTTP service
-# from its ORIGINAL to its REPLACEMENT while clients keep using it.
+# from its ORIGINAL to its REPLACEMENT while clients keep using it: first by
+# hand, then by the Endpoint Manager's transition.
 #
 # Topology (network namespaces on this machine; nothing leaves it):
 #   client 10.10.1.2 --veth-- [ ACES on net_af_packet ] --veth-- bridge -- nginx "original"    10.10.2.10
@@ -30,21 +31,28 @@ echo
 acesctl backends
 
 step "2. Clients use the service through the VIP: new connections and 20 long-lived ones"
-ip netns exec "${P}cl" python3 "$ROOT/tests/e2e/httpclient.py" traffic 10.10.1.100 80 14 20 "$WORK/traffic.json" &
+ip netns exec "${P}cl" python3 "$ROOT/tests/e2e/httpclient.py" traffic 10.10.1.100 80 16 20 "$WORK/traffic.json" &
 TRAFFIC=$!
 PIDS+=("$TRAFFIC")
 sleep 3.5
 acesctl endpoints
 
-step "3. Move 'web' half way: replacement weight 50 % (new connections only)"
-acesctl assign web 50
+step "3. An operator tries the replacement by hand: 30 % of web's new connections"
+acesctl assign web 30
+sleep 3
+
+step "4. The Endpoint Manager takes over: transition start, web back to automatic"
+acesctl transition start
+acesctl assign web auto
 sleep 4
 acesctl endpoints
-
-step "4. Move 'web' completely to the replacement"
-acesctl assign web replacement
 wait "$TRAFFIC"
-acesctl endpoints
+
+step "5. The clients are done; the long-lived connections closed, so the original is released"
+wait_until 20 "transition complete" sh -c "\"$ACESCTL\" -f $ACES_PREFIX transition status | grep -q complete"
+acesctl transition status
+echo
+acesctl events
 
 step "Result"
 python3 - "$WORK/traffic.json" <<'PY'

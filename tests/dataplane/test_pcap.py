@@ -55,6 +55,8 @@ def config(one_armed, static_repl):
         "endpoints": [
             {"name": "web", "vip": VIP, "port": 80, "protocol": "tcp", "backend_port": 8080},
             {"name": "dns", "vip": VIP, "port": 53, "protocol": "udp", "backend_port": 5353},
+            # a second VIP port onto the same backend port: client ports can collide
+            {"name": "web2", "vip": VIP, "port": 8000, "protocol": "tcp", "backend_port": 8080},
         ],
         "flows": {"capacity": 4096},
         "neighbors": neighbors,
@@ -227,6 +229,13 @@ def one_armed(binary, work):
     add("udp broadcast", eth(BCAST, CLIENT_MAC, 0x0800,
                              ipv4(C, "255.255.255.255", 17, udp(C, "255.255.255.255", 68, 67, b"d"))))
     add("syn reuses closed tuple", c2v(40001, SYN, seq=9000), expect_fwd(40001, SYN))
+    # backend-side tuple collisions: 40020 to :80 and :8000 both map to orig:8080
+    add("syn 40020 web", c2v(40020, SYN), expect_fwd(40020, SYN))
+    add("syn 40020 web2 (live collision)", c2v(40020, SYN, dport=8000))
+    add("syn 40021 web", c2v(40021, SYN), expect_fwd(40021, SYN))
+    add("rst 40021 web", c2v(40021, RST, seq=2), expect_fwd(40021, RST))
+    add("syn 40021 web2 (collides with a closed flow)", c2v(40021, SYN, dport=8000),
+        expect_fwd(40021, SYN))
 
     inp, out = os.path.join(work, "onearm-in.pcap"), os.path.join(work, "onearm-out.pcap")
     write_pcap(inp, frames)
@@ -240,7 +249,9 @@ def one_armed(binary, work):
                              s["control"]["arp_replies_sent"] >= 2 else None)(a.ctl("stats")))
         time.sleep(0.3)  # the last replies leave through the worker's TX
         st = a.ctl("stats")
-        eps = {e["name"]: e for e in a.ctl("endpoints")}
+        # per-endpoint counts reach the control lcore by ring telemetry, every tick
+        eps = a.wait("endpoint counters", lambda: (lambda e: e if e["dns"]["flows_original"] == 2
+                                                    else None)({e["name"]: e for e in a.ctl("endpoints")}))
     finally:
         rc = a.stop()
     check(rc == 0, "aces exits 0 on SIGTERM (got %s)" % rc)
@@ -248,18 +259,19 @@ def one_armed(binary, work):
     want_drops = {"malformed_l2": 2, "malformed_ip": 2, "ip_fragment": 1, "non_ip": 1,
                   "ttl_exceeded": 1, "unknown_destination": 3, "no_flow": 1, "l2_other_host": 1,
                   "local_unhandled": 1, "unsupported_protocol": 1, "malformed_l4": 2,
-                  "ip_multicast": 2}
+                  "ip_multicast": 2, "flow_tuple_conflict": 1}
     for k, v in st["drops"].items():
         check(v == want_drops.get(k, 0), "drop counter %s = %s, want %s" % (k, v, want_drops.get(k, 0)))
     check(st["drops_total"] == sum(want_drops.values()), "drops_total adds up")
-    check(st["flows_created"] == 5, "5 flows created (got %s)" % st["flows_created"])
-    check(st["flows_reused"] == 1, "1 closed tuple reused by a new SYN (got %s)" % st["flows_reused"])
-    check(st["flows_active"] == 4, "4 flows active (got %s)" % st["flows_active"])
+    check(st["flows_created"] == 8, "8 flows created (got %s)" % st["flows_created"])
+    check(st["flows_reused"] == 2, "2 closed tuples reused by a new SYN (got %s)" % st["flows_reused"])
+    check(st["flows_active"] == 6, "6 flows active (got %s)" % st["flows_active"])
     check(st["icmp_echo_replies"] == 2, "2 echo replies")
     check(st["control"]["arp_received"] == 3 and st["control"]["arp_replies_sent"] == 2 and
           st["control"]["arp_ignored"] == 1, "ARP: 3 received, 2 answered, 1 ignored (%s)" % st["control"])
-    check(eps["web"]["flows_original"] == 2 and eps["web"]["flows_replacement"] == 0,
-          "web: 2 flows on original (%s)" % eps["web"])
+    check(eps["web"]["flows_original"] == 3 and eps["web"]["flows_replacement"] == 0,
+          "web: 3 open flows on original (%s)" % eps["web"])
+    check(eps["web2"]["flows_original"] == 1, "web2: 1 open flow on original (%s)" % eps["web2"])
     check(eps["dns"]["flows_original"] == 2, "dns: 2 flows on original")
     rx_handled = st["forwarded"] + st["icmp_echo_replies"] + st["to_control_plane"] + st["drops_total"]
     check(rx_handled == len(frames), "every received frame is accounted for (%d of %d)" % (rx_handled, len(frames)))
@@ -368,6 +380,27 @@ def table_full_and_aging(binary, work):
     check(len(ips) == 3 + 1023 + 2, "forwarded: 3 handshake + 1023 SYNs + 2 data (%d)" % len(ips))
 
 
+def many_endpoints(binary, work):
+    """300 endpoints: more than a telemetry reply holds; acesctl pages through them all."""
+    cfg = config(True, True)
+    cfg["endpoints"] = [{"name": "ep-%03d" % i, "vip": VIP, "port": 1000 + i, "protocol": "tcp"}
+                        for i in range(300)]
+    inp = os.path.join(work, "many.pcap")
+    write_pcap(inp, [])
+    a = Aces(binary, work, "dp-many", cfg,
+             ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, os.path.join(work, "many-out.pcap"))])
+    try:
+        a.wait("telemetry", lambda: a.ctl("info"))
+        eps = a.ctl("endpoints")
+        check([e["name"] for e in eps] == ["ep-%03d" % i for i in range(300)],
+              "acesctl endpoints returns all 300 endpoints in order (%d)" % len(eps))
+        one = a.ctl("endpoint", "ep-299")
+        check(one["port"] == 1299 and one["phase"] == "original", "the last endpoint by name")
+    finally:
+        rc = a.stop()
+    check(rc == 0, "many endpoints: aces exits 0")
+
+
 def telemetry_params(binary, work):
     """Bad telemetry parameters get an error naming the problem; nothing changes, no crash."""
     import socket as so
@@ -409,10 +442,10 @@ def telemetry_params(binary, work):
               "refused commands changed nothing")
         r = call("/aces/endpoints,1")
         v = r["/aces/endpoints"]
-        check(v["total"] == 2 and v["offset"] == 1 and "dns" in v and "web" not in v,
-              "paging: offset 1 returns the second endpoint only")
+        check(v["total"] == 3 and v["offset"] == 1 and "dns" in v and "web2" in v and "web" not in v,
+              "paging: offset 1 returns the endpoints after the first")
         r = call("/aces/endpoints,5")
-        check(r["/aces/endpoints"]["total"] == 2 and len(r["/aces/endpoints"]) == 2,
+        check(r["/aces/endpoints"]["total"] == 3 and len(r["/aces/endpoints"]) == 2,
               "paging past the end returns no endpoint")
         r = call("/aces/endpoint/assign,web,42")
         check(r["/aces/endpoint/assign"].get("replacement_weight") == 42, "a good assign works")
@@ -431,7 +464,7 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="aces-dp-")
     try:
-        for t in (one_armed, two_armed, table_full_and_aging, telemetry_params):
+        for t in (one_armed, two_armed, table_full_and_aging, many_endpoints, telemetry_params):
             print("== %s" % t.__name__, flush=True)
             try:
                 t(os.path.abspath(args.aces), work)
