@@ -105,7 +105,7 @@ expect "split: replacement share $repl/2000 within 30 % +- 5 %" [ "$repl" -ge 50
 
 # 7. bad telemetry parameters are refused with a reason, nothing changes
 out=$(acesctl assign web 101 2>&1); rc=$?
-expect "assign web 101 refused with a reason ($out)" [ $rc -eq 1 -a -n "$(echo "$out" | grep 'not original, replacement or a weight')" ]
+expect "assign web 101 refused with a reason ($out)" [ $rc -eq 1 -a -n "$(echo "$out" | grep 'not original, replacement, auto or a weight')" ]
 out=$(acesctl assign nosuch original 2>&1); rc=$?
 expect "assign to an unknown endpoint refused ($out)" [ $rc -eq 1 -a -n "$(echo "$out" | grep 'no endpoint named')" ]
 expect "web still at 30 % after refused commands" [ "$(acesctl --json endpoint web | python3 -c 'import json,sys; print(json.load(sys.stdin)["replacement_weight"])')" = 30 ]
