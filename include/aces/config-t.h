@@ -91,6 +91,26 @@ struct aces_cfg_endpoint {
 	uint32_t drain_timeout_ms;	/**< resolved: the manager's unless overridden */
 	char *hook_replicate;		/**< shell command or NULL */
 	char *hook_release;		/**< shell command or NULL */
+	char *udp_probe;		/**< UDP probe payload (UDP endpoints) or NULL */
+};
+
+/** Health checks and re-sharding ("manager": { "health": ... }). */
+struct aces_cfg_health {
+	uint32_t probe_interval_ms;	/**< active probe period per backend port */
+	uint32_t probe_timeout_ms;	/**< a probe without answer by then failed */
+	uint32_t fall;			/**< consecutive failures: down */
+	uint32_t rise;			/**< consecutive successes: up again */
+	uint32_t syn_timeout_ms;	/**< SYN (or UDP request) without answer by then: a timeout */
+	uint32_t passive_fall;		/**< SYN timeouts + refusals within window_ms: down */
+	uint32_t window_ms;		/**< window of the passive and overload signals */
+	uint32_t max_handshake_ms;	/**< replacement SYN->SYN-ACK p95 above: overloaded */
+	uint32_t max_failure_percent;	/**< replacement failed attempts above: unstable */
+	uint32_t min_samples;		/**< attempts in the window before ratios/p95 count */
+	uint32_t max_cpu_percent;	/**< backend-reported CPU above: overloaded */
+	uint32_t cooldown_ms;		/**< health needed before moving forward again */
+	uint32_t max_reshards_per_minute; /**< step-backs per endpoint per minute */
+	enum aces_drain_action on_backend_down;	/**< flows to a down backend: reset or keep */
+	uint8_t rescue_syn;		/**< re-steer a refused or timed-out SYN (1) */
 };
 
 /** The Endpoint Manager's knobs ("manager"). */
@@ -105,6 +125,7 @@ struct aces_cfg_manager {
 	uint32_t max_wait_ms;
 	uint32_t state_timeout_ms;
 	uint32_t drain_timeout_ms;
+	struct aces_cfg_health health;
 };
 
 /** A static neighbour entry (like `ip neigh add ... permanent`): no ARP is sent for it. */

@@ -44,11 +44,20 @@ struct aces_mgr_ep_load {
 	uint64_t open_flows[ACES_SIDE_MAX];	/**< flows not closed yet */
 };
 
+/** Health of one endpoint per side over the health window (from passive signals). */
+struct aces_mgr_ep_health {
+	double hs_p95_ms[ACES_SIDE_MAX];	/**< SYN -> SYN-ACK time, 95th percentile */
+	uint64_t attempts[ACES_SIDE_MAX];	/**< new flows sent to that side */
+	uint64_t failures[ACES_SIDE_MAX];	/**< SYN timeouts + refusals + UDP without reply */
+};
+
 /** Everything a tick looks at. */
 struct aces_mgr_input {
 	uint64_t now_ms;
 	const struct aces_mgr_ep_load *ep;	/**< one per endpoint */
-	uint32_t healthy_backends[ACES_SIDE_MAX];
+	const struct aces_mgr_ep_health *health; /**< one per endpoint, or NULL */
+	uint32_t healthy_backends[ACES_SIDE_MAX]; /**< backends in service per side */
+	int32_t repl_cpu_max;			/**< highest replacement CPU %, -1: none */
 };
 
 enum aces_hook_kind {
@@ -79,6 +88,7 @@ struct aces_event {
 	uint64_t id;				/**< 1, 2, 3, ... */
 	uint64_t t_ms;				/**< manager clock */
 	int32_t ep;				/**< endpoint index, -1 for the transition */
+	int32_t backend;			/**< backend index for backend events, else -1 */
 	uint8_t weight;				/**< replacement weight after the decision */
 	char from[ACES_EVENT_STATE_MAX];	/**< phase (or transition state) before */
 	char to[ACES_EVENT_STATE_MAX];		/**< after */

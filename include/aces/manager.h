@@ -16,6 +16,12 @@
  * through replicating -> cutover -> draining -> released; an endpoint moves only
  * when all its dependencies carry 100 % on the replacement; abort returns
  * everything, dependents first; a manual pin takes an endpoint out of the rules.
+ *
+ * Health (when the input carries it): a side with no healthy backend sends every
+ * endpoint's new flows to the other side; an overloaded or unstable replacement
+ * (handshake p95, failure ratio, capacity, CPU) makes an endpoint step back
+ * (critical and stateful ones to 0), its dependents first; it moves forward
+ * again only after cooldown_ms of health, at most max_reshards_per_minute times.
  */
 
 #include <stddef.h>
@@ -46,6 +52,9 @@ void aces_mgr_hook_done(struct aces_mgr *m, uint32_t ep, enum aces_hook_kind kin
 			const char *output, uint64_t now_ms);
 /** Apply the rules once. */
 void aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in);
+/** Journal an event about backend @p backend (health changes of the appliance). */
+void aces_mgr_note(struct aces_mgr *m, uint64_t now_ms, int32_t backend, const char *from,
+		   const char *to, const char *reason);
 /** Move up to @p max pending actions into @p out; returns how many. */
 uint32_t aces_mgr_take_actions(struct aces_mgr *m, struct aces_mgr_action *out, uint32_t max);
 
@@ -53,6 +62,7 @@ uint32_t aces_mgr_take_actions(struct aces_mgr *m, struct aces_mgr_action *out, 
 enum aces_transition_state aces_mgr_state(const struct aces_mgr *m);
 uint64_t aces_mgr_started_ms(const struct aces_mgr *m);
 uint64_t aces_mgr_ended_ms(const struct aces_mgr *m);
+/** The weight to publish: the rules' weight, unless a side has no healthy backend. */
 uint8_t aces_mgr_weight(const struct aces_mgr *m, uint32_t ep);
 enum aces_phase aces_mgr_phase(const struct aces_mgr *m, uint32_t ep);
 int aces_mgr_pinned(const struct aces_mgr *m, uint32_t ep);

@@ -389,7 +389,7 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 {
 	static const char *const keys[] = { "name", "vip", "port", "protocol", "backend_port",
 		"priority", "statefulness", "depends_on", "hooks", "drain_action", "drain_timeout_ms",
-		NULL };
+		"udp_probe", NULL };
 	static const char *const hook_keys[] = { "replicate", "release", NULL };
 	static const char *const protos[] = { "tcp", "udp" };
 	const json_t *hooks;
@@ -436,6 +436,22 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 	/* UINT32_MAX marks "use the manager's"; resolved once the manager is read */
 	if (get_uint(ld, e, p, "drain_timeout_ms", 0, 86400000, UINT32_MAX, &ep->drain_timeout_ms) < 0)
 		return -EINVAL;
+	{
+		const char *pl;
+
+		if (get_string(ld, e, p, "udp_probe", 0, &pl) < 0)
+			return -EINVAL;
+		if (pl != NULL) {
+			subpath(np, sizeof(np), p, "udp_probe");
+			if (ep->proto != ACES_IPPROTO_UDP)
+				FAIL(ld, np, "only UDP endpoints take a udp_probe");
+			if (pl[0] == '\0' || strlen(pl) > 512)
+				FAIL(ld, np, "must be a payload of 1 to 512 characters");
+			ep->udp_probe = strdup(pl);
+			if (ep->udp_probe == NULL)
+				FAIL(ld, np, "out of memory");
+		}
+	}
 	hooks = json_object_get(e, "hooks");
 	if (hooks != NULL) {
 		char hp[PATH_MAX_LEN];
@@ -567,8 +583,15 @@ load_manager(struct ld *ld, const json_t *o)
 {
 	static const char *const keys[] = { "tick_ms", "replacement_capacity", "step_percent",
 		"step_interval_ms", "low_activity_pps", "low_activity_window_ms", "max_wait_ms",
-		"state_timeout_ms", "drain_timeout_ms", NULL };
+		"state_timeout_ms", "drain_timeout_ms", "health", NULL };
+	static const char *const hkeys[] = { "probe_interval_ms", "probe_timeout_ms", "fall",
+		"rise", "syn_timeout_ms", "passive_fall", "window_ms", "max_handshake_ms",
+		"max_failure_percent", "min_samples", "max_cpu_percent", "cooldown_ms",
+		"max_reshards_per_minute", "on_backend_down", "rescue_syn", NULL };
 	struct aces_cfg_manager *m = &ld->cfg->manager;
+	struct aces_cfg_health *hc = &m->health;
+	const json_t *h;
+	json_t *hdflt = NULL;
 	const json_t *cap;
 	uint32_t v;
 	json_t *dflt = NULL;
@@ -624,8 +647,53 @@ load_manager(struct ld *ld, const json_t *o)
 					m->capacity_unit = (enum aces_load_unit)k;
 		}
 	}
+	h = json_object_get(o, "health");
+	if (h == NULL)
+		h = hdflt = json_object();
+	else if (check_object(ld, h, "manager.health", hkeys) < 0)
+		goto out;
+	{
+		const char *P = "manager.health";
+		int x;
+
+		if (get_uint(ld, h, P, "probe_interval_ms", 10, 60000, 200, &hc->probe_interval_ms) < 0 ||
+		    get_uint(ld, h, P, "probe_timeout_ms", 10, 60000, 200, &hc->probe_timeout_ms) < 0 ||
+		    get_uint(ld, h, P, "fall", 1, 100, 3, &hc->fall) < 0 ||
+		    get_uint(ld, h, P, "rise", 1, 100, 2, &hc->rise) < 0 ||
+		    get_uint(ld, h, P, "syn_timeout_ms", 10, 60000, 300, &hc->syn_timeout_ms) < 0 ||
+		    get_uint(ld, h, P, "passive_fall", 0, 100000, 3, &hc->passive_fall) < 0 ||
+		    get_uint(ld, h, P, "window_ms", 100, 600000, 1000, &hc->window_ms) < 0 ||
+		    get_uint(ld, h, P, "max_handshake_ms", 1, 600000, 50, &hc->max_handshake_ms) < 0 ||
+		    get_uint(ld, h, P, "max_failure_percent", 0, 100, 5, &hc->max_failure_percent) < 0 ||
+		    get_uint(ld, h, P, "min_samples", 1, 1000000, 10, &hc->min_samples) < 0 ||
+		    get_uint(ld, h, P, "max_cpu_percent", 1, 100, 90, &hc->max_cpu_percent) < 0 ||
+		    get_uint(ld, h, P, "cooldown_ms", 0, 3600000, 5000, &hc->cooldown_ms) < 0 ||
+		    get_uint(ld, h, P, "max_reshards_per_minute", 1, 1000, 4,
+			     &hc->max_reshards_per_minute) < 0 ||
+		    get_enum(ld, h, P, "on_backend_down", drain_names, 2, ACES_DRAIN_RESET, &x) < 0)
+			goto out;
+		hc->on_backend_down = (enum aces_drain_action)x;
+		{
+			const json_t *rs = json_object_get(h, "rescue_syn");
+
+			if (rs != NULL && !json_is_boolean(rs)) {
+				aces_config_err(ld->err, ld->errlen, ld->cfg,
+						"manager.health.rescue_syn",
+						"must be true or false, not %s", json_type_name(rs));
+				goto out;
+			}
+			hc->rescue_syn = rs == NULL || json_is_true(rs);
+		}
+		if (hc->probe_timeout_ms > hc->probe_interval_ms) {
+			aces_config_err(ld->err, ld->errlen, ld->cfg, "manager.health.probe_timeout_ms",
+					"%u is longer than probe_interval_ms (%u)",
+					hc->probe_timeout_ms, hc->probe_interval_ms);
+			goto out;
+		}
+	}
 	rc = 0;
 out:
+	json_decref(hdflt);
 	json_decref(dflt);
 	return rc;
 }
@@ -819,6 +887,7 @@ aces_config_free(struct aces_config *cfg)
 	for (i = 0; cfg->endpoints != NULL && i < cfg->n_endpoints; i++) {
 		free(cfg->endpoints[i].hook_replicate);
 		free(cfg->endpoints[i].hook_release);
+		free(cfg->endpoints[i].udp_probe);
 	}
 	free(cfg->backends);
 	free(cfg->endpoints);

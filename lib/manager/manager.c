@@ -20,7 +20,11 @@ enum wait_code {
 	WAIT_NO_BACKEND,
 	WAIT_ACTIVITY,
 	WAIT_CAPACITY,
+	WAIT_COOLDOWN,
+	WAIT_FLAPS,
 };
+
+#define RESHARD_LOG 32	/* step-back times kept per endpoint (flap limit) */
 
 struct mgr_ep {
 	enum aces_phase phase;
@@ -33,6 +37,10 @@ struct mgr_ep {
 	uint64_t phase_since;
 	uint64_t last_step;
 	uint64_t low_since;		/* 0: not under the low-activity threshold */
+	uint64_t cool_until;		/* no forward move before (health needed) */
+	uint64_t last_reshard;		/* last step back */
+	uint64_t reshard_t[RESHARD_LOG];	/* ring of step-back times */
+	uint32_t reshard_n;		/* step-backs so far */
 };
 
 struct journal_slot {
@@ -52,6 +60,8 @@ struct aces_mgr {
 	struct journal_slot *slots;
 	uint32_t jcap;
 	uint64_t next_id;		/* written by control, read by telemetry (atomic) */
+	uint32_t healthy[ACES_SIDE_MAX];	/* last input: backends in service */
+	uint8_t have_health;		/* a tick has run */
 };
 
 static const char *const phase_names[ACES_PHASE_MAX] = {
@@ -93,6 +103,7 @@ journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, cons
 	s->ev.id = id;
 	s->ev.t_ms = now;
 	s->ev.ep = ep;
+	s->ev.backend = -1;
 	s->ev.weight = weight;
 	snprintf(s->ev.from, sizeof(s->ev.from), "%s", from);
 	snprintf(s->ev.to, sizeof(s->ev.to), "%s", to);
@@ -101,6 +112,21 @@ journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, cons
 	va_end(ap);
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);	/* even: done */
 	__atomic_store_n(&m->next_id, id + 1, __ATOMIC_RELEASE);
+}
+
+void
+aces_mgr_note(struct aces_mgr *m, uint64_t now, int32_t backend, const char *from, const char *to,
+	      const char *reason)
+{
+	struct journal_slot *s;
+
+	journal_add(m, now, -1, from, to, 0, "%s", reason);
+	/* the slot just written: add the backend (readers see the id only after next_id) */
+	s = &m->slots[(m->next_id - 1) % m->jcap];
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	s->ev.backend = backend;
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
 }
 
 uint64_t
@@ -535,6 +561,39 @@ replacement_load(const struct aces_mgr *m, const struct aces_mgr_input *in)
 	return s;
 }
 
+/* Step-backs within the last minute. */
+static uint32_t
+recent_reshards(const struct mgr_ep *x, uint64_t now)
+{
+	uint32_t i, n = 0, k = x->reshard_n < RESHARD_LOG ? x->reshard_n : RESHARD_LOG;
+
+	for (i = 0; i < k; i++)
+		n += now - x->reshard_t[i] < 60000;
+	return n;
+}
+
+/* May @e move forward now? (cool-down after trouble, flap limit) Reports why not. */
+static int
+may_advance(struct aces_mgr *m, uint32_t e, uint64_t now)
+{
+	const struct aces_cfg_health *hc = &m->cfg->manager.health;
+	struct mgr_ep *x = &m->ep[e];
+	uint32_t n;
+
+	if (now < x->cool_until) {
+		set_wait(m, e, WAIT_COOLDOWN, 0, now, "holds at %u%%: cooling down, %llu ms of health "
+			 "needed", x->weight, (unsigned long long)(x->cool_until - now));
+		return 0;
+	}
+	n = recent_reshards(x, now);
+	if (n >= hc->max_reshards_per_minute) {
+		set_wait(m, e, WAIT_FLAPS, n, now, "holds at %u%%: %u step-backs in the last minute "
+			 "(limit %u)", x->weight, n, hc->max_reshards_per_minute);
+		return 0;
+	}
+	return 1;
+}
+
 /* One progressive step if due and within capacity. */
 static void
 progressive(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
@@ -545,6 +604,8 @@ progressive(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
 	double load = 0, extra = 0;
 
 	if (x->last_step != 0 && in->now_ms - x->last_step < mc->step_interval_ms)
+		return;
+	if (!may_advance(m, e, in->now_ms))
 		return;
 	if (next > 100)
 		next = 100;
@@ -612,10 +673,10 @@ may_begin(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
 	}
 	if (in->healthy_backends[ACES_SIDE_REPLACEMENT] == 0) {
 		set_wait(m, e, WAIT_NO_BACKEND, 0, in->now_ms,
-			 "waits: the replacement has no backend");
+			 "waits: the replacement has no healthy backend");
 		return 0;
 	}
-	return 1;
+	return may_advance(m, e, in->now_ms);
 }
 
 static void
@@ -728,6 +789,150 @@ update_activity(struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in)
 	}
 }
 
+/* Step @e back, its dependents first (all the way: they need it at 100 %). Critical and
+ * stateful endpoints, and @all_the_way, go to 0; the others one step. */
+static void
+step_back(struct aces_mgr *m, uint32_t e, uint64_t now, const char *why, int all_the_way)
+{
+	const struct aces_config *c = m->cfg;
+	const struct aces_cfg_endpoint *ce = &c->endpoints[e];
+	struct mgr_ep *x = &m->ep[e];
+	uint32_t d, k;
+	int to;
+
+	if (x->pinned)
+		return;
+	for (d = 0; d < c->n_endpoints; d++) {
+		const struct aces_cfg_endpoint *cd = &c->endpoints[d];
+		const struct mgr_ep *y = &m->ep[d];
+
+		if (y->weight == 0 && y->phase != ACES_PHASE_REPLICATING)
+			continue;
+		for (k = 0; k < cd->n_deps; k++) {
+			if (cd->deps[k] == e) {
+				char r[ACES_EVENT_REASON_MAX];
+
+				snprintf(r, sizeof(r), "its dependency %s steps back", ce->name);
+				step_back(m, d, now, r, 1);
+				break;
+			}
+		}
+	}
+	if (all_the_way || ce->priority == ACES_PRIO_CRITICAL || is_stateful(ce) ||
+	    x->weight <= c->manager.step_percent)
+		to = 0;
+	else
+		to = x->weight - (int)c->manager.step_percent;
+	kill_hooks(m, e);
+	x->reshard_t[x->reshard_n % RESHARD_LOG] = now;
+	x->reshard_n++;
+	x->last_reshard = now;
+	x->cool_until = now + c->manager.health.cooldown_ms;
+	x->last_step = now;
+	set_phase(m, e, to == 0 ? ACES_PHASE_WAITING : ACES_PHASE_MIGRATING, (uint8_t)to, now,
+		  "%s: step back %u%% -> %d%%", why, x->weight, to);
+}
+
+/* Overload or instability of @e's replacement side; writes the reason. */
+static int
+trouble(const struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in, char *why,
+	size_t len)
+{
+	const struct aces_cfg_health *hc = &m->cfg->manager.health;
+	const struct aces_mgr_ep_health *h = in->health != NULL ? &in->health[e] : NULL;
+	const char *name = m->cfg->endpoints[e].name;
+	const int R = ACES_SIDE_REPLACEMENT;
+
+	if (h != NULL && h->attempts[R] >= hc->min_samples) {
+		if (h->hs_p95_ms[R] > hc->max_handshake_ms) {
+			snprintf(why, len, "%s: replacement SYN->SYN-ACK p95 %.0f ms > %u ms", name,
+				 h->hs_p95_ms[R], hc->max_handshake_ms);
+			return 1;
+		}
+		if (h->failures[R] * 100 > (uint64_t)hc->max_failure_percent * h->attempts[R]) {
+			snprintf(why, len, "%s: replacement failures %llu of %llu attempts > %u%%",
+				 name, (unsigned long long)h->failures[R],
+				 (unsigned long long)h->attempts[R], hc->max_failure_percent);
+			return 1;
+		}
+	}
+	if (in->repl_cpu_max >= 0 && (uint32_t)in->repl_cpu_max > hc->max_cpu_percent) {
+		snprintf(why, len, "%s: replacement CPU %d%% > %u%%", name, in->repl_cpu_max,
+			 hc->max_cpu_percent);
+		return 1;
+	}
+	return 0;
+}
+
+/* Sides without healthy backends, overload and instability: step back. */
+static void
+health_rules(struct aces_mgr *m, const struct aces_mgr_input *in)
+{
+	const struct aces_config *c = m->cfg;
+	const struct aces_cfg_manager *mc = &c->manager;
+	int repl_ok = in->healthy_backends[ACES_SIDE_REPLACEMENT] > 0;
+	int orig_ok = in->healthy_backends[ACES_SIDE_ORIGINAL] > 0;
+	int was_repl_ok = !m->have_health || m->healthy[ACES_SIDE_REPLACEMENT] > 0;
+	int was_orig_ok = !m->have_health || m->healthy[ACES_SIDE_ORIGINAL] > 0;
+	char why[ACES_EVENT_REASON_MAX];
+	uint32_t i;
+
+	if (orig_ok != was_orig_ok)
+		journal_add(m, in->now_ms, -1, orig_ok ? "down" : "up", orig_ok ? "up" : "down", 0,
+			    orig_ok ? "the original has a healthy backend again: assignments apply" :
+			    (repl_ok ? "the original has no healthy backend: all new flows to the "
+			     "replacement" : "the original has no healthy backend"));
+	if (repl_ok != was_repl_ok)
+		journal_add(m, in->now_ms, -1, repl_ok ? "down" : "up", repl_ok ? "up" : "down", 0,
+			    repl_ok ? "the replacement has a healthy backend again" :
+			    "the replacement has no healthy backend: all new flows to the original");
+	m->healthy[0] = in->healthy_backends[0];
+	m->healthy[1] = in->healthy_backends[1];
+	m->have_health = 1;
+	if (m->state != ACES_TRANSITION_RUNNING)
+		return;
+	/* dependents before their dependencies: reverse order */
+	for (i = c->n_endpoints; i-- > 0;) {
+		uint32_t e = m->order[i];
+		struct mgr_ep *x = &m->ep[e];
+
+		if (x->pinned)
+			continue;
+		if (!repl_ok) {
+			/* the cool-down counts from when the replacement is healthy again */
+			if (x->cool_until < in->now_ms + mc->health.cooldown_ms)
+				x->cool_until = in->now_ms + mc->health.cooldown_ms;
+		}
+		if (!repl_ok && orig_ok &&
+		    (x->weight > 0 || x->phase == ACES_PHASE_REPLICATING)) {
+			step_back(m, e, in->now_ms, "the replacement has no healthy backend", 1);
+			continue;
+		}
+		if (x->weight == 0 || in->now_ms - x->last_reshard < mc->health.window_ms)
+			continue;	/* let the window see the effect of the last step back */
+		if (trouble(m, e, in, why, sizeof(why))) {
+			step_back(m, e, in->now_ms, why, 0);
+			continue;
+		}
+	}
+	/* over capacity: the lowest-priority endpoint that carries replacement load steps back */
+	if (mc->capacity_unit != ACES_LOAD_NONE && replacement_load(m, in) > (double)mc->capacity) {
+		for (i = c->n_endpoints; i-- > 0;) {
+			uint32_t e = m->order[i];
+			struct mgr_ep *x = &m->ep[e];
+
+			if (x->pinned || x->weight == 0 ||
+			    in->now_ms - x->last_reshard < mc->health.window_ms)
+				continue;
+			snprintf(why, sizeof(why), "replacement load %.0f %s > capacity %llu",
+				 replacement_load(m, in), aces_load_unit_name(mc->capacity_unit),
+				 (unsigned long long)mc->capacity);
+			step_back(m, e, in->now_ms, why, 0);
+			break;
+		}
+	}
+}
+
 void
 aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 {
@@ -736,6 +941,7 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 
 	for (i = 0; i < c->n_endpoints; i++)
 		update_activity(m, i, in);
+	health_rules(m, in);
 	for (i = 0; i < c->n_endpoints; i++) {
 		uint32_t e = m->order[i];
 		struct mgr_ep *x = &m->ep[e];
@@ -818,6 +1024,15 @@ aces_mgr_ended_ms(const struct aces_mgr *m)
 uint8_t
 aces_mgr_weight(const struct aces_mgr *m, uint32_t e)
 {
+	if (m->have_health) {
+		int repl_ok = m->healthy[ACES_SIDE_REPLACEMENT] > 0;
+		int orig_ok = m->healthy[ACES_SIDE_ORIGINAL] > 0;
+
+		if (!repl_ok && orig_ok)
+			return 0;	/* an unavailable side sends its endpoints to the other */
+		if (!orig_ok && repl_ok)
+			return 100;
+	}
 	return m->ep[e].weight;
 }
 

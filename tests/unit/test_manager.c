@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aces/config.h"
+#include "aces/health.h"
 #include "aces/manager.h"
 #include "unit.h"
 
@@ -14,6 +15,9 @@
 static struct aces_config *cfg;
 static struct aces_mgr *mgr;
 static struct aces_mgr_ep_load load[MAX_EP];
+static struct aces_mgr_ep_health health[MAX_EP];
+static uint32_t healthy[2] = { 1, 1 };
+static int32_t cpu = -1;
 static uint64_t now;
 static char err[256];
 
@@ -36,6 +40,9 @@ setup(const char *endpoints, const char *manager)
 	mgr = aces_mgr_create(cfg, 256);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mgr);
 	memset(load, 0, sizeof(load));
+	memset(health, 0, sizeof(health));
+	healthy[0] = healthy[1] = 1;
+	cpu = -1;
 	now = 1000;
 }
 
@@ -51,8 +58,9 @@ teardown(void)
 static void
 tick(void)
 {
-	struct aces_mgr_input in = { .now_ms = now, .ep = load,
-				     .healthy_backends = { 1, 1 } };
+	struct aces_mgr_input in = { .now_ms = now, .ep = load, .health = health,
+				     .healthy_backends = { healthy[0], healthy[1] },
+				     .repl_cpu_max = cpu };
 
 	aces_mgr_tick(mgr, &in);
 }
@@ -483,7 +491,7 @@ test_manager_no_replacement_backend(void)
 	in.now_ms = now + 100;
 	aces_mgr_tick(mgr, &in);
 	CU_ASSERT_EQUAL(weight("c"), 0);
-	CU_ASSERT(event_at("c", "waiting", "no backend") != 0);
+	CU_ASSERT(event_at("c", "waiting", "no healthy backend") != 0);
 	teardown();
 }
 
@@ -543,6 +551,249 @@ test_manager_config_section(void)
 	teardown();
 }
 
+/* ---- health ---- */
+
+static const struct aces_cfg_health hcfg = {
+	.fall = 3, .rise = 2, .passive_fall = 3, .window_ms = 1000, .min_samples = 10,
+	.max_failure_percent = 5, .max_cpu_percent = 90,
+};
+
+static void
+test_health_rise_fall(void)
+{
+	struct aces_be_health h;
+	int i, changes = 0;
+
+	aces_be_health_init(&h, 0);
+	CU_ASSERT_EQUAL(h.state, ACES_BE_UP);
+	CU_ASSERT_EQUAL(aces_be_health_probe(&h, &hcfg, "b", 0, "timeout", 10), 0);
+	CU_ASSERT_EQUAL(aces_be_health_probe(&h, &hcfg, "b", 0, "timeout", 20), 0);
+	CU_ASSERT_EQUAL(aces_be_health_probe(&h, &hcfg, "b", 1, "answered", 30), 0);	/* resets */
+	for (i = 0; i < 2; i++)
+		changes += aces_be_health_probe(&h, &hcfg, "b", 0, "refused", 40);
+	CU_ASSERT_EQUAL(h.state, ACES_BE_UP);
+	changes += aces_be_health_probe(&h, &hcfg, "b", 0, "refused", 50);
+	CU_ASSERT_EQUAL(changes, 1);
+	CU_ASSERT_EQUAL(h.state, ACES_BE_DOWN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.reason, "b down: 3 probes failed (refused)"));
+	CU_ASSERT_EQUAL(h.since_ms, 50);
+	CU_ASSERT_EQUAL(aces_be_health_probe(&h, &hcfg, "b", 0, "refused", 60), 0);
+	CU_ASSERT_EQUAL(aces_be_health_probe(&h, &hcfg, "b", 1, "answered", 70), 0);
+	CU_ASSERT_EQUAL(aces_be_health_probe(&h, &hcfg, "b", 1, "answered", 80), 1);
+	CU_ASSERT_EQUAL(h.state, ACES_BE_UP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.reason, "b up: 2 probes answered"));
+}
+
+static void
+test_health_passive(void)
+{
+	struct aces_be_health h;
+	struct aces_be_signals sig = { .attempts = 100, .cpu_percent = -1 };
+
+	aces_be_health_init(&h, 0);
+	sig.syn_timeouts = 1;
+	sig.attempts = 100;
+	CU_ASSERT_EQUAL(aces_be_health_passive(&h, &hcfg, "r", &sig, 10), 0);	/* 1 % */
+	sig.syn_timeouts = 3;
+	CU_ASSERT_EQUAL(aces_be_health_passive(&h, &hcfg, "r", &sig, 20), 1);
+	CU_ASSERT_EQUAL(h.state, ACES_BE_DOWN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.reason, "r down: 3 SYN timeouts, 0 refused"));
+	sig.syn_timeouts = 0;
+	CU_ASSERT_EQUAL(aces_be_health_passive(&h, &hcfg, "r", &sig, 30), 0);	/* probes only */
+	CU_ASSERT_EQUAL(h.state, ACES_BE_DOWN);
+}
+
+static void
+test_health_degraded(void)
+{
+	struct aces_cfg_health c = hcfg;
+	struct aces_be_health h;
+	struct aces_be_signals sig = { .attempts = 100, .refused = 0, .cpu_percent = 95 };
+
+	c.passive_fall = 0;	/* passive never marks it down here */
+	aces_be_health_init(&h, 0);
+	CU_ASSERT_EQUAL(aces_be_health_passive(&h, &c, "r", &sig, 10), 1);
+	CU_ASSERT_EQUAL(h.state, ACES_BE_DEGRADED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.reason, "CPU 95% > 90%"));
+	sig.cpu_percent = 20;
+	sig.refused = 9;	/* 9 % > 5 % */
+	CU_ASSERT_EQUAL(aces_be_health_passive(&h, &c, "r", &sig, 20), 0);	/* still degraded */
+	CU_ASSERT_PTR_NOT_NULL(strstr(h.reason, "9 of 100 attempts failed"));
+	sig.refused = 0;
+	CU_ASSERT_EQUAL(aces_be_health_passive(&h, &c, "r", &sig, 30), 1);
+	CU_ASSERT_EQUAL(h.state, ACES_BE_UP);
+	sig.attempts = 5;	/* too few samples for a ratio */
+	sig.refused = 4;
+	CU_ASSERT_EQUAL(aces_be_health_passive(&h, &c, "r", &sig, 40), 0);
+}
+
+#define HEALTH_MGR "\"step_percent\": 25, \"step_interval_ms\": 500, " \
+	"\"health\": {\"max_handshake_ms\": 50, \"window_ms\": 1000, \"cooldown_ms\": 3000, " \
+	"\"max_reshards_per_minute\": 3, \"min_samples\": 10, \"max_failure_percent\": 5}"
+
+/* Handshake p95 over the limit steps back; cool-down before moving forward again. */
+static void
+test_manager_overload_hysteresis(void)
+{
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"}",
+	      HEALTH_MGR);
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 3;
+	start();
+	run_ms(1100);
+	CU_ASSERT_EQUAL(weight("h"), 75);
+	health[0].attempts[ACES_SIDE_REPLACEMENT] = 40;
+	health[0].hs_p95_ms[ACES_SIDE_REPLACEMENT] = 180;
+	run_ms(100);
+	CU_ASSERT_EQUAL(weight("h"), 50);
+	CU_ASSERT(event_at("h", "migrating", "replacement SYN->SYN-ACK p95 180 ms > 50 ms: step back 75% -> 50%") != 0);
+	run_ms(900);
+	CU_ASSERT_EQUAL(weight("h"), 50);	/* one step back per window */
+	run_ms(200);
+	CU_ASSERT_EQUAL(weight("h"), 25);	/* still slow after the window: again */
+	health[0].hs_p95_ms[ACES_SIDE_REPLACEMENT] = 5;
+	run_ms(2800);
+	CU_ASSERT_EQUAL(weight("h"), 25);	/* cooling down: 3000 ms of health */
+	CU_ASSERT(event_at("h", "migrating", "cooling down") != 0);
+	run_ms(400);
+	CU_ASSERT_EQUAL(weight("h"), 50);	/* forward again */
+	teardown();
+}
+
+/* No more than max_reshards_per_minute step-backs; then it holds. */
+static void
+test_manager_flap_limit(void)
+{
+	int cycle, backs = 0;
+	uint8_t prev;
+
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"}",
+	      HEALTH_MGR);
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 3;
+	health[0].attempts[ACES_SIDE_REPLACEMENT] = 40;
+	start();
+	prev = weight("h");
+	for (cycle = 0; cycle < 40; cycle++) {
+		/* alternate: 1.5 s of trouble, 4 s of health */
+		health[0].hs_p95_ms[ACES_SIDE_REPLACEMENT] = (cycle % 2 == 0) ? 5 : 500;
+		run_ms(cycle % 2 == 0 ? 4000 : 1500);
+		if (weight("h") < prev)
+			backs++;
+		prev = weight("h");
+		if (now > 60000)
+			break;
+	}
+	CU_ASSERT(backs >= 3);
+	/* flapping = moving forward again after a step back: at most 3 within any minute */
+	{
+		uint64_t id, next = aces_mgr_journal_next_id(mgr), times[256];
+		struct aces_event ev;
+		int n = 0, i, j, last_back = 0;
+
+		for (id = aces_mgr_journal_first_id(mgr); id < next; id++) {
+			if (aces_mgr_journal_read(mgr, id, &ev) != 0 || ev.ep != 0)
+				continue;
+			if (getenv("DEBUG_FLAP"))
+				printf("\n%6llu %3u %s", (unsigned long long)ev.t_ms, ev.weight, ev.reason);
+			if (strstr(ev.reason, "step back") != NULL)
+				last_back = 1;
+			else if (last_back && strncmp(ev.reason, "step ", 5) == 0) {
+				times[n++] = ev.t_ms;
+				last_back = 0;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			int in_minute = 0;
+
+			for (j = i; j < n && times[j] - times[i] < 60000; j++)
+				in_minute++;
+			CU_ASSERT(in_minute <= 3);
+		}
+		CU_ASSERT(n >= 1);
+	}
+	CU_ASSERT(event_at("h", NULL, "step-backs in the last minute (limit 3)") != 0);
+	teardown();
+}
+
+/* Dependents follow their dependency back, before it. */
+static void
+test_manager_dependents_follow(void)
+{
+	setup("{\"name\": \"db\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"critical\"},"
+	      "{\"name\": \"web\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"high\","
+	      " \"depends_on\": [\"db\"]}", HEALTH_MGR);
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 3;
+	load[1].open_flows[ACES_SIDE_ORIGINAL] = 3;
+	start();
+	run_ms(1100);
+	CU_ASSERT_EQUAL(weight("db"), 100);
+	CU_ASSERT(weight("web") >= 50);
+	health[ep("db")].attempts[ACES_SIDE_REPLACEMENT] = 50;
+	health[ep("db")].failures[ACES_SIDE_REPLACEMENT] = 20;
+	run_ms(100);
+	CU_ASSERT_EQUAL(weight("db"), 0);	/* critical: all the way */
+	CU_ASSERT_EQUAL(weight("web"), 0);
+	CU_ASSERT(event_at("web", "waiting", "its dependency db steps back") != 0);
+	CU_ASSERT(event_at("web", "waiting", NULL) < event_at("db", "waiting", "failures 20 of 50"));
+	teardown();
+}
+
+/* A side without healthy backends: its endpoints' new flows go to the other side. */
+static void
+test_manager_side_down(void)
+{
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"},"
+	      "{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"statefulness\": \"session\"}",
+	      HEALTH_MGR);
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 3;
+	/* before any transition, the original dies: everything to the replacement */
+	healthy[ACES_SIDE_ORIGINAL] = 0;
+	tick();
+	CU_ASSERT_EQUAL(weight("h"), 100);
+	CU_ASSERT_EQUAL(weight("s"), 100);
+	CU_ASSERT(event_at(NULL, "down", "the original has no healthy backend: all new flows to the replacement") != 0);
+	healthy[ACES_SIDE_ORIGINAL] = 1;
+	tick();
+	CU_ASSERT_EQUAL(weight("h"), 0);
+	/* mid-transition the replacement dies: back to the original at once */
+	start();
+	run_ms(600);
+	CU_ASSERT_EQUAL(weight("h"), 50);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_REPLICATING);
+	healthy[ACES_SIDE_REPLACEMENT] = 0;
+	now += 100;
+	tick();
+	CU_ASSERT_EQUAL(weight("h"), 0);
+	CU_ASSERT_EQUAL(phase("h"), ACES_PHASE_WAITING);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_WAITING);	/* its replication starts over later */
+	CU_ASSERT(event_at("h", "waiting", "the replacement has no healthy backend: step back 50% -> 0%") != 0);
+	run_ms(2000);
+	CU_ASSERT_EQUAL(weight("h"), 0);
+	/* it comes back: after the cool-down, migration resumes by itself */
+	healthy[ACES_SIDE_REPLACEMENT] = 1;
+	run_ms(2500);
+	CU_ASSERT_EQUAL(weight("h"), 0);
+	run_ms(1000);
+	CU_ASSERT(weight("h") > 0);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_REPLICATING);
+	teardown();
+}
+
+static void
+test_manager_cpu_overload(void)
+{
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"}",
+	      HEALTH_MGR);
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 3;
+	start();
+	run_ms(600);
+	CU_ASSERT_EQUAL(weight("h"), 50);
+	cpu = 97;
+	run_ms(100);
+	CU_ASSERT_EQUAL(weight("h"), 25);
+	CU_ASSERT(event_at("h", "migrating", "replacement CPU 97% > 90%") != 0);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -566,6 +817,14 @@ main(void)
 		{ "journal wraps", test_manager_journal_wraps },
 		{ "start twice, abort when not running", test_manager_start_twice },
 		{ "manager config section", test_manager_config_section },
+		{ "health: rise and fall", test_health_rise_fall },
+		{ "health: passive signals mark a backend down", test_health_passive },
+		{ "health: degraded by failures or CPU", test_health_degraded },
+		{ "overload: step back, cool-down, forward", test_manager_overload_hysteresis },
+		{ "flap limit", test_manager_flap_limit },
+		{ "dependents follow their dependency back", test_manager_dependents_follow },
+		{ "a side without healthy backends", test_manager_side_down },
+		{ "backend CPU over the limit", test_manager_cpu_overload },
 		CU_TEST_INFO_NULL,
 	};
 
