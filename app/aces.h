@@ -56,6 +56,7 @@
 	_(NO_BACKEND,       "no_backend",          "side has no backend with weight") \
 	_(TABLE_FULL,       "flow_table_full",     "flow table full: new flow refused") \
 	_(FLOW_CONFLICT,    "flow_tuple_conflict", "backend-side 5-tuple already in use") \
+	_(SYN_REFUSED,      "syn_refused_rescued", "backend RST to a SYN: dropped, SYN retried") \
 	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC not resolved yet") \
 	_(SLOWPATH_FULL,    "slowpath_ring_full",  "ARP ring to control lcore full") \
 	_(TX_FULL,          "tx_full",             "TX queue did not take the packet")
@@ -78,7 +79,11 @@ enum aces_drop {
 	_(CTL_TX_FULL,     "ctl_tx_ring_full") \
 	_(COMMANDS,        "commands_done") \
 	_(COMMANDS_FAILED, "commands_refused") \
-	_(TABLES,          "assignment_tables_published")
+	_(TABLES,          "assignment_tables_published") \
+	_(LOCAL_IGNORED,   "local_ignored") \
+	_(PROBES_SENT,     "probes_sent") \
+	_(PROBE_ANSWERS,   "probe_answers") \
+	_(PROBE_FAILURES,  "probe_failures")
 
 #define ACES_CTL_ENUM(n, s) ACES_CTL_##n,
 enum aces_ctl_counter {
@@ -128,6 +133,9 @@ struct aces_worker_stats {
 	uint64_t flows_reset;		/**< flows ended by a drain reset */
 	uint64_t rst_sent;		/**< TCP RST frames sent by drain resets */
 	uint64_t rst_alloc_failed;	/**< RSTs not sent: no mbuf */
+	uint64_t flows_rescued;		/**< retransmitted SYNs re-steered after timeout/refusal */
+	uint64_t pending_full;		/**< new flows not watched for SYN/UDP timeout */
+	uint64_t to_local;		/**< TCP/UDP to own addresses, to the control lcore */
 	uint64_t tmsg_sent;		/**< telemetry records enqueued */
 	uint64_t tmsg_dropped;		/**< telemetry records lost to a full ring */
 	uint64_t flows_active;
@@ -139,7 +147,8 @@ struct aces_flow_table;
 
 /** Commands from the control lcore to a worker. */
 enum aces_wmsg_type {
-	ACES_WMSG_RESET = 0,	/**< end the open flows of (ep, side): RST for TCP */
+	ACES_WMSG_RESET = 0,		/**< end the open flows of (ep, side): RST for TCP */
+	ACES_WMSG_RESET_BACKEND,	/**< end the open flows to backend ep (a backend index) */
 	ACES_WMSG_MAX
 };
 
@@ -151,6 +160,14 @@ struct aces_wmsg {
 };
 
 #define ACES_MAX_JOBS 64
+#define ACES_PEND_SIZE 8192	/* power of two */
+
+/** A new flow waiting for its backend's first answer (SYN-ACK or UDP reply). */
+struct aces_pending {
+	uint32_t idx;
+	uint32_t pad;
+	uint64_t created_tsc;
+};
 
 /** Per-worker state; written only by its own lcore. */
 struct aces_worker {
@@ -163,6 +180,11 @@ struct aces_worker {
 	struct rte_ring *msg_ring;	/**< control -> worker: struct aces_wmsg commands */
 	struct aces_ctr *eps;		/**< [endpoint * 2 + side] */
 	struct aces_ctr *bes;		/**< [backend] */
+	struct aces_health_ctr *eph;	/**< [endpoint * 2 + side] passive health */
+	struct aces_hs_hist *ephist;	/**< [endpoint * 2 + side] handshake times */
+	struct aces_health_ctr *beh;	/**< [backend] passive health */
+	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
+	uint32_t pend_head, pend_tail;	/**< free-running indexes, ACES_PEND_SIZE ring */
 	uint32_t tm_cursor;		/**< next entity of the current report round */
 	uint64_t tm_next_tsc;		/**< when the next round starts */
 	struct aces_wmsg *reset_job;	/**< drain reset in progress (points into jobs) */
@@ -197,6 +219,8 @@ struct aces_app {
 	uint32_t *be_cpu;			/**< backend-reported CPU %, UINT32_MAX = none */
 	uint64_t *be_cpu_ms;			/**< when it was reported (manager clock) */
 	uint32_t n_entities;			/**< endpoints * 2 + backends */
+	uint32_t n_report;			/**< records per report round */
+	uint64_t syn_timeout_tsc;		/**< health.syn_timeout_ms in TSC cycles */
 	uint32_t tstate;			/**< mirror: enum aces_transition_state */
 	uint64_t tstarted_ms;			/**< mirror */
 	uint64_t tended_ms;			/**< mirror */
@@ -268,6 +292,38 @@ struct aces_cmd {
 
 /** Hand a command to the control lcore and wait for it (bounded). Telemetry threads only. */
 int aces_cmd_submit(struct aces_cmd *cmd, char *err, size_t errlen);
+
+/* control.c: assignment tables */
+/** A copy of the current table, version + 1, to change and publish (NULL: no memory). */
+struct aces_assign *aces_assign_copy(void);
+/** Publish @t with RCU and free the old table. */
+void aces_assign_publish(struct aces_assign *t);
+/** Publish consistent-hash tables without the backends marked in @down. */
+int aces_assign_set_down(const uint8_t *down);
+/** Send a frame the control lcore built, through worker 0's queue on port @port_id. */
+void aces_ctl_send(struct rte_mbuf *m, uint16_t port_id);
+
+/* health_mon.c: probes, backend states, passive signals */
+struct aces_pkt;
+struct aces_mgr_input;
+int aces_health_init(void);
+void aces_health_fini(void);
+/** A telemetry record of a health type from worker @w. */
+void aces_health_record(unsigned int w, const struct aces_tmsg *r);
+/** A frame to an own address: 0 when it was a probe's answer (consumed). */
+int aces_health_rx(struct rte_mbuf *m, const struct aces_pkt *p);
+/** Every control loop: send due probes, time out unanswered ones. */
+void aces_health_poll(uint64_t now_ms);
+/** Every tick: passive signals, backend states, table changes. */
+void aces_health_tick(uint64_t now_ms);
+/** Healthy backends per side, endpoint health and CPU for the manager. */
+void aces_health_fill(struct aces_mgr_input *in);
+/** Backend state for telemetry: enum aces_be_state, since (ms), reason. */
+uint8_t aces_health_state(uint32_t b, uint64_t *since_ms, char *reason, size_t len);
+/** Cumulative passive counters of entity @id (endpoint * 2 + side, or 2 * endpoints + backend). */
+void aces_health_counters(uint32_t id, struct aces_health_ctr *out);
+/** Windowed health of endpoint @e (control lcore's last tick), or NULL. */
+const struct aces_mgr_ep_health *aces_health_ep(uint32_t e);
 
 /* endpoint_mgr.c: the Endpoint Manager on the control lcore */
 int aces_epm_init(void);

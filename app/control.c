@@ -30,8 +30,8 @@ RTE_LOG_REGISTER(aces_logtype_ctl, user.aces.control, INFO);
 	rte_log(RTE_LOG_ ## level, aces_logtype_ctl, "aces: " fmt "\n", ## __VA_ARGS__)
 
 /* Frames go out through worker 0's TX queue: the control lcore owns no queue. */
-static void
-ctl_send(struct rte_mbuf *m, uint16_t port_id)
+void
+aces_ctl_send(struct rte_mbuf *m, uint16_t port_id)
 {
 	m->port = port_id;
 	if (rte_ring_enqueue(aces.workers[0].ctl_tx_ring, m) != 0) {
@@ -74,7 +74,7 @@ send_arp(uint16_t pi, uint16_t op, uint32_t sip, uint32_t tip, const struct rte_
 	else
 		memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
 	arp->arp_data.arp_tip = tip;
-	ctl_send(m, aces.port_ids[pi]);
+	aces_ctl_send(m, aces.port_ids[pi]);
 }
 
 /* Is @ip one ACES answers ARP for on port index @pi? */
@@ -156,7 +156,25 @@ handle_arp(struct rte_mbuf *m)
 	rte_ether_addr_copy(&aces.port_mac[pi], &arp->arp_data.arp_sha);
 	arp->arp_data.arp_sip = tip;
 	aces.ctl[ACES_CTL_ARP_REPLIES]++;
-	ctl_send(m, m->port);
+	aces_ctl_send(m, m->port);
+}
+
+/* Frames the workers hand over: ARP, and TCP/UDP sent to ACES's own addresses. */
+static void
+slow_path(struct rte_mbuf *m)
+{
+	struct aces_pkt p;
+	enum aces_parse_result r = aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					      &p);
+
+	if (r == ACES_PARSE_ARP) {
+		handle_arp(m);
+		return;
+	}
+	if (r == ACES_PARSE_IPV4 && p.has_l4 && aces_health_rx(m, &p) == 0)
+		return;		/* a probe's answer */
+	aces.ctl[ACES_CTL_LOCAL_IGNORED]++;
+	rte_pktmbuf_free(m);
 }
 
 static void
@@ -201,38 +219,92 @@ announce(void)
 	}
 }
 
-int
-aces_assign_init(void)
+/* Fill @t's consistent-hash tables; backends marked in @down (may be NULL) get weight 0,
+ * so only their buckets move. */
+static int
+build_chash(struct aces_assign *t, const uint8_t *down)
 {
 	const struct aces_config *c = aces.cfg;
 	struct aces_chash_member mem[ACES_MAX_BACKENDS];
 	uint16_t idx[ACES_MAX_BACKENDS];
-	struct aces_assign *t;
 	uint32_t s, i, b, n;
 
-	t = rte_zmalloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL)
-		return -ENOMEM;
 	for (s = 0; s < ACES_SIDE_MAX; s++) {
 		n = 0;
 		for (b = 0; b < c->n_backends; b++) {
 			if (c->backends[b].side != s)
 				continue;
 			mem[n].key = aces_chash_key(c->backends[b].name);
-			mem[n].weight = c->backends[b].weight;
+			mem[n].weight = (down != NULL && down[b]) ? 0 : c->backends[b].weight;
 			idx[n++] = (uint16_t)b;
 		}
-		if (aces_chash_build(t->chash[s], ACES_CHASH_SIZE, mem, n) != 0) {
-			rte_free(t);
+		if (aces_chash_build(t->chash[s], ACES_CHASH_SIZE, mem, n) != 0)
 			return -EINVAL;
-		}
 		/* member position -> global backend index */
 		for (i = 0; i < ACES_CHASH_SIZE; i++)
 			if (t->chash[s][i] != ACES_CHASH_NONE)
 				t->chash[s][i] = idx[t->chash[s][i]];
 	}
+	return 0;
+}
+
+int
+aces_assign_init(void)
+{
+	struct aces_assign *t = rte_zmalloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
+
+	if (t == NULL)
+		return -ENOMEM;
+	if (build_chash(t, NULL) != 0) {
+		rte_free(t);
+		return -EINVAL;
+	}
 	t->version = 1;
 	aces.assign = t;
+	return 0;
+}
+
+struct aces_assign *
+aces_assign_copy(void)
+{
+	struct aces_assign *t = rte_malloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
+
+	if (t == NULL) {
+		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		return NULL;
+	}
+	memcpy(t, aces.assign, sizeof(*t));
+	t->version++;
+	return t;
+}
+
+void
+aces_assign_publish(struct aces_assign *t)
+{
+	struct aces_assign *old = aces.assign;
+	uint32_t e;
+
+	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
+	for (e = 0; e < aces.cfg->n_endpoints; e++)
+		__atomic_store_n(&aces.ep_weight[e], t->weight[e], __ATOMIC_RELEASE);
+	/* every worker passes a quiescent state once per loop: then nobody holds old */
+	rte_rcu_qsbr_synchronize(aces.qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
+	aces.ctl[ACES_CTL_TABLES]++;
+}
+
+int
+aces_assign_set_down(const uint8_t *down)
+{
+	struct aces_assign *t = aces_assign_copy();
+
+	if (t == NULL)
+		return -ENOMEM;
+	if (build_chash(t, down) != 0) {
+		rte_free(t);
+		return -EINVAL;
+	}
+	aces_assign_publish(t);
 	return 0;
 }
 
@@ -282,7 +354,9 @@ aces_control_init(void)
 {
 	int rc = aces_assign_init();
 
-	return rc != 0 ? rc : aces_epm_init();
+	if (rc == 0)
+		rc = aces_epm_init();
+	return rc != 0 ? rc : aces_health_init();
 }
 
 void
@@ -302,7 +376,7 @@ aces_control_loop(void)
 			n = rte_ring_sc_dequeue_burst(aces.workers[wi].slow_ring, objs, ACES_BURST,
 						      NULL);
 			for (i = 0; i < n; i++)
-				handle_arp(objs[i]);
+				slow_path(objs[i]);
 			work += n;
 		}
 		n = rte_ring_sc_dequeue_burst(aces.cmd_ring, objs, ACES_BURST, NULL);
@@ -321,7 +395,9 @@ aces_control_loop(void)
 			if (aces_epm_cmd(&c, aces_now_ms()) != 0)
 				CTL_LOG(WARNING, "SIGUSR2: transition not started: %s", c.msg);
 		}
+		aces_health_poll(aces_now_ms());
 		if (now >= next_tick) {
+			aces_health_tick(aces_now_ms());
 			aces_epm_tick(aces_now_ms());
 			next_tick = now + tick_cycles;
 		}
@@ -336,6 +412,7 @@ aces_control_fini(void)
 {
 	void *obj;
 
+	aces_health_fini();
 	aces_epm_fini();
 	aces_mgr_free(aces.mgr);
 	aces.mgr = NULL;

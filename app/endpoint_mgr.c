@@ -87,13 +87,15 @@ aces_epm_drain(void)
 				const struct aces_tmsg *r = &recs[i];
 				uint32_t ent;
 
-				if (r->type == ACES_TMSG_EP_SIDE && r->id < n_ep2)
+				if (r->type == ACES_TMSG_EP_SIDE && r->id < n_ep2) {
 					ent = r->id;
-				else if (r->type == ACES_TMSG_BACKEND &&
-					 r->id < aces.cfg->n_backends)
+				} else if (r->type == ACES_TMSG_BACKEND &&
+					   r->id < aces.cfg->n_backends) {
 					ent = n_ep2 + r->id;
-				else
+				} else {
+					aces_health_record(w, r);
 					continue;
+				}
 				epm.wk_last[(size_t)w * aces.n_entities + ent] = r->c;
 			}
 		} while (n == RTE_DIM(recs));
@@ -160,30 +162,20 @@ static void
 sync_weights(void)
 {
 	const struct aces_config *c = aces.cfg;
-	struct aces_assign *old = aces.assign, *t;
+	struct aces_assign *t;
 	uint32_t e;
 	int changed = 0;
 
 	for (e = 0; e < c->n_endpoints; e++)
-		changed |= old->weight[e] != aces_mgr_weight(aces.mgr, e);
+		changed |= aces.assign->weight[e] != aces_mgr_weight(aces.mgr, e);
 	if (!changed)
 		return;
-	t = rte_malloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
-	if (t == NULL) {
-		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+	t = aces_assign_copy();
+	if (t == NULL)
 		return;		/* tried again next tick */
-	}
-	memcpy(t, old, sizeof(*t));
-	t->version = old->version + 1;
 	for (e = 0; e < c->n_endpoints; e++)
 		t->weight[e] = aces_mgr_weight(aces.mgr, e);
-	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
-	for (e = 0; e < c->n_endpoints; e++)
-		__atomic_store_n(&aces.ep_weight[e], t->weight[e], __ATOMIC_RELEASE);
-	/* every worker passes a quiescent state once per loop: then nobody holds old */
-	rte_rcu_qsbr_synchronize(aces.qsbr, RTE_QSBR_THRID_INVALID);
-	rte_free(old);
-	aces.ctl[ACES_CTL_TABLES]++;
+	aces_assign_publish(t);
 }
 
 static void
@@ -319,17 +311,10 @@ void
 aces_epm_tick(uint64_t now)
 {
 	struct aces_mgr_input in = { .now_ms = now, .ep = aces.ep_load };
-	uint32_t b;
 
 	update_windows(now);
 	poll_hooks(now);
-	for (b = 0; b < aces.cfg->n_backends; b++) {
-		uint64_t mac = __atomic_load_n(&aces.neigh[aces.backend_nh[b]].mac,
-					       __ATOMIC_RELAXED);
-
-		if (mac & ACES_NEIGH_VALID)
-			in.healthy_backends[aces.cfg->backends[b].side]++;
-	}
+	aces_health_fill(&in);
 	aces_mgr_tick(aces.mgr, &in);
 	aces_epm_apply(now);
 }

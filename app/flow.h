@@ -54,12 +54,16 @@ struct aces_flow {
 	uint8_t in_use;
 	uint8_t client_mac[6];	/**< L2 source of the client side: where replies go */
 	uint8_t open;		/**< counted as open (no FIN/RST seen, not reset) */
-	uint8_t pad;
+	uint8_t flags;		/**< ACES_FLOW_F_* */
 	uint32_t cli_nxt;	/**< client's next sequence number (host order), for RSTs */
 	uint32_t srv_nxt;	/**< backend's next sequence number (host order) */
 	uint64_t last_tsc;
 	uint64_t timeout;	/**< TSC cycles for the current state */
+	uint64_t created_tsc;	/**< first packet: handshake time, SYN timeout */
 };
+
+#define ACES_FLOW_F_REPLIED	0x01	/**< the backend sent something back */
+#define ACES_FLOW_F_TIMED_OUT	0x02	/**< SYN/UDP request counted as timed out */
 
 struct aces_flow_table {
 	struct rte_hash *h;

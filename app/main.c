@@ -319,6 +319,7 @@ tables_setup(void)
 	aces.ep_pinned = rte_zmalloc("aces_ep_pin", c->n_endpoints, 0);
 	aces.ep_phase = rte_zmalloc("aces_ep_phase", c->n_endpoints, 0);
 	aces.n_entities = c->n_endpoints * 2 + c->n_backends;
+	aces.n_report = c->n_endpoints * 2 * 3 + c->n_backends * 2;
 	aces.ep_load = rte_zmalloc("aces_ep_load", c->n_endpoints * sizeof(*aces.ep_load), 0);
 	aces.ctr_sum = rte_zmalloc("aces_ctr_sum", aces.n_entities * sizeof(*aces.ctr_sum), 0);
 	aces.be_pps = rte_zmalloc("aces_be_pps", c->n_backends * sizeof(double), 0);
@@ -395,8 +396,14 @@ workers_setup(void)
 					    socket);
 		w->jobs = rte_zmalloc_socket(NULL, ACES_MAX_JOBS * sizeof(struct aces_wmsg), 64,
 					     socket);
+		w->eph = rte_zmalloc_socket(NULL, c->n_endpoints * 2 * sizeof(*w->eph), 64, socket);
+		w->ephist = rte_zmalloc_socket(NULL, c->n_endpoints * 2 * sizeof(*w->ephist), 64,
+					       socket);
+		w->beh = rte_zmalloc_socket(NULL, c->n_backends * sizeof(*w->beh), 64, socket);
+		w->pend = rte_zmalloc_socket(NULL, ACES_PEND_SIZE * sizeof(*w->pend), 64, socket);
 		if (w->slow_ring == NULL || w->ctl_tx_ring == NULL || w->tmsg_ring == NULL ||
-		    w->msg_ring == NULL || w->eps == NULL || w->bes == NULL || w->jobs == NULL)
+		    w->msg_ring == NULL || w->eps == NULL || w->bes == NULL || w->jobs == NULL ||
+		    w->eph == NULL || w->ephist == NULL || w->beh == NULL || w->pend == NULL)
 			return -ENOMEM;
 		i++;
 	}
@@ -426,6 +433,10 @@ workers_fini(void)
 		rte_free(w->eps);
 		rte_free(w->bes);
 		rte_free(w->jobs);
+		rte_free(w->eph);
+		rte_free(w->ephist);
+		rte_free(w->beh);
+		rte_free(w->pend);
 	}
 	rte_free(aces.workers);
 	aces.workers = NULL;
@@ -492,6 +503,7 @@ main(int argc, char **argv)
 	aces.to_tcp_trans = (uint64_t)aces.cfg->flows.tcp_transitory_timeout_s * aces.tsc_hz;
 	aces.to_udp = (uint64_t)aces.cfg->flows.udp_timeout_s * aces.tsc_hz;
 	aces.tmsg_period = aces.tsc_hz * aces.cfg->manager.tick_ms / 1000;
+	aces.syn_timeout_tsc = aces.tsc_hz * aces.cfg->manager.health.syn_timeout_ms / 1000;
 	{
 		struct timespec ts;
 

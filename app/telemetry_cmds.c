@@ -24,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
 
+#include "aces/health.h"
 #include "aces/manager.h"
 #include "aces.h"
 
@@ -275,6 +276,22 @@ endpoint_fill(struct rte_tel_data *x, uint32_t e, int full)
 				  aces.ctr_sum[e * 2].new_flows + aces.ctr_sum[e * 2 + 1].new_flows);
 	rte_tel_data_add_dict_u64(x, "flows_in_table",
 				  aces.ctr_sum[e * 2].flows + aces.ctr_sum[e * 2 + 1].flows);
+	{
+		const struct aces_mgr_ep_health *h = aces_health_ep(e);
+		int side;
+
+		for (side = 0; h != NULL && side < ACES_SIDE_MAX; side++) {
+			const char *sn = side == 0 ? "original" : "replacement";
+			char k[48];
+
+			snprintf(k, sizeof(k), "handshake_p95_ms_%s", sn);
+			rte_tel_data_add_dict_u64(x, k, (uint64_t)h->hs_p95_ms[side]);
+			snprintf(k, sizeof(k), "attempts_window_%s", sn);
+			rte_tel_data_add_dict_u64(x, k, h->attempts[side]);
+			snprintf(k, sizeof(k), "failures_window_%s", sn);
+			rte_tel_data_add_dict_u64(x, k, h->failures[side]);
+		}
+	}
 }
 
 /* Parse a whole decimal number in [min, max]; -1 when it is not one. */
@@ -421,6 +438,24 @@ cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 		}
 		rte_tel_data_add_dict_string(x, "neighbor", n->is_static ? "static" :
 					     (mac & ACES_NEIGH_VALID) ? "arp" : "unresolved");
+		{
+			struct aces_health_ctr hc;
+			uint64_t since = 0;
+			char reason[112];
+			uint8_t st = aces_health_state(b, &since, reason, sizeof(reason));
+
+			rte_tel_data_add_dict_string(x, "state",
+						     aces_be_state_name((enum aces_be_state)st));
+			rte_tel_data_add_dict_u64(x, "state_since_ms_ago", aces_now_ms() - since);
+			rte_tel_data_add_dict_string(x, "state_reason", reason);
+			aces_health_counters(aces.cfg->n_endpoints * 2 + b, &hc);
+			rte_tel_data_add_dict_u64(x, "attempts", hc.attempts);
+			rte_tel_data_add_dict_u64(x, "handshakes", hc.handshakes);
+			rte_tel_data_add_dict_u64(x, "syn_timeouts", hc.syn_timeouts);
+			rte_tel_data_add_dict_u64(x, "refused", hc.refused);
+			rte_tel_data_add_dict_u64(x, "udp_noreply", hc.udp_noreply);
+			rte_tel_data_add_dict_u64(x, "syn_rescued", hc.rescued);
+		}
 		act = aces.ctr_sum[aces.cfg->n_endpoints * 2 + b].open;
 		rte_tel_data_add_dict_u64(x, "flows_active", act);
 		rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(aces.be_pps[b] + 0.5));
@@ -627,6 +662,9 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 		rte_tel_data_add_dict_string(x, "endpoint",
 					     ev.ep >= 0 && (uint32_t)ev.ep < aces.cfg->n_endpoints ?
 					     aces.cfg->endpoints[ev.ep].name : "-");
+		if (ev.backend >= 0 && (uint32_t)ev.backend < aces.cfg->n_backends)
+			rte_tel_data_add_dict_string(x, "backend",
+						     aces.cfg->backends[ev.backend].name);
 		rte_tel_data_add_dict_string(x, "from", ev.from);
 		rte_tel_data_add_dict_string(x, "to", ev.to);
 		rte_tel_data_add_dict_u64(x, "weight", ev.weight);

@@ -153,8 +153,25 @@ flow_close(struct aces_worker *w, struct aces_flow *f)
 	b->closed_flows++;
 }
 
+static const uint32_t hs_bounds_ms[ACES_HS_BUCKETS] = ACES_HS_BOUNDS_MS;
+
+/* SYN -> SYN-ACK time into the endpoint side's histogram. */
 static inline void
-tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags, enum aces_flow_dir dir)
+handshake_done(struct aces_worker *w, struct aces_flow *f, uint64_t now)
+{
+	uint64_t ms = (now - f->created_tsc) * 1000 / aces.tsc_hz;
+	uint32_t b = 0;
+
+	while (b < ACES_HS_BUCKETS - 1 && ms > hs_bounds_ms[b])
+		b++;
+	w->ephist[f->ep * 2 + f->side].b[b]++;
+	w->eph[f->ep * 2 + f->side].handshakes++;
+	w->beh[f->backend].handshakes++;
+}
+
+static inline void
+tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags, enum aces_flow_dir dir,
+	  uint64_t now)
 {
 	if (flags & ACES_TCP_RST) {
 		f->state = ACES_TCP_CLOSED;
@@ -172,6 +189,8 @@ tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags, enum aces_f
 	if (f->state == ACES_TCP_SYN_SENT && dir == ACES_DIR_REV &&
 	    (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == (ACES_TCP_SYN | ACES_TCP_ACK)) {
 		f->state = ACES_TCP_SYN_RECV;
+		f->flags |= ACES_FLOW_F_REPLIED;
+		handshake_done(w, f, now);
 	} else if (f->state == ACES_TCP_SYN_RECV && dir == ACES_DIR_FWD &&
 		   (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_ACK) {
 		f->state = ACES_TCP_ESTABLISHED;
@@ -219,6 +238,85 @@ flow_age(struct aces_worker *w, uint64_t now, uint32_t budget)
 			cur = 0;
 	}
 	ft->age_cursor = cur;
+}
+
+/*
+ * A connection that never got going: the backend refused the SYN (RST) or did not
+ * answer it in syn_timeout_ms. The refusal is counted and dropped and the flow
+ * forgotten, so the client's retransmitted SYN (about a second later) is steered
+ * again by the table of that moment; a retransmission after the timeout is
+ * re-steered at once. Returns 1 when the packet was consumed or must be decided
+ * again (then the flow is gone).
+ */
+static int
+syn_rescue(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
+	   struct aces_flow *f, uint32_t idx, enum aces_flow_dir dir, uint64_t now)
+{
+	if (dir == ACES_DIR_REV && (p->tcp_flags & ACES_TCP_RST)) {
+		w->eph[f->ep * 2 + f->side].refused++;
+		w->beh[f->backend].refused++;
+		if (!aces.cfg->manager.health.rescue_syn)
+			return 0;
+		w->eph[f->ep * 2 + f->side].rescued++;
+		w->beh[f->backend].rescued++;
+		flow_delete(w, idx);
+		drop(w, m, ACES_DROP_SYN_REFUSED);
+		return 1;
+	}
+	if (dir == ACES_DIR_FWD && aces.cfg->manager.health.rescue_syn &&
+	    (p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_SYN &&
+	    now - f->created_tsc > aces.syn_timeout_tsc) {
+		w->eph[f->ep * 2 + f->side].rescued++;
+		w->beh[f->backend].rescued++;
+		w->st.flows_rescued++;
+		flow_delete(w, idx);
+		return 1;	/* the caller creates the flow anew */
+	}
+	return 0;
+}
+
+/* Watch a new flow for its first answer (SYN timeout, UDP without reply). */
+static inline void
+pending_push(struct aces_worker *w, uint32_t idx, uint64_t now)
+{
+	struct aces_pending *e;
+
+	if (w->pend_tail - w->pend_head >= ACES_PEND_SIZE) {
+		w->st.pending_full++;
+		return;
+	}
+	e = &w->pend[w->pend_tail++ & (ACES_PEND_SIZE - 1)];
+	e->idx = idx;
+	e->created_tsc = now;
+}
+
+/* Oldest first: stop at the first flow still within its time. */
+static void
+pending_check(struct aces_worker *w, uint64_t now)
+{
+	struct aces_flow_table *ft = w->ft;
+	uint32_t budget = 64;
+
+	while (w->pend_head != w->pend_tail && budget-- > 0) {
+		const struct aces_pending *e = &w->pend[w->pend_head & (ACES_PEND_SIZE - 1)];
+		struct aces_flow *f = &ft->flows[e->idx];
+
+		if (f->in_use && f->created_tsc == e->created_tsc &&
+		    !(f->flags & ACES_FLOW_F_REPLIED) &&
+		    (f->proto != ACES_IPPROTO_TCP || f->state == ACES_TCP_SYN_SENT)) {
+			if (now - e->created_tsc <= aces.syn_timeout_tsc)
+				return;
+			f->flags |= ACES_FLOW_F_TIMED_OUT;
+			if (f->proto == ACES_IPPROTO_TCP) {
+				w->eph[f->ep * 2 + f->side].syn_timeouts++;
+				w->beh[f->backend].syn_timeouts++;
+			} else {
+				w->eph[f->ep * 2 + f->side].udp_noreply++;
+				w->beh[f->backend].udp_noreply++;
+			}
+		}
+		w->pend_head++;
+	}
 }
 
 /* Create a flow for a first packet to endpoint @ep. Returns the index or -1 (dropped). */
@@ -313,8 +411,14 @@ flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf 
 	memcpy(f->client_mac, rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
 	       RTE_ETHER_ADDR_LEN);
 	f->open = 1;
+	f->flags = 0;
 	f->cli_nxt = 0;
 	f->srv_nxt = 0;
+	f->created_tsc = rte_rdtsc();
+	f->last_tsc = f->created_tsc;
+	w->eph[ep * 2 + side].attempts++;
+	w->beh[b].attempts++;
+	pending_push(w, idx, f->created_tsc);
 	w->st.flows_created++;
 	w->st.flows_active++;
 	{
@@ -385,6 +489,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		nat_rewrite(ip, l4, p->proto, 1, f->backend_ip, f->backend_port);
 		out = aces.backend_pi;
 	} else {
+		f->flags |= ACES_FLOW_F_REPLIED;
 		if (aces.client_gw_nh >= 0) {
 			if (unlikely(!neigh_mac((uint32_t)aces.client_gw_nh, &mac))) {
 				drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
@@ -548,7 +653,14 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 			continue;
 		}
 		if (unlikely(is_own_addr(pk->dst_ip))) {
-			drop(w, m, ACES_DROP_LOCAL);
+			/* answers to the control lcore's health probes (and anything else
+			 * sent to ACES itself): the control lcore sorts them out */
+			if (rte_ring_sp_enqueue(w->slow_ring, m) != 0) {
+				drop(w, m, ACES_DROP_SLOWPATH_FULL);
+				continue;
+			}
+			w->st.to_local++;
+			w->st.slowpath++;
 			continue;
 		}
 		k = kidx[i];
@@ -574,7 +686,14 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 					mutated = 1;
 					goto new_flow;
 				}
-				tcp_track(w, f, pk->tcp_flags, dir);
+				if (unlikely(f->state == ACES_TCP_SYN_SENT && syn_rescue(w, m, pk, f,
+							     (uint32_t)idx, dir, now))) {
+					mutated = 1;
+					if (dir == ACES_DIR_FWD)
+						goto new_flow;	/* decide again */
+					continue;
+				}
+				tcp_track(w, f, pk->tcp_flags, dir, now);
 			}
 			forward(w, tx, m, pk, f, dir, now);
 			continue;
@@ -626,20 +745,21 @@ send_ctl_frames(struct aces_worker *w)
 	}
 }
 
-/* Report round: every tmsg_period, push each entity's counters, 32 per loop. */
+/* Report round: every tmsg_period, push every record (counters, passive health,
+ * handshake histograms of each endpoint side and backend), 32 per loop. */
 static void
 report(struct aces_worker *w, uint64_t now)
 {
 	struct aces_tmsg recs[ACES_BURST];
-	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, n = 0, sent;
+	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, n_be = aces.cfg->n_backends, n = 0, sent;
 
-	if (w->tm_cursor >= aces.n_entities) {
+	if (w->tm_cursor >= aces.n_report) {
 		if (now < w->tm_next_tsc)
 			return;
 		w->tm_cursor = 0;
 		w->tm_next_tsc = now + aces.tmsg_period;
 	}
-	while (n < ACES_BURST && w->tm_cursor < aces.n_entities) {
+	while (n < ACES_BURST && w->tm_cursor < aces.n_report) {
 		uint32_t id = w->tm_cursor++;
 		struct aces_tmsg *r = &recs[n++];
 
@@ -649,10 +769,23 @@ report(struct aces_worker *w, uint64_t now)
 			r->type = ACES_TMSG_EP_SIDE;
 			r->id = id;
 			r->c = w->eps[id];
-		} else {
+		} else if ((id -= n_ep2) < n_be) {
 			r->type = ACES_TMSG_BACKEND;
-			r->id = id - n_ep2;
-			r->c = w->bes[id - n_ep2];
+			r->id = id;
+			r->c = w->bes[id];
+		} else if ((id -= n_be) < n_ep2) {
+			r->type = ACES_TMSG_EP_HEALTH;
+			r->id = id;
+			r->h = w->eph[id];
+		} else if ((id -= n_ep2) < n_ep2) {
+			r->type = ACES_TMSG_EP_HIST;
+			r->id = id;
+			r->hist = w->ephist[id];
+		} else {
+			id -= n_ep2;
+			r->type = ACES_TMSG_BE_HEALTH;
+			r->id = id;
+			r->h = w->beh[id];
 		}
 	}
 	sent = rte_ring_sp_enqueue_burst_elem(w->tmsg_ring, recs, sizeof(recs[0]), n, NULL);
@@ -715,7 +848,10 @@ reset_step(struct aces_worker *w, struct tx_buf *tx)
 		struct aces_flow *f = &ft->flows[idx];
 		struct rte_ether_addr mac;
 
-		if (!f->in_use || !f->open || f->ep != job->ep || f->side != job->side)
+		if (!f->in_use || !f->open)
+			continue;
+		if (job->type == ACES_WMSG_RESET ? (f->ep != job->ep || f->side != job->side) :
+		    f->backend != job->ep)
 			continue;
 		if (f->proto == ACES_IPPROTO_TCP) {
 			if (neigh_mac(aces.backend_nh[f->backend], &mac))
@@ -750,7 +886,8 @@ poll_msgs(struct aces_worker *w)
 
 	while (w->n_jobs < ACES_MAX_JOBS &&
 	       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0) {
-		if (m.type != ACES_WMSG_RESET || m.ep >= aces.cfg->n_endpoints || m.side > 1)
+		if (m.type == ACES_WMSG_RESET ? (m.ep >= aces.cfg->n_endpoints || m.side > 1) :
+		    (m.type != ACES_WMSG_RESET_BACKEND || m.ep >= aces.cfg->n_backends))
 			continue;
 		w->jobs[w->n_jobs++] = m;
 		if (w->reset_job == NULL) {
@@ -791,6 +928,7 @@ aces_worker_main(void *arg)
 		if (unlikely(w->reset_job != NULL))
 			reset_step(w, &tx);
 		report(w, now);
+		pending_check(w, now);
 		flow_age(w, now, total == 0 ? 256 : 16);
 		w->st.loops++;
 		w->st.busy_loops += total != 0;

@@ -111,6 +111,7 @@ struct aces_cfg_health {
 	uint32_t max_reshards_per_minute; /**< step-backs per endpoint per minute */
 	enum aces_drain_action on_backend_down;	/**< flows to a down backend: reset or keep */
 	uint8_t rescue_syn;		/**< re-steer a refused or timed-out SYN (1) */
+	uint8_t probe;			/**< send active probes (1) */
 };
 
 /** The Endpoint Manager's knobs ("manager"). */

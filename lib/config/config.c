@@ -587,7 +587,7 @@ load_manager(struct ld *ld, const json_t *o)
 	static const char *const hkeys[] = { "probe_interval_ms", "probe_timeout_ms", "fall",
 		"rise", "syn_timeout_ms", "passive_fall", "window_ms", "max_handshake_ms",
 		"max_failure_percent", "min_samples", "max_cpu_percent", "cooldown_ms",
-		"max_reshards_per_minute", "on_backend_down", "rescue_syn", NULL };
+		"max_reshards_per_minute", "on_backend_down", "rescue_syn", "probe", NULL };
 	struct aces_cfg_manager *m = &ld->cfg->manager;
 	struct aces_cfg_health *hc = &m->health;
 	const json_t *h;
@@ -673,16 +673,21 @@ load_manager(struct ld *ld, const json_t *o)
 		    get_enum(ld, h, P, "on_backend_down", drain_names, 2, ACES_DRAIN_RESET, &x) < 0)
 			goto out;
 		hc->on_backend_down = (enum aces_drain_action)x;
-		{
-			const json_t *rs = json_object_get(h, "rescue_syn");
+		for (x = 0; x < 2; x++) {
+			const char *key = x == 0 ? "rescue_syn" : "probe";
+			const json_t *bv = json_object_get(h, key);
+			char bp[PATH_MAX_LEN];
 
-			if (rs != NULL && !json_is_boolean(rs)) {
-				aces_config_err(ld->err, ld->errlen, ld->cfg,
-						"manager.health.rescue_syn",
-						"must be true or false, not %s", json_type_name(rs));
+			snprintf(bp, sizeof(bp), "manager.health.%s", key);
+			if (bv != NULL && !json_is_boolean(bv)) {
+				aces_config_err(ld->err, ld->errlen, ld->cfg, bp,
+						"must be true or false, not %s", json_type_name(bv));
 				goto out;
 			}
-			hc->rescue_syn = rs == NULL || json_is_true(rs);
+			if (x == 0)
+				hc->rescue_syn = bv == NULL || json_is_true(bv);
+			else
+				hc->probe = bv == NULL || json_is_true(bv);
 		}
 		if (hc->probe_timeout_ms > hc->probe_interval_ms) {
 			aces_config_err(ld->err, ld->errlen, ld->cfg, "manager.health.probe_timeout_ms",

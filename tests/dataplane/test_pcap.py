@@ -60,6 +60,9 @@ def config(one_armed, static_repl):
         ],
         "flows": {"capacity": 4096},
         "neighbors": neighbors,
+        # crafted traffic answers no probe and leaves SYNs unanswered: keep health out of it
+        # (the health scenario below turns it on)
+        "manager": {"health": {"probe": False, "passive_fall": 0}},
     }
 
 
@@ -258,7 +261,7 @@ def one_armed(binary, work):
 
     want_drops = {"malformed_l2": 2, "malformed_ip": 2, "ip_fragment": 1, "non_ip": 1,
                   "ttl_exceeded": 1, "unknown_destination": 3, "no_flow": 1, "l2_other_host": 1,
-                  "local_unhandled": 1, "unsupported_protocol": 1, "malformed_l4": 2,
+                  "unsupported_protocol": 1, "malformed_l4": 2,
                   "ip_multicast": 2, "flow_tuple_conflict": 1}
     for k, v in st["drops"].items():
         check(v == want_drops.get(k, 0), "drop counter %s = %s, want %s" % (k, v, want_drops.get(k, 0)))
@@ -267,6 +270,8 @@ def one_armed(binary, work):
     check(st["flows_reused"] == 2, "2 closed tuples reused by a new SYN (got %s)" % st["flows_reused"])
     check(st["flows_active"] == 6, "6 flows active (got %s)" % st["flows_active"])
     check(st["icmp_echo_replies"] == 2, "2 echo replies")
+    check(st["control"]["local_ignored"] == 1, "TCP to an own address goes to the control lcore, "
+          "which ignores it (%s)" % st["control"]["local_ignored"])
     check(st["control"]["arp_received"] == 3 and st["control"]["arp_replies_sent"] == 2 and
           st["control"]["arp_ignored"] == 1, "ARP: 3 received, 2 answered, 1 ignored (%s)" % st["control"])
     check(eps["web"]["flows_original"] == 3 and eps["web"]["flows_replacement"] == 0,
@@ -380,6 +385,53 @@ def table_full_and_aging(binary, work):
     check(len(ips) == 3 + 1023 + 2, "forwarded: 3 handshake + 1023 SYNs + 2 data (%d)" % len(ips))
 
 
+def health_signals(binary, work):
+    """Passive health per backend (handshakes, SYN timeouts, refusals, UDP without reply),
+    SYN rescue, and probes: sent from the backend address, their answers never create flows."""
+    cfg = config(True, True)
+    cfg["manager"] = {"health": {"probe": True, "passive_fall": 0, "fall": 100,
+                                 "syn_timeout_ms": 300, "on_backend_down": "keep"}}
+    frames = [
+        c2v(42001, SYN), b2c(42001, SYN | ACK, 700, 2),          # a handshake
+        c2v(42002, SYN),                                          # never answered
+        c2v(42003, SYN), b2c(42003, RST | ACK, 0, 2),             # refused
+        # looks like an answer to a probe: goes to the control lcore, never to a flow table
+        eth(PORT_MAC[0], ORIG_MAC, 0x0800,
+            ipv4(ORIG, "10.10.2.1", 6, tcp(ORIG, "10.10.2.1", 8080, 50000, SYN | ACK, 5, 77))),
+        eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 17, udp(C, VIP, 6000, 53, b"q"))),  # no reply
+    ]
+    inp, out = os.path.join(work, "health-in.pcap"), os.path.join(work, "health-out.pcap")
+    write_pcap(inp, frames)
+    a = Aces(binary, work, "dp-health", cfg, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)])
+    try:
+        a.wait("telemetry", lambda: a.ctl("info"))
+        be = a.wait("timeouts counted", lambda: (lambda b: b if b["orig_1"]["syn_timeouts"] >= 1 and
+                                                 b["orig_1"]["udp_noreply"] >= 1 else None)(a.ctl("backends")))
+        st = a.wait("probes sent", lambda: (lambda s: s if s["control"]["probes_sent"] >= 4 else None)(a.ctl("stats")))
+        web = a.ctl("endpoint", "web")
+    finally:
+        rc = a.stop()
+    check(rc == 0, "health scenario: aces exits 0")
+    o = be["orig_1"]
+    check((o["attempts"], o["handshakes"], o["syn_timeouts"], o["refused"], o["udp_noreply"], o["syn_rescued"]) ==
+          (4, 1, 1, 1, 1, 1), "orig-1 passive counters: attempts 4, handshakes 1, SYN timeouts 1, refused 1, "
+          "UDP without reply 1, rescued 1 (%s)" % {k: o[k] for k in ("attempts", "handshakes", "syn_timeouts",
+                                                                     "refused", "udp_noreply", "syn_rescued")})
+    check(be["repl_1"]["attempts"] == 0, "repl-1 got no attempt")
+    check(st["flows_created"] == 4, "4 client flows; the probe-like answer created none (%s)" % st["flows_created"])
+    check(st["drops"]["syn_refused_rescued"] == 1, "the backend's RST to a SYN is dropped and counted")
+    check(st["control"]["local_ignored"] == 1, "the stray probe answer is ignored by the control lcore")
+    check(web["packets"] >= 0 and "handshake_p95_ms_original" in web, "endpoint shows handshake p95 per side")
+    outs = [Parsed(f) for f in read_pcap(out)]
+    probes = [p for p in outs if p.etype == 0x0800 and p.ip_src == "10.10.2.1"]
+    check(probes and all(p.proto == 6 and p.flags == SYN and p.sport >= 50000 and p.dport == 8080 and
+                         p.ip_csum_ok and p.l4_csum_ok for p in probes),
+          "probes are TCP SYNs from the backend address to port 8080 with valid checksums (%d)" % len(probes))
+    check({p.ip_dst for p in probes} == {ORIG, REPL}, "every backend is probed")
+    fwd_rst = [p for p in outs if p.etype == 0x0800 and p.ip_dst == C and p.proto == 6 and p.flags & RST]
+    check(not fwd_rst, "the refused SYN's RST did not reach the client (it retries instead)")
+
+
 def many_endpoints(binary, work):
     """300 endpoints: more than a telemetry reply holds; acesctl pages through them all."""
     cfg = config(True, True)
@@ -464,7 +516,8 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="aces-dp-")
     try:
-        for t in (one_armed, two_armed, table_full_and_aging, many_endpoints, telemetry_params):
+        for t in (one_armed, two_armed, table_full_and_aging, health_signals, many_endpoints,
+                  telemetry_params):
             print("== %s" % t.__name__, flush=True)
             try:
                 t(os.path.abspath(args.aces), work)

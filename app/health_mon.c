@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Backend health on the control lcore: active probes (TCP SYN -> SYN-ACK -> RST,
+ * or a configured UDP datagram) from the backend interface address, passive
+ * signals from the workers' telemetry rings (SYN timeouts, refusals, UDP without
+ * reply, handshake times), backend states (up, degraded, down) and what follows
+ * from them: a down backend leaves the consistent-hash tables (only its buckets
+ * move), its flows are reset if configured, and the manager learns which sides
+ * have healthy backends and how each endpoint's replacement side behaves.
+ *
+ * Probe answers never reach a flow table: they are addressed to ACES itself, and
+ * the workers hand every such frame to the control lcore.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "aces/cksum.h"
+#include "aces/health.h"
+#include "aces/manager.h"
+#include "aces/parse.h"
+#include "aces.h"
+
+#define HWIN		64	/* window samples (one per tick) */
+#define PROBE_SPORT	50000	/* probe i uses source port PROBE_SPORT + i */
+#define CPU_FRESH_MS	10000	/* a reported CPU figure counts this long */
+
+RTE_LOG_REGISTER(aces_logtype_health, user.aces.health, INFO);
+#define H_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, aces_logtype_health, "aces: " fmt "\n", ## __VA_ARGS__)
+
+struct probe {
+	uint32_t backend;
+	uint16_t port;			/* backend port, host order */
+	uint8_t proto;
+	uint8_t outstanding;
+	uint16_t sport;			/* host order */
+	uint32_t seq;			/* of the SYN sent */
+	uint64_t sent_ms;
+	uint64_t next_ms;
+	const char *payload;		/* UDP probes */
+	struct aces_be_health h;	/* this port's own state */
+};
+
+struct hsample {
+	uint64_t t_ms;
+	struct aces_health_ctr h;
+};
+
+static struct {
+	struct probe *p;
+	uint32_t n;
+	struct aces_be_health *be;	/* per backend: passive + all its probes */
+	uint8_t *state;			/* effective state per backend */
+	uint8_t *down;			/* 1 when down (what the tables exclude) */
+	struct aces_health_ctr *wk_h;	/* [worker * (n_ep2 + n_be) + id] latest */
+	struct aces_hs_hist *wk_hist;	/* [worker * n_ep2 + id] latest */
+	struct hsample *win;		/* [(n_ep2 + n_be) * HWIN] */
+	struct aces_hs_hist *hwin;	/* [n_ep2 * HWIN] */
+	uint32_t head, count;
+	struct aces_mgr_ep_health *eph;	/* for the manager */
+	uint32_t seq;
+	uint64_t *since;		/* effective state: last change */
+	char (*reason)[112];		/* effective state: why */
+} hm;
+
+static uint32_t
+n_hent(void)
+{
+	return aces.cfg->n_endpoints * 2 + aces.cfg->n_backends;
+}
+
+int
+aces_health_init(void)
+{
+	const struct aces_config *c = aces.cfg;
+	uint32_t b, e, k, n_ep2 = c->n_endpoints * 2;
+	uint64_t now = aces_now_ms();
+
+	hm.p = calloc((size_t)c->n_backends * c->n_endpoints + 1, sizeof(*hm.p));
+	hm.be = calloc(c->n_backends, sizeof(*hm.be));
+	hm.state = calloc(c->n_backends, 1);
+	hm.down = calloc(c->n_backends, 1);
+	hm.wk_h = calloc((size_t)aces.n_workers * n_hent(), sizeof(*hm.wk_h));
+	hm.wk_hist = calloc((size_t)aces.n_workers * n_ep2, sizeof(*hm.wk_hist));
+	hm.win = calloc((size_t)n_hent() * HWIN, sizeof(*hm.win));
+	hm.hwin = calloc((size_t)n_ep2 * HWIN, sizeof(*hm.hwin));
+	hm.eph = calloc(c->n_endpoints, sizeof(*hm.eph));
+	hm.since = calloc(c->n_backends, sizeof(*hm.since));
+	hm.reason = calloc(c->n_backends, sizeof(*hm.reason));
+	if (hm.p == NULL || hm.be == NULL || hm.state == NULL || hm.down == NULL ||
+	    hm.wk_h == NULL || hm.wk_hist == NULL || hm.win == NULL || hm.hwin == NULL ||
+	    hm.eph == NULL || hm.since == NULL || hm.reason == NULL)
+		return -ENOMEM;
+	for (b = 0; b < c->n_backends; b++) {
+		hm.since[b] = now;
+		snprintf(hm.reason[b], sizeof(hm.reason[b]), "initial state");
+	}
+	hm.seq = (uint32_t)rte_rdtsc();
+	/* one probe per backend and distinct (backend port, protocol) it serves */
+	for (b = 0; b < c->n_backends; b++) {
+		aces_be_health_init(&hm.be[b], now);
+		for (e = 0; c->manager.health.probe && e < c->n_endpoints; e++) {
+			const struct aces_cfg_endpoint *ep = &c->endpoints[e];
+			int dup = 0;
+
+			if (ep->proto == ACES_IPPROTO_UDP && ep->udp_probe == NULL)
+				continue;	/* UDP without a probe: passive signals only */
+			for (k = 0; k < hm.n; k++)
+				dup |= hm.p[k].backend == b && hm.p[k].port == ep->backend_port &&
+				       hm.p[k].proto == ep->proto;
+			if (dup)
+				continue;
+			hm.p[hm.n].backend = b;
+			hm.p[hm.n].port = ep->backend_port;
+			hm.p[hm.n].proto = ep->proto;
+			hm.p[hm.n].sport = (uint16_t)(PROBE_SPORT + hm.n);
+			hm.p[hm.n].payload = ep->udp_probe;
+			/* spread the first probes over one interval */
+			hm.p[hm.n].next_ms = now + (uint64_t)c->manager.health.probe_interval_ms *
+					     (hm.n % 8) / 8;
+			aces_be_health_init(&hm.p[hm.n].h, now);
+			hm.n++;
+		}
+	}
+	return 0;
+}
+
+void
+aces_health_fini(void)
+{
+	free(hm.p);
+	free(hm.be);
+	free(hm.state);
+	free(hm.down);
+	free(hm.wk_h);
+	free(hm.wk_hist);
+	free(hm.win);
+	free(hm.hwin);
+	free(hm.eph);
+	free(hm.since);
+	free(hm.reason);
+	memset(&hm, 0, sizeof(hm));
+}
+
+void
+aces_health_record(unsigned int w, const struct aces_tmsg *r)
+{
+	uint32_t n_ep2 = aces.cfg->n_endpoints * 2;
+
+	if (hm.wk_h == NULL)
+		return;
+	if (r->type == ACES_TMSG_EP_HEALTH && r->id < n_ep2)
+		hm.wk_h[(size_t)w * n_hent() + r->id] = r->h;
+	else if (r->type == ACES_TMSG_BE_HEALTH && r->id < aces.cfg->n_backends)
+		hm.wk_h[(size_t)w * n_hent() + n_ep2 + r->id] = r->h;
+	else if (r->type == ACES_TMSG_EP_HIST && r->id < n_ep2)
+		hm.wk_hist[(size_t)w * n_ep2 + r->id] = r->hist;
+}
+
+/* ---- probes ---- */
+
+static struct rte_mbuf *
+probe_frame(const struct probe *pr, size_t l4_len, uint8_t **l4out)
+{
+	const struct aces_config *c = aces.cfg;
+	struct rte_ether_addr mac;
+	struct rte_mbuf *m;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	uint64_t v = __atomic_load_n(&aces.neigh[aces.backend_nh[pr->backend]].mac,
+				     __ATOMIC_ACQUIRE);
+
+	if (!(v & ACES_NEIGH_VALID))
+		return NULL;
+	memcpy(mac.addr_bytes, &v, RTE_ETHER_ADDR_LEN);
+	m = rte_pktmbuf_alloc(aces.pool);
+	if (m == NULL) {
+		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		return NULL;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) +
+							 l4_len);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	rte_ether_addr_copy(&mac, &eth->dst_addr);
+	rte_ether_addr_copy(&aces.port_mac[aces.backend_pi], &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip) + l4_len);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = pr->proto;
+	ip->src_addr = c->backend.addr;
+	ip->dst_addr = c->backends[pr->backend].addr;
+	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, sizeof(*ip));
+	*l4out = (uint8_t *)(ip + 1);
+	return m;
+}
+
+static void
+send_tcp(const struct probe *pr, uint8_t flags, uint32_t seq)
+{
+	const struct aces_config *c = aces.cfg;
+	struct rte_tcp_hdr *t;
+	uint8_t *l4;
+	struct rte_mbuf *m = probe_frame(pr, sizeof(*t), &l4);
+
+	if (m == NULL)
+		return;
+	t = (struct rte_tcp_hdr *)l4;
+	t->src_port = rte_cpu_to_be_16(pr->sport);
+	t->dst_port = rte_cpu_to_be_16(pr->port);
+	t->sent_seq = rte_cpu_to_be_32(seq);
+	t->data_off = 5 << 4;
+	t->tcp_flags = flags;
+	t->rx_win = rte_cpu_to_be_16(1024);
+	t->cksum = aces_cksum_l4(c->backend.addr, c->backends[pr->backend].addr, ACES_IPPROTO_TCP,
+				 t, sizeof(*t));
+	aces_ctl_send(m, aces.port_ids[aces.backend_pi]);
+}
+
+static void
+send_udp(const struct probe *pr)
+{
+	const struct aces_config *c = aces.cfg;
+	size_t len = strlen(pr->payload);
+	struct rte_udp_hdr *u;
+	uint8_t *l4;
+	struct rte_mbuf *m = probe_frame(pr, sizeof(*u) + len, &l4);
+
+	if (m == NULL)
+		return;
+	u = (struct rte_udp_hdr *)l4;
+	u->src_port = rte_cpu_to_be_16(pr->sport);
+	u->dst_port = rte_cpu_to_be_16(pr->port);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + len));
+	memcpy(u + 1, pr->payload, len);
+	u->dgram_cksum = aces_cksum_l4(c->backend.addr, c->backends[pr->backend].addr,
+				       ACES_IPPROTO_UDP, u, sizeof(*u) + len);
+	aces_ctl_send(m, aces.port_ids[aces.backend_pi]);
+}
+
+static void
+probe_result(struct probe *pr, int ok, const char *what, uint64_t now)
+{
+	const char *name = aces.cfg->backends[pr->backend].name;
+
+	pr->outstanding = 0;
+	aces.ctl[ok ? ACES_CTL_PROBE_ANSWERS : ACES_CTL_PROBE_FAILURES]++;
+	aces_be_health_probe(&pr->h, &aces.cfg->manager.health, name, ok, what, now);
+	aces_be_health_probe(&hm.be[pr->backend], &aces.cfg->manager.health, name, ok, what, now);
+}
+
+void
+aces_health_poll(uint64_t now)
+{
+	const struct aces_cfg_health *hc = &aces.cfg->manager.health;
+	uint32_t i;
+
+	for (i = 0; i < hm.n; i++) {
+		struct probe *pr = &hm.p[i];
+
+		if (pr->outstanding && now - pr->sent_ms >= hc->probe_timeout_ms)
+			probe_result(pr, 0, "no answer", now);
+		if (now < pr->next_ms)
+			continue;
+		pr->next_ms = now + hc->probe_interval_ms;
+		if (pr->outstanding)
+			continue;
+		pr->outstanding = 1;
+		pr->sent_ms = now;
+		aces.ctl[ACES_CTL_PROBES_SENT]++;
+		if (pr->proto == ACES_IPPROTO_TCP) {
+			pr->seq = hm.seq += 0x10001;
+			send_tcp(pr, ACES_TCP_SYN, pr->seq);
+		} else {
+			send_udp(pr);
+		}
+	}
+}
+
+int
+aces_health_rx(struct rte_mbuf *m, const struct aces_pkt *p)
+{
+	const struct aces_config *c = aces.cfg;
+	const uint8_t *l4 = rte_pktmbuf_mtod(m, const uint8_t *) + p->l2_len + p->l3_len;
+	uint16_t dport = rte_be_to_cpu_16(p->dst_port), sport = rte_be_to_cpu_16(p->src_port);
+	uint64_t now = aces_now_ms();
+	struct probe *pr;
+	uint32_t i;
+
+	if (p->dst_ip != c->backend.addr || dport < PROBE_SPORT || dport >= PROBE_SPORT + hm.n)
+		return -1;
+	i = dport - PROBE_SPORT;
+	pr = &hm.p[i];
+	if (p->src_ip != c->backends[pr->backend].addr || sport != pr->port ||
+	    p->proto != pr->proto || !pr->outstanding)
+		return -1;
+	if (p->proto == ACES_IPPROTO_TCP) {
+		const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)l4;
+		uint32_t ack = rte_be_to_cpu_32(t->recv_ack);
+
+		if (ack != pr->seq + 1)
+			return -1;	/* an answer to an older probe */
+		if ((p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == (ACES_TCP_SYN | ACES_TCP_ACK)) {
+			send_tcp(pr, ACES_TCP_RST, pr->seq + 1);	/* close it at once */
+			probe_result(pr, 1, "SYN-ACK", now);
+		} else if (p->tcp_flags & ACES_TCP_RST) {
+			probe_result(pr, 0, "refused", now);
+		} else {
+			return -1;
+		}
+	} else {
+		probe_result(pr, 1, "UDP answer", now);
+	}
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+/* ---- windows and states ---- */
+
+static void
+sum_workers(uint32_t id, struct aces_health_ctr *out)
+{
+	unsigned int w;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < aces.n_workers; w++) {
+		const struct aces_health_ctr *x = &hm.wk_h[(size_t)w * n_hent() + id];
+
+		out->attempts += x->attempts;
+		out->handshakes += x->handshakes;
+		out->syn_timeouts += x->syn_timeouts;
+		out->refused += x->refused;
+		out->udp_noreply += x->udp_noreply;
+		out->rescued += x->rescued;
+	}
+}
+
+/* The slot about window_ms old, or the oldest there is. */
+static uint32_t
+window_start(uint64_t now)
+{
+	uint32_t back, slot = hm.head;
+
+	for (back = 1; back < hm.count; back++) {
+		slot = (hm.head + HWIN - back) % HWIN;
+		if (now - hm.win[slot].t_ms >= aces.cfg->manager.health.window_ms)
+			break;
+	}
+	return slot;
+}
+
+static double
+p95_ms(const struct aces_hs_hist *newer, const struct aces_hs_hist *older)
+{
+	static const uint32_t bounds[ACES_HS_BUCKETS] = ACES_HS_BOUNDS_MS;
+	uint64_t total = 0, acc = 0, d[ACES_HS_BUCKETS];
+	int b;
+
+	for (b = 0; b < ACES_HS_BUCKETS; b++) {
+		d[b] = newer->b[b] - older->b[b];
+		total += d[b];
+	}
+	if (total == 0)
+		return 0;
+	for (b = 0; b < ACES_HS_BUCKETS; b++) {
+		acc += d[b];
+		if (acc * 100 >= total * 95)
+			return bounds[b];
+	}
+	return bounds[ACES_HS_BUCKETS - 1];
+}
+
+static void
+set_state(uint32_t b, uint8_t to, const char *reason, uint64_t now)
+{
+	const struct aces_config *c = aces.cfg;
+	uint8_t from = hm.state[b];
+
+	if (from == to)
+		return;
+	hm.state[b] = to;
+	hm.since[b] = now;
+	snprintf(hm.reason[b], sizeof(hm.reason[b]), "%s", reason);
+	aces_mgr_note(aces.mgr, now, (int32_t)b, aces_be_state_name((enum aces_be_state)from),
+		      aces_be_state_name((enum aces_be_state)to), reason);
+	H_LOG(INFO, "backend %s: %s -> %s: %s", c->backends[b].name,
+	      aces_be_state_name((enum aces_be_state)from), aces_be_state_name((enum aces_be_state)to),
+	      reason);
+	if ((to == ACES_BE_DOWN) != hm.down[b]) {
+		hm.down[b] = to == ACES_BE_DOWN;
+		if (aces_assign_set_down(hm.down) != 0)
+			H_LOG(ERR, "backend %s: cannot publish new tables", c->backends[b].name);
+		if (to == ACES_BE_DOWN && c->manager.health.on_backend_down == ACES_DRAIN_RESET) {
+			struct aces_wmsg msg = { .type = ACES_WMSG_RESET_BACKEND, .ep = b };
+			unsigned int w;
+
+			for (w = 0; w < aces.n_workers; w++)
+				if (rte_ring_mp_enqueue_elem(aces.workers[w].msg_ring, &msg,
+							     sizeof(msg)) != 0)
+					aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+		}
+	}
+}
+
+void
+aces_health_tick(uint64_t now)
+{
+	const struct aces_config *c = aces.cfg;
+	const struct aces_cfg_health *hc = &c->manager.health;
+	uint32_t n_ep2 = c->n_endpoints * 2, id, start, b, i;
+
+	if (hm.win == NULL)
+		return;
+	hm.head = (hm.head + 1) % HWIN;
+	if (hm.count < HWIN)
+		hm.count++;
+	for (id = 0; id < n_hent(); id++) {
+		struct hsample *s = &hm.win[(size_t)id * HWIN + hm.head];
+
+		s->t_ms = now;
+		sum_workers(id, &s->h);
+	}
+	for (id = 0; id < n_ep2; id++) {
+		struct aces_hs_hist *h = &hm.hwin[(size_t)id * HWIN + hm.head];
+		unsigned int w;
+		int k;
+
+		memset(h, 0, sizeof(*h));
+		for (w = 0; w < aces.n_workers; w++)
+			for (k = 0; k < ACES_HS_BUCKETS; k++)
+				h->b[k] += hm.wk_hist[(size_t)w * n_ep2 + id].b[k];
+	}
+	start = window_start(now);
+	/* endpoint sides, for the manager */
+	for (id = 0; id < n_ep2; id++) {
+		const struct aces_health_ctr *a = &hm.win[(size_t)id * HWIN + hm.head].h;
+		const struct aces_health_ctr *o = &hm.win[(size_t)id * HWIN + start].h;
+		struct aces_mgr_ep_health *e = &hm.eph[id / 2];
+		int side = (int)(id % 2);
+
+		e->attempts[side] = a->attempts - o->attempts;
+		e->failures[side] = (a->syn_timeouts - o->syn_timeouts) + (a->refused - o->refused) +
+				    (a->udp_noreply - o->udp_noreply);
+		e->hs_p95_ms[side] = p95_ms(&hm.hwin[(size_t)id * HWIN + hm.head],
+					    &hm.hwin[(size_t)id * HWIN + start]);
+	}
+	/* backends: passive signals, then the effective state of each */
+	for (b = 0; b < c->n_backends; b++) {
+		const struct aces_health_ctr *a = &hm.win[(size_t)(n_ep2 + b) * HWIN + hm.head].h;
+		const struct aces_health_ctr *o = &hm.win[(size_t)(n_ep2 + b) * HWIN + start].h;
+		struct aces_be_signals sig = {
+			.attempts = a->attempts - o->attempts,
+			.syn_timeouts = a->syn_timeouts - o->syn_timeouts,
+			.refused = a->refused - o->refused,
+			.udp_noreply = a->udp_noreply - o->udp_noreply,
+			.cpu_percent = -1,
+		};
+		const char *reason = hm.be[b].reason;
+		uint8_t st;
+
+		if (aces.be_cpu[b] != UINT32_MAX && now - aces.be_cpu_ms[b] < CPU_FRESH_MS)
+			sig.cpu_percent = (int32_t)aces.be_cpu[b];
+		aces_be_health_passive(&hm.be[b], hc, c->backends[b].name, &sig, now);
+		st = (uint8_t)hm.be[b].state;
+		for (i = 0; i < hm.n; i++) {
+			if (hm.p[i].backend == b && hm.p[i].h.state == ACES_BE_DOWN &&
+			    st != ACES_BE_DOWN) {
+				st = ACES_BE_DOWN;
+				reason = hm.p[i].h.reason;
+			}
+		}
+		set_state(b, st, reason, now);
+	}
+}
+
+void
+aces_health_fill(struct aces_mgr_input *in)
+{
+	const struct aces_config *c = aces.cfg;
+	uint64_t now = in->now_ms;
+	uint32_t b;
+
+	in->health = hm.eph;
+	in->repl_cpu_max = -1;
+	in->healthy_backends[0] = in->healthy_backends[1] = 0;
+	for (b = 0; b < c->n_backends; b++) {
+		uint64_t mac = __atomic_load_n(&aces.neigh[aces.backend_nh[b]].mac,
+					       __ATOMIC_RELAXED);
+		enum aces_side s = c->backends[b].side;
+
+		if ((mac & ACES_NEIGH_VALID) && hm.state[b] != ACES_BE_DOWN)
+			in->healthy_backends[s]++;
+		if (s == ACES_SIDE_REPLACEMENT && aces.be_cpu[b] != UINT32_MAX &&
+		    now - aces.be_cpu_ms[b] < CPU_FRESH_MS && (int32_t)aces.be_cpu[b] > in->repl_cpu_max)
+			in->repl_cpu_max = (int32_t)aces.be_cpu[b];
+	}
+}
+
+uint8_t
+aces_health_state(uint32_t b, uint64_t *since_ms, char *reason, size_t len)
+{
+	/* read by telemetry threads: a reason may be caught mid-update; it is advisory */
+	if (hm.state == NULL)
+		return ACES_BE_UP;
+	*since_ms = __atomic_load_n(&hm.since[b], __ATOMIC_RELAXED);
+	snprintf(reason, len, "%s", hm.reason[b]);
+	return __atomic_load_n(&hm.state[b], __ATOMIC_RELAXED);
+}
+
+void
+aces_health_counters(uint32_t id, struct aces_health_ctr *out)
+{
+	if (hm.win == NULL || hm.count == 0) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = hm.win[(size_t)id * HWIN + hm.head].h;
+}
+
+const struct aces_mgr_ep_health *
+aces_health_ep(uint32_t e)
+{
+	return hm.eph != NULL ? &hm.eph[e] : NULL;
+}
