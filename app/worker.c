@@ -159,7 +159,7 @@ static const uint32_t hs_bounds_ms[ACES_HS_BUCKETS] = ACES_HS_BOUNDS_MS;
 static inline void
 handshake_done(struct aces_worker *w, struct aces_flow *f, uint64_t now)
 {
-	uint64_t ms = (now - f->created_tsc) * 1000 / aces.tsc_hz;
+	uint64_t ms = now > f->created_tsc ? (now - f->created_tsc) * 1000 / aces.tsc_hz : 0;
 	uint32_t b = 0;
 
 	while (b < ACES_HS_BUCKETS - 1 && ms > hs_bounds_ms[b])
@@ -322,7 +322,7 @@ pending_check(struct aces_worker *w, uint64_t now)
 /* Create a flow for a first packet to endpoint @ep. Returns the index or -1 (dropped). */
 static int
 flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf *m,
-	    const struct aces_pkt *p, const struct aces_flow_key *key, uint16_t ep)
+	    const struct aces_pkt *p, const struct aces_flow_key *key, uint16_t ep, uint64_t now)
 {
 	struct aces_flow_table *ft = w->ft;
 	const struct aces_cfg_endpoint *e = &aces.cfg->endpoints[ep];
@@ -414,8 +414,9 @@ flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf 
 	f->flags = 0;
 	f->cli_nxt = 0;
 	f->srv_nxt = 0;
-	f->created_tsc = rte_rdtsc();
-	f->last_tsc = f->created_tsc;
+	/* the loop's clock: a SYN-ACK handled in the same loop must not look older */
+	f->created_tsc = now;
+	f->last_tsc = now;
 	w->eph[ep * 2 + side].attempts++;
 	w->beh[b].attempts++;
 	pending_push(w, idx, f->created_tsc);
@@ -716,7 +717,7 @@ new_flow:
 			drop(w, m, ACES_DROP_TTL);
 			continue;
 		}
-		idx = flow_create(w, a, m, pk, key, (uint16_t)(uintptr_t)d);
+		idx = flow_create(w, a, m, pk, key, (uint16_t)(uintptr_t)d, now);
 		if (idx < 0)
 			continue;
 		mutated = 1;
