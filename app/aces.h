@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -226,6 +227,7 @@ struct aces_app {
 	uint64_t tended_ms;			/**< mirror */
 	uint64_t tmsg_period;			/**< TSC cycles between report rounds */
 	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */
+	uint64_t start_mono_ms;			/**< CLOCK_MONOTONIC at start */
 	volatile int usr2;			/**< SIGUSR2 seen: start a transition */
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *cmd_ring;		/**< telemetry threads -> control (MP/SC) */
@@ -255,11 +257,15 @@ struct aces_ep_key {
 /* worker.c */
 int aces_worker_main(void *arg);
 
-/* Manager clock: milliseconds since start. */
+/* Manager clock: milliseconds since start, CLOCK_MONOTONIC (control plane and telemetry
+ * only; it keeps event times in step with the wall clock, which a TSC estimate drifts from). */
 static inline uint64_t
 aces_now_ms(void)
 {
-	return (rte_rdtsc() - aces.start_tsc) * 1000 / aces.tsc_hz;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - aces.start_mono_ms;
 }
 
 /* control.c */

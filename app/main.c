@@ -509,6 +509,8 @@ main(int argc, char **argv)
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		aces.start_realtime_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		aces.start_mono_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	}
 
 	if (check_ports() != 0) {

@@ -34,6 +34,7 @@ run "unit + dataplane" meson test -C build --suite unit --suite dataplane --prin
 run "unit + dataplane under ASan/UBSan" meson test -C build-asan --suite unit --suite dataplane --print-errorlogs
 run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
 run "end-to-end transitions" env ACES_BUILD="$ROOT/build" tests/e2e/test_transition.sh
+run "end-to-end health and re-sharding" env ACES_BUILD="$ROOT/build" tests/e2e/test_health.sh
 
 # Nothing may outlive the suites: appliance processes, nginx, namespaces.
 leftovers() {
@@ -47,7 +48,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=5
+total=6
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

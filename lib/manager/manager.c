@@ -908,12 +908,14 @@ health_rules(struct aces_mgr *m, const struct aces_mgr_input *in)
 			step_back(m, e, in->now_ms, "the replacement has no healthy backend", 1);
 			continue;
 		}
-		if (x->weight == 0 || in->now_ms - x->last_reshard < mc->health.window_ms)
-			continue;	/* let the window see the effect of the last step back */
-		if (trouble(m, e, in, why, sizeof(why))) {
-			step_back(m, e, in->now_ms, why, 0);
+		if (x->weight == 0 || !trouble(m, e, in, why, sizeof(why)))
 			continue;
-		}
+		/* the cool-down counts from the last trouble seen */
+		if (x->cool_until < in->now_ms + mc->health.cooldown_ms)
+			x->cool_until = in->now_ms + mc->health.cooldown_ms;
+		if (in->now_ms - x->last_reshard < mc->health.window_ms)
+			continue;	/* let the window see the effect of the last step back */
+		step_back(m, e, in->now_ms, why, 0);
 	}
 	/* over capacity: the lowest-priority endpoint that carries replacement load steps back */
 	if (mc->capacity_unit != ACES_LOAD_NONE && replacement_load(m, in) > (double)mc->capacity) {

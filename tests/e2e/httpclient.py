@@ -188,16 +188,23 @@ def multi(host, seconds, out, ports):
     def loop(port):
         r = res[str(port)]
         while time.time() < stop_at:
+            connected = None
             try:
-                status, body = one_shot(host, port)
+                s = socket.create_connection((host, port), timeout=5)
+                connected = time.time()
+                try:
+                    status, body = request(s, close=True)
+                finally:
+                    s.close()
                 key = body if status == 200 else "status-%d" % status
                 with lock:
                     r["answers"][key] = r["answers"].get(key, 0) + 1
                     if status != 200:
-                        r["failures"].append([time.time(), "status %d" % status])
+                        r["failures"].append([time.time(), "status %d" % status, connected])
             except OSError as e:
+                # [when, why, when the failed connection had been established (or None)]
                 with lock:
-                    r["failures"].append([time.time(), repr(e)])
+                    r["failures"].append([time.time(), repr(e), connected])
             if len(r["failures"]) > 50:
                 break
             time.sleep(0.02)
@@ -215,25 +222,31 @@ def persist(host, port, n, seconds, ready, out):
     """N long-lived connections, a request on each every 200 ms for SECONDS.
     Records which connections completed and when and how the others ended."""
     conns = {}
-    res = {"completed": 0, "resets": [], "errors": [], "before": {}, "answers": {}}
+    res = {"completed": 0, "resets": [], "errors": [], "before": {}, "answers": {}, "conns": []}
     for i in range(n):
         s = socket.create_connection((host, port), timeout=5)
         status, body = request(s)
         res["before"][body] = res["before"].get(body, 0) + 1
+        res["conns"].append({"first": body, "requests": 1, "ended": None, "how": None, "others": 0})
         conns[i] = s
     open(ready, "w").close()
     stop_at = time.time() + seconds
     while time.time() < stop_at and conns:
         for i, s in list(conns.items()):
+            c = res["conns"][i]
             try:
                 status, body = request(s)
                 res["answers"][body] = res["answers"].get(body, 0) + 1
+                c["requests"] += 1
+                c["others"] += body != c["first"]
             except (ConnectionResetError, BrokenPipeError) as e:
                 res["resets"].append([i, time.time(), repr(e)])
+                c["ended"], c["how"] = time.time(), "reset"
                 s.close()
                 del conns[i]
             except OSError as e:
                 res["errors"].append([i, time.time(), repr(e)])
+                c["ended"], c["how"] = time.time(), repr(e)
                 s.close()
                 del conns[i]
         time.sleep(0.2)

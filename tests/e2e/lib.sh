@@ -69,12 +69,30 @@ topo_up() {
         nsx "or$i" ip addr add "10.10.2.$((9 + i))/24" dev o0
         nsx "or$i" ip route add 10.10.1.0/24 via 10.10.2.1
     done
-    ip link add r0 netns "${P}re" type veth peer name swr netns "${P}sw"
-    nsx sw ip link set swr master br0
-    quiet_link sw swr
-    quiet_link re r0
-    nsx re ip addr add 10.10.2.20/24 dev r0
-    nsx re ip route add 10.10.1.0/24 via 10.10.2.1
+    if [ -n "${REPL_DELAY_FILE:-}" ]; then
+        # the replacement sits behind a userspace delay line (no netem in this kernel):
+        # bridge -- swr/r0 [ns rd: delayline.py r0 <-> d0] d0/r1 -- replacement
+        add_ns rd
+        ip link add r0 netns "${P}rd" type veth peer name swr netns "${P}sw"
+        ip link add d0 netns "${P}rd" type veth peer name r1 netns "${P}re"
+        nsx sw ip link set swr master br0
+        quiet_link sw swr
+        quiet_link rd r0
+        quiet_link rd d0
+        quiet_link re r1
+        nsx re ip addr add 10.10.2.20/24 dev r1
+        nsx re ip route add 10.10.1.0/24 via 10.10.2.1
+        : > "$REPL_DELAY_FILE"
+        ip netns exec "${P}rd" python3 "$ACES_ROOT/tests/e2e/delayline.py" r0 d0 "$REPL_DELAY_FILE" &
+        PIDS+=($!)
+    else
+        ip link add r0 netns "${P}re" type veth peer name swr netns "${P}sw"
+        nsx sw ip link set swr master br0
+        quiet_link sw swr
+        quiet_link re r0
+        nsx re ip addr add 10.10.2.20/24 dev r0
+        nsx re ip route add 10.10.1.0/24 via 10.10.2.1
+    fi
 }
 
 stop_pid() {    # PID: TERM, wait up to 5 s, then KILL
@@ -125,6 +143,7 @@ EOC
     # "ip netns exec" execs the command: $! is nginx's own PID (a function would fork a subshell)
     ip netns exec "$P$ns" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
     PIDS+=($!)
+    NGINX_PID=$!
     wait_until 10 "nginx $name on $addr:${1:-8080}" nsx "$ns" curl -sf -m 1 "http://$addr:${1:-8080}/" ||
         fail "nginx $name did not start: $(cat "$dir/error.log" "$dir/stdout" 2>/dev/null)"
 }
