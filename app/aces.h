@@ -166,7 +166,7 @@ struct aces_wmsg {
 /** A new flow waiting for its backend's first answer (SYN-ACK or UDP reply). */
 struct aces_pending {
 	uint32_t idx;
-	uint32_t pad;
+	uint32_t gen;		/**< the flow's generation when it was created */
 	uint64_t created_tsc;
 };
 

@@ -60,6 +60,7 @@ struct aces_flow {
 	uint64_t last_tsc;
 	uint64_t timeout;	/**< TSC cycles for the current state */
 	uint64_t created_tsc;	/**< first packet: handshake time, SYN timeout */
+	uint32_t gen;		/**< bumped at every create: tells reuses of the slot apart */
 };
 
 #define ACES_FLOW_F_REPLIED	0x01	/**< the backend sent something back */

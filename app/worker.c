@@ -277,7 +277,7 @@ syn_rescue(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
 
 /* Watch a new flow for its first answer (SYN timeout, UDP without reply). */
 static inline void
-pending_push(struct aces_worker *w, uint32_t idx, uint64_t now)
+pending_push(struct aces_worker *w, uint32_t idx, uint32_t gen, uint64_t now)
 {
 	struct aces_pending *e;
 
@@ -287,6 +287,7 @@ pending_push(struct aces_worker *w, uint32_t idx, uint64_t now)
 	}
 	e = &w->pend[w->pend_tail++ & (ACES_PEND_SIZE - 1)];
 	e->idx = idx;
+	e->gen = gen;
 	e->created_tsc = now;
 }
 
@@ -301,7 +302,7 @@ pending_check(struct aces_worker *w, uint64_t now)
 		const struct aces_pending *e = &w->pend[w->pend_head & (ACES_PEND_SIZE - 1)];
 		struct aces_flow *f = &ft->flows[e->idx];
 
-		if (f->in_use && f->created_tsc == e->created_tsc &&
+		if (f->in_use && f->gen == e->gen &&
 		    !(f->flags & ACES_FLOW_F_REPLIED) &&
 		    (f->proto != ACES_IPPROTO_TCP || f->state == ACES_TCP_SYN_SENT)) {
 			if (now - e->created_tsc <= aces.syn_timeout_tsc)
@@ -419,7 +420,8 @@ flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf 
 	f->last_tsc = now;
 	w->eph[ep * 2 + side].attempts++;
 	w->beh[b].attempts++;
-	pending_push(w, idx, f->created_tsc);
+	f->gen++;
+	pending_push(w, idx, f->gen, f->created_tsc);
 	w->st.flows_created++;
 	w->st.flows_active++;
 	{
