@@ -182,4 +182,35 @@ start_aces() {
 
 acesctl() { "$ACESCTL" -f "$ACES_PREFIX" "$@"; }
 
+# ---- test bookkeeping shared by the suites ----
+HTTPCLIENT=$ACES_ROOT/tests/e2e/httpclient.py
+PASS=0
+FAILED=0
+ok() { PASS=$((PASS + 1)); log "ok: $*"; }
+bad() { FAILED=$((FAILED + 1)); log "FAIL: $*"; }
+expect() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+# ok/FAIL lines written by a Python checker become results
+results_from() {
+    local line
+    while read -r line; do
+        case $line in ok:*) ok "${line#ok: }" ;; *) bad "${line#FAIL: }" ;; esac
+    done < "$1"
+}
+# a client in the client namespace, in the background, stopped by topo_down
+bg() { ip netns exec "${P}cl" "$@" & PIDS+=($!); }
+# wrk_check OUTFILE: wrk made requests and saw no socket error and no non-2xx answer
+wrk_check() {
+    local f=$1 n
+    n=$(awk '/requests in/ {print $1}' "$f")
+    if [ -z "$n" ] || [ "$n" -eq 0 ]; then log "wrk made no request: $(cat "$f")"; return 1; fi
+    if grep -qE "Socket errors|Non-2xx" "$f"; then log "wrk $(basename "$f"): $(grep -E 'Socket errors|Non-2xx' "$f")"; return 1; fi
+    log "wrk $(basename "$f"): $n requests, 0 errors"
+}
+# the closing line test runners read; exit status 1 when anything failed
+finish() {
+    log "$1: $PASS passed, $FAILED failed"
+    echo "$PASS passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
 backends_resolved() { ! acesctl backends | grep -q unresolved; }

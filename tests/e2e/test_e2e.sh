@@ -5,27 +5,13 @@
 # hugepages. Prints "N passed, M failed"; exit status 1 when anything failed.
 set -u
 source "$(dirname "$0")/lib.sh"
-HTTPCLIENT=$ACES_ROOT/tests/e2e/httpclient.py
-PASS=0
-FAILED=0
 trap topo_down EXIT
 trap 'exit 130' INT TERM
 
-ok() { PASS=$((PASS + 1)); log "ok: $*"; }
-bad() { FAILED=$((FAILED + 1)); log "FAIL: $*"; }
-expect() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 # json FILE EXPR: evaluate a Python expression on the JSON document "d".
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-# wrk_check OUTFILE: all requests succeeded (no socket errors, no non-2xx).
-wrk_check() {
-    local f=$1 n
-    n=$(awk '/requests in/ {print $1}' "$f")
-    if [ -z "$n" ] || [ "$n" -eq 0 ]; then log "wrk made no request: $(cat "$f")"; return 1; fi
-    if grep -qE "Socket errors|Non-2xx" "$f"; then log "wrk saw errors: $(grep -E 'Socket errors|Non-2xx' "$f")"; return 1; fi
-    log "wrk: $n requests, 0 errors"
-}
 
 CFG=$WORK/e2e.json
 sed 's/"capacity": 65536/"capacity": 262144/' "$ACES_ROOT/configs/demo.json" > "$CFG"
@@ -136,6 +122,4 @@ expect "the first appliance serves 10 of 10 requests beside it" [ "$answers" = 1
 stop_pid "$OTHER"
 expect "aces still running" kill -0 "$ACES_PID"
 
-log "e2e: $PASS passed, $FAILED failed"
-echo "$PASS passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+finish e2e

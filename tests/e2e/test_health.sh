@@ -12,16 +12,9 @@ set -u
 REPL_DELAY_FILE=${REPL_DELAY_FILE:-}
 source "$(dirname "$0")/lib.sh"
 REPL_DELAY_FILE=$WORK/repl-delay-ms
-HTTPCLIENT=$ACES_ROOT/tests/e2e/httpclient.py
-PASS=0
-FAILED=0
 trap topo_down EXIT
 trap 'exit 130' INT TERM
 
-ok() { PASS=$((PASS + 1)); log "ok: $*"; }
-bad() { FAILED=$((FAILED + 1)); log "FAIL: $*"; }
-expect() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-bg() { ip netns exec "${P}cl" "$@" & PIDS+=($!); }
 now() { date +%s.%N; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 weight() { acesctl --json endpoint "$1" | jq_ 'd["replacement_weight"]'; }
@@ -117,7 +110,7 @@ allf = [f for r in m.values() for f in r["failures"]]
 print("%s: new connections: 0 failed after detection (%d failed in all, %s)"
       % ("ok" if not late else "FAIL", len(allf), {k: v["answers"] for k, v in m.items()}))
 PY
-while read -r line; do case $line in ok:*) ok "${line#ok: }" ;; *) bad "${line#FAIL: }" ;; esac; done < "$WORK/c3.txt"
+results_from "$WORK/c3.txt"
 answers=$(for i in $(seq 1 20); do nsx cl curl -s -m 5 http://10.10.1.100/ || echo FAILED; done | sort | uniq -c | awk '{$1=$1};1')
 expect "after detection new connections go to orig-1 only ($answers)" [ "$answers" = "20 original" ]
 log "wrk during the death (its connections to orig-2 were caught): $(grep -E 'requests in|Socket errors' "$WORK/wrk3.txt" | tr '\n' ' ')"
@@ -178,7 +171,7 @@ print("%s: every failed request was on a connection open to the replacement at t
          len(others), others[:2]))
 print("%s: new connections served: %s" % ("ok", {k: v["answers"] for k, v in m.items()}))
 PY
-while read -r line; do case $line in ok:*) ok "${line#ok: }" ;; *) bad "${line#FAIL: }" ;; esac; done < "$WORK/c1.txt"
+results_from "$WORK/c1.txt"
 if grep -qE "Socket errors|Non-2xx" "$WORK/wrk1.txt"; then bad "wrk saw errors: $(grep -E 'Socket errors|Non-2xx' "$WORK/wrk1.txt")"; else ok "wrk: 0 errors ($(awk '/requests in/ {print $1}' "$WORK/wrk1.txt") requests)"; fi
 
 # ---- 2. the replacement becomes slow
@@ -219,6 +212,4 @@ expect "slow replacement: 0 failed new connections" [ "$fails" = 0 ]
 acesctl events | sed 's/^/    /' | tail -20
 expect "aces still running" kill -0 "$ACES_PID"
 
-log "health: $PASS passed, $FAILED failed"
-echo "$PASS passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+finish health

@@ -7,25 +7,11 @@
 # Prints "N passed, M failed"; exit status 1 when anything failed.
 set -u
 source "$(dirname "$0")/lib.sh"
-HTTPCLIENT=$ACES_ROOT/tests/e2e/httpclient.py
-PASS=0
-FAILED=0
 trap topo_down EXIT
 trap 'exit 130' INT TERM
 
-ok() { PASS=$((PASS + 1)); log "ok: $*"; }
-bad() { FAILED=$((FAILED + 1)); log "FAIL: $*"; }
-expect() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-wrk_check() {
-    local f=$1 n
-    n=$(awk '/requests in/ {print $1}' "$f")
-    if [ -z "$n" ] || [ "$n" -eq 0 ]; then log "wrk made no request: $(cat "$f")"; return 1; fi
-    if grep -qE "Socket errors|Non-2xx" "$f"; then log "wrk: $(grep -E 'Socket errors|Non-2xx' "$f")"; return 1; fi
-    log "wrk $(basename "$f"): $n requests, 0 errors"
-}
 tstate() { acesctl --json transition status | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 state_is() { [ "$(tstate)" = "$1" ]; }
-bg() { ip netns exec "${P}cl" "$@" & PIDS+=($!); }
 
 CFG=$WORK/transition.json
 cat > "$CFG" <<EOC
@@ -153,9 +139,7 @@ for port, r in sorted(multi.items()):
           "new connections to :%s were served by both sides during the move" % port)
 print("\n".join(l for l in res if l.split(": ", 1)[1]))
 PY
-while read -r line; do
-    case $line in ok:*) ok "${line#ok: }" ;; *) bad "${line#FAIL: }" ;; esac
-done < "$WORK/checks.txt"
+results_from "$WORK/checks.txt"
 for p in 81 82 83 85; do expect "wrk on :$p: 0 errors during the transition" wrk_check "$WORK/wrk-$p.txt"; done
 for p in 81 82 83 84 85 86; do
     expect "after completion :$p is served by the replacement" \
@@ -197,6 +181,4 @@ done
 acesctl events | sed 's/^/    /' | tail -25
 expect "aces still running" kill -0 "$ACES_PID"
 
-log "transition: $PASS passed, $FAILED failed"
-echo "$PASS passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+finish transition
