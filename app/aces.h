@@ -60,6 +60,7 @@
 	_(SYN_REFUSED,      "syn_refused_rescued", "backend RST to a SYN: dropped, SYN retried") \
 	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC not resolved yet") \
 	_(SLOWPATH_FULL,    "slowpath_ring_full",  "ARP ring to control lcore full") \
+	_(HANDOFF_FULL,     "handoff_ring_full",   "ring to the flow's owner worker full") \
 	_(TX_FULL,          "tx_full",             "TX queue did not take the packet")
 
 #define ACES_DROP_ENUM(n, s, d) ACES_DROP_##n,
@@ -137,6 +138,8 @@ struct aces_worker_stats {
 	uint64_t flows_rescued;		/**< retransmitted SYNs re-steered after timeout/refusal */
 	uint64_t pending_full;		/**< new flows not watched for SYN/UDP timeout */
 	uint64_t to_local;		/**< TCP/UDP to own addresses, to the control lcore */
+	uint64_t handoff_out;		/**< packets handed to the flow's owner worker */
+	uint64_t handoff_in;		/**< packets taken from other workers */
 	uint64_t tmsg_sent;		/**< telemetry records enqueued */
 	uint64_t tmsg_dropped;		/**< telemetry records lost to a full ring */
 	uint64_t flows_active;
@@ -178,6 +181,7 @@ struct aces_worker {
 	struct rte_ring *slow_ring;	/**< worker -> control (ARP frames) */
 	struct rte_ring *ctl_tx_ring;	/**< control -> worker (frames to send, m->port set) */
 	struct rte_ring *tmsg_ring;	/**< worker -> control: struct aces_tmsg records */
+	struct rte_ring *handoff_ring;	/**< other workers -> this one: packets of its flows */
 	struct rte_ring *msg_ring;	/**< control -> worker: struct aces_wmsg commands */
 	struct aces_ctr *eps;		/**< [endpoint * 2 + side] */
 	struct aces_ctr *bes;		/**< [backend] */

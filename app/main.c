@@ -34,6 +34,7 @@
 #define RX_DESC		1024
 #define TX_DESC		1024
 #define ACES_TMSG_RING	4096	/* records per worker ring */
+#define ACES_HANDOFF_RING 4096	/* packets handed to a flow's owner worker */
 
 struct aces_app aces;
 
@@ -183,9 +184,18 @@ port_init(uint16_t pi)
 		return ret;
 	rte_eth_dev_get_name_by_port(port, name);
 	if (info.max_rx_queues < aces.n_workers || info.max_tx_queues < aces.n_workers) {
-		MAIN_LOG(ERR, "port %u (%s) has %u rx / %u tx queues, %u workers need one each",
-			 port, name, info.max_rx_queues, info.max_tx_queues, aces.n_workers);
+		MAIN_LOG(ERR, "port %u (%s) has %u rx / %u tx queues, %u workers need one each "
+			 "(net_af_packet: add qpairs=%u to its --vdev)", port, name,
+			 info.max_rx_queues, info.max_tx_queues, aces.n_workers, aces.n_workers);
 		return -EINVAL;
+	}
+	/* Several workers: let the NIC spread flows by RSS where it can. Both directions of
+	 * a NAT'd flow hash differently, so the workers hand packets to the flow's owner
+	 * anyway (worker.c); RSS only spreads the load. */
+	if (aces.n_workers > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 	}
 	/* Use the NIC's RX checksum check when it has one; without it nothing is
 	 * verified on RX (the end hosts verify), and NAT keeps checksums correct
@@ -387,6 +397,8 @@ workers_setup(void)
 		snprintf(name, sizeof(name), "aces_tmsg_%u", i);
 		w->tmsg_ring = rte_ring_create_elem(name, sizeof(struct aces_tmsg), ACES_TMSG_RING,
 						    socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "aces_handoff_%u", i);
+		w->handoff_ring = rte_ring_create(name, ACES_HANDOFF_RING, socket, RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "aces_wmsg_%u", i);
 		w->msg_ring = rte_ring_create_elem(name, sizeof(struct aces_wmsg), 64, socket,
 						   RING_F_SC_DEQ);
@@ -402,6 +414,7 @@ workers_setup(void)
 		w->beh = rte_zmalloc_socket(NULL, c->n_backends * sizeof(*w->beh), 64, socket);
 		w->pend = rte_zmalloc_socket(NULL, ACES_PEND_SIZE * sizeof(*w->pend), 64, socket);
 		if (w->slow_ring == NULL || w->ctl_tx_ring == NULL || w->tmsg_ring == NULL ||
+		    w->handoff_ring == NULL ||
 		    w->msg_ring == NULL || w->eps == NULL || w->bes == NULL || w->jobs == NULL ||
 		    w->eph == NULL || w->ephist == NULL || w->beh == NULL || w->pend == NULL)
 			return -ENOMEM;
@@ -428,6 +441,9 @@ workers_fini(void)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->slow_ring);
 		rte_ring_free(w->ctl_tx_ring);
+		while (w->handoff_ring != NULL && rte_ring_dequeue(w->handoff_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->handoff_ring);
 		rte_ring_free(w->tmsg_ring);
 		rte_ring_free(w->msg_ring);
 		rte_free(w->eps);
@@ -524,10 +540,9 @@ main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (aces.n_workers > 1) {
-		fprintf(stderr, "aces: %u worker lcores given; this version runs exactly one "
-			"worker (both directions of a NAT'd flow must reach the same flow "
-			"table)\n", aces.n_workers);
+	if (aces.n_workers > ACES_MAX_WORKERS) {
+		fprintf(stderr, "aces: %u worker lcores given, at most %d are supported\n",
+			aces.n_workers, ACES_MAX_WORKERS);
 		status = 2;
 		goto out;
 	}

@@ -553,10 +553,54 @@ handle_ipv4_other(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct r
 		drop(w, m, ACES_DROP_UNKNOWN_DEST);
 }
 
+/*
+ * Several workers: a flow belongs to the worker chosen by its client address and
+ * port, which both directions carry (client -> VIP as source, backend -> client
+ * as destination), so each flow lives in exactly one table whatever queue the NIC
+ * (or af_packet's fanout) put its packets on.
+ */
+static inline uint32_t
+flow_owner(uint8_t pi, const struct aces_pkt *p)
+{
+	int fwd;
+
+	if (aces.n_ports == 2) {
+		fwd = pi == aces.client_pi;
+	} else {
+		struct aces_ep_key ek = { .vip = p->dst_ip, .port = 0, .proto = ACES_IPPROTO_ICMP };
+
+		fwd = rte_hash_lookup(aces.ep_hash, &ek) >= 0;
+	}
+	return aces_chash_mix32((fwd ? p->src_ip : p->dst_ip) ^
+				((uint32_t)(fwd ? p->src_port : p->dst_port) << 16) ^ p->proto) %
+	       aces.n_workers;
+}
+
+/* Hand packets of other workers' flows over; a full ring drops and counts. */
+static void
+handoff(struct aces_worker *w, struct rte_mbuf *out[][ACES_BURST], const uint16_t *nout)
+{
+	unsigned int o, sent, i;
+
+	for (o = 0; o < aces.n_workers; o++) {
+		if (nout[o] == 0)
+			continue;
+		sent = rte_ring_mp_enqueue_burst(aces.workers[o].handoff_ring, (void **)out[o],
+						 nout[o], NULL);
+		w->st.handoff_out += sent;
+		for (i = sent; i < nout[o]; i++)
+			drop(w, out[o][i], ACES_DROP_HANDOFF_FULL);
+	}
+}
+
 static void
 handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t n,
-	     uint64_t now, struct tx_buf *tx)
+	     uint64_t now, struct tx_buf *tx, int handed)
 {
+	struct rte_mbuf *out[ACES_MAX_WORKERS][ACES_BURST];
+	uint16_t nout[ACES_MAX_WORKERS] = { 0 };
+	int sharded = aces.n_workers > 1 && !handed;
+	uint16_t j = 0;
 	struct aces_flow_table *ft = w->ft;
 	const struct aces_assign *a = __atomic_load_n(&aces.assign, __ATOMIC_ACQUIRE);
 	const struct rte_ether_addr *own_mac = &aces.port_mac[pi];
@@ -578,17 +622,33 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		if (i + PREFETCH_OFFSET < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
 		rx_bytes += m->pkt_len;
-		res[i] = aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p[i]);
-		kidx[i] = 0xff;
-		if (res[i] == ACES_PARSE_IPV4 && p[i].has_l4) {
-			aces_flow_key_set(&keys[nk], p[i].src_ip, p[i].dst_ip, p[i].src_port,
-					  p[i].dst_port, p[i].proto);
+		res[j] = aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p[j]);
+		kidx[j] = 0xff;
+		if (res[j] == ACES_PARSE_IPV4 && p[j].has_l4) {
+			if (sharded) {
+				uint32_t o = flow_owner(pi, &p[j]);
+
+				if (o != w->idx) {
+					out[o][nout[o]++] = m;
+					continue;
+				}
+			}
+			aces_flow_key_set(&keys[nk], p[j].src_ip, p[j].dst_ip, p[j].src_port,
+					  p[j].dst_port, p[j].proto);
 			kp[nk] = &keys[nk];
-			kidx[i] = (uint8_t)nk++;
+			kidx[j] = (uint8_t)nk++;
 		}
+		pkts[j++] = m;
 	}
-	w->st.rx_pkts[pi] += n;
-	w->st.rx_bytes[pi] += rx_bytes;
+	if (handed) {
+		w->st.handoff_in += n;
+	} else {
+		w->st.rx_pkts[pi] += n;
+		w->st.rx_bytes[pi] += rx_bytes;
+	}
+	if (sharded && j < n)
+		handoff(w, out, nout);
+	n = j;
 	if (nk > 0)
 		rte_hash_lookup_bulk_data(ft->h, kp, (uint32_t)nk, &hits, data);
 
@@ -725,6 +785,29 @@ new_flow:
 		mutated = 1;
 		forward(w, tx, m, pk, &ft->flows[idx], ACES_DIR_FWD, now);
 	}
+}
+
+/* Packets other workers received for this worker's flows, grouped by their port. */
+static uint16_t
+take_handoffs(struct aces_worker *w, uint64_t now, struct tx_buf *tx)
+{
+	struct rte_mbuf *ms[ACES_BURST], *by_port[ACES_MAX_PORTS][ACES_BURST];
+	uint16_t cnt[ACES_MAX_PORTS] = { 0 };
+	unsigned int n, i;
+	uint8_t pi;
+
+	n = rte_ring_sc_dequeue_burst(w->handoff_ring, (void **)ms, ACES_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		pi = ms[i]->port == aces.port_ids[0] ? 0 : 1;
+		by_port[pi][cnt[pi]++] = ms[i];
+	}
+	for (pi = 0; pi < aces.n_ports; pi++) {
+		if (cnt[pi] == 0)
+			continue;
+		handle_burst(w, pi, by_port[pi], cnt[pi], now, tx, 1);
+		tx_flush(w, tx);
+	}
+	return (uint16_t)n;
 }
 
 /* Frames built by the control lcore (ARP), to send on m->port. */
@@ -921,9 +1004,11 @@ aces_worker_main(void *arg)
 			if (n == 0)
 				continue;
 			total += n;
-			handle_burst(w, pi, pkts, n, now, &tx);
+			handle_burst(w, pi, pkts, n, now, &tx, 0);
 			tx_flush(w, &tx);
 		}
+		if (aces.n_workers > 1 && !rte_ring_empty(w->handoff_ring))
+			total += take_handoffs(w, now, &tx);
 		if (!rte_ring_empty(w->ctl_tx_ring))
 			send_ctl_frames(w);
 		if (unlikely(!rte_ring_empty(w->msg_ring)))

@@ -33,6 +33,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "unit + dataplane" meson test -C build --suite unit --suite dataplane --print-errorlogs
 run "unit + dataplane under ASan/UBSan" meson test -C build-asan --suite unit --suite dataplane --print-errorlogs
 run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
+run "end-to-end, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_e2e.sh
 run "end-to-end transitions" env ACES_BUILD="$ROOT/build" tests/e2e/test_transition.sh
 run "end-to-end health and re-sharding" env ACES_BUILD="$ROOT/build" tests/e2e/test_health.sh
 
@@ -48,7 +49,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=6
+total=7
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

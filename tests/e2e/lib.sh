@@ -169,10 +169,15 @@ ACES_PREFIX=${P}aces
 start_aces() {
     local cfg=$1
     shift
-    # --in-memory: no hugepage files left behind, even if the process is killed
-    ip netns exec "${P}lb" "$ACES_BIN" -l "${ACES_LCORES:-0-1}" --no-pci --in-memory \
-        --file-prefix "$ACES_PREFIX" \
-        -m "${ACES_MEM:-256}" --vdev "net_af_packet0,iface=lbc" --vdev "net_af_packet1,iface=lbb" \
+    # --in-memory: no hugepage files left behind, even if the process is killed.
+    # ACES_WORKERS=2: two workers (lcore 2 shares CPU 0 with the mostly sleeping control
+    # lcore on this 2-CPU machine) and two queue pairs per af_packet port, whose fanout
+    # spreads flows, so the two directions of a flow often reach different workers.
+    local lcores=0-1 qp=""
+    if [ "${ACES_WORKERS:-1}" = 2 ]; then lcores="0@0,1@1,2@0"; qp=",qpairs=2"; fi
+    ip netns exec "${P}lb" "$ACES_BIN" --lcores "${ACES_LCORES:-$lcores}" --no-pci --in-memory \
+        --file-prefix "$ACES_PREFIX" -m "${ACES_MEM:-256}" \
+        --vdev "net_af_packet0,iface=lbc$qp" --vdev "net_af_packet1,iface=lbb$qp" \
         "$@" -- --config "$cfg" >"$WORK/aces.log" 2>&1 &
     ACES_PID=$!
     PIDS+=("$ACES_PID")
