@@ -145,6 +145,7 @@ struct aces_worker_stats {
 	uint64_t flows_active;
 	uint64_t loops;
 	uint64_t busy_loops;
+	uint64_t busy_cycles;		/**< TSC cycles of loops that handled packets */
 };
 
 struct aces_flow_table;

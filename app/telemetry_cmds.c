@@ -213,6 +213,10 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "rst_sent", ACES_SUM(rst_sent));
 	rte_tel_data_add_dict_u64(d, "rst_alloc_failed", ACES_SUM(rst_alloc_failed));
 	rte_tel_data_add_dict_u64(d, "handed_to_owner_worker", ACES_SUM(handoff_out));
+	rte_tel_data_add_dict_u64(d, "worker_loops", ACES_SUM(loops));
+	rte_tel_data_add_dict_u64(d, "worker_busy_loops", ACES_SUM(busy_loops));
+	rte_tel_data_add_dict_u64(d, "worker_busy_cycles", ACES_SUM(busy_cycles));
+	rte_tel_data_add_dict_u64(d, "tsc_hz", aces.tsc_hz);
 	rte_tel_data_add_dict_u64(d, "telemetry_records_sent", ACES_SUM(tmsg_sent));
 	rte_tel_data_add_dict_u64(d, "telemetry_records_dropped", ACES_SUM(tmsg_dropped));
 	ctl = rte_tel_data_alloc();

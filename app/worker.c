@@ -1019,7 +1019,10 @@ aces_worker_main(void *arg)
 		pending_check(w, now);
 		flow_age(w, now, total == 0 ? 256 : 16);
 		w->st.loops++;
-		w->st.busy_loops += total != 0;
+		if (total != 0) {
+			w->st.busy_loops++;
+			w->st.busy_cycles += rte_rdtsc() - now;
+		}
 		rte_rcu_qsbr_quiescent(aces.qsbr, w->idx);
 	}
 	rte_rcu_qsbr_thread_offline(aces.qsbr, w->idx);

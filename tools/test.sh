@@ -36,11 +36,12 @@ run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
 run "end-to-end, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_e2e.sh
 run "end-to-end transitions" env ACES_BUILD="$ROOT/build" tests/e2e/test_transition.sh
 run "end-to-end health and re-sharding" env ACES_BUILD="$ROOT/build" tests/e2e/test_health.sh
+run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 
 # Nothing may outlive the suites: appliance processes, nginx, namespaces.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/app/aces|aces-e2e|httpclient.py" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen)|aces-e2e|httpclient.py|file-prefix bench" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     if [ -n "$procs$ns" ]; then
         echo "left behind: $procs $ns"
@@ -49,7 +50,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=7
+total=8
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

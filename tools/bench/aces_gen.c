@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * aces-gen: a small DPDK traffic generator for the benchmark harness.
+ *
+ * One lcore transmits UDP (or TCP SYN) frames to DST_MAC / VIP:PORT from FLOWS
+ * distinct source endpoints (10.64.0.0/10 addresses, ports 1024-65023), and
+ * counts what comes back on the same port. Every second it prints one line;
+ * at the end one JSON object with the totals and the rates of the measuring
+ * interval (the first second is warm-up and not measured).
+ *
+ *   aces-gen EAL... -- --dst-mac M --vip A --port P [--flows N] [--size B]
+ *            [--proto udp|syn] [--seconds S] [--new-flows] [--rate PPS]
+ * --new-flows: every frame a new source endpoint (SYN flood shape).
+ * --reverse IP:PORT: every other frame is the backend's answer of a flow
+ *   (IP:PORT -> client), so both directions of the NAT are measured.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#define BURST 32
+
+static struct {
+	struct rte_ether_addr dst_mac, src_mac;
+	uint32_t vip;
+	uint16_t port;
+	uint32_t flows;
+	uint32_t size;
+	int syn;
+	int new_flows;
+	uint32_t seconds;
+	uint64_t rate;
+	uint32_t rev_ip;		/* network order; 0: forward only */
+	uint16_t rev_port;
+	struct rte_mempool *pool;
+	volatile int stop;
+	uint64_t tx, rx, tx_fail;
+} g = { .flows = 1024, .size = 64, .seconds = 5 };
+
+static void
+on_signal(int s)
+{
+	(void)s;
+	g.stop = 1;
+}
+
+static void
+build(struct rte_mbuf *m, uint64_t seq)
+{
+	int rev = g.rev_ip != 0 && (seq & 1);
+	uint32_t flow;
+
+	if (g.rev_ip != 0)
+		seq >>= 1;	/* forward and reverse frame of the same flow in turn */
+	flow = g.new_flows ? (uint32_t)seq : (uint32_t)(seq % g.flows);
+	uint32_t src = RTE_IPV4(10, 64, 0, 0) + (flow / 64000) % (1u << 22);
+	uint16_t sport = (uint16_t)(1024 + flow % 64000);
+	uint16_t l4len = g.syn ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
+	uint16_t len = (uint16_t)(g.size - RTE_ETHER_CRC_LEN);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	uint16_t iplen = (uint16_t)(len - sizeof(*eth));
+
+	m->data_len = m->pkt_len = len;
+	rte_ether_addr_copy(&g.dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&g.src_mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16(iplen);
+	ip->time_to_live = 64;
+	ip->next_proto_id = g.syn ? IPPROTO_TCP : IPPROTO_UDP;
+	ip->src_addr = rev ? g.rev_ip : rte_cpu_to_be_32(src);
+	ip->dst_addr = rev ? rte_cpu_to_be_32(src) : g.vip;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (g.syn) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(ip + 1);
+
+		memset(t, 0, sizeof(*t));
+		t->src_port = rte_cpu_to_be_16(sport);
+		t->dst_port = rte_cpu_to_be_16(g.port);
+		t->sent_seq = rte_cpu_to_be_32((uint32_t)seq);
+		t->data_off = 5 << 4;
+		t->tcp_flags = RTE_TCP_SYN_FLAG;
+		t->rx_win = rte_cpu_to_be_16(65535);
+		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+	} else {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+
+		u->src_port = rte_cpu_to_be_16(rev ? g.rev_port : sport);
+		u->dst_port = rte_cpu_to_be_16(rev ? sport : g.port);
+		u->dgram_len = rte_cpu_to_be_16((uint16_t)(iplen - sizeof(*ip)));
+		u->dgram_cksum = 0;
+	}
+	(void)l4len;
+}
+
+static int
+run(void *arg)
+{
+	struct rte_mbuf *tx[BURST], *rx[BURST];
+	uint64_t hz, start, next_print;
+	struct rte_eth_link link;
+	int waited;
+
+	/* the device under test may start after us: wait for the link (30 s at most) */
+	for (waited = 0; waited < 3000 && !g.stop; waited++) {
+		if (rte_eth_link_get_nowait(0, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
+			break;
+		rte_delay_ms(10);
+	}
+	printf("gen: link %s\n", link.link_status == RTE_ETH_LINK_UP ? "up" : "down");
+	fflush(stdout);
+	hz = rte_get_tsc_hz();
+	start = rte_rdtsc();
+	next_print = start + hz;
+	{
+	uint64_t end = start + (uint64_t)g.seconds * hz, seq = 0, last_tx = 0, last_rx = 0;
+	uint64_t m_start_tx = 0, m_start_rx = 0, m_start = 0, t;
+	uint64_t gap = g.rate ? hz * BURST / g.rate : 0, next_tx = start;
+	unsigned int i, n;
+
+	(void)arg;
+	if (link.link_status != RTE_ETH_LINK_UP)
+		return -1;
+	while (!g.stop && (t = rte_rdtsc()) < end) {
+		if (gap == 0 || t >= next_tx) {
+			if (rte_pktmbuf_alloc_bulk(g.pool, tx, BURST) == 0) {
+				for (i = 0; i < BURST; i++)
+					build(tx[i], seq++);
+				n = rte_eth_tx_burst(0, 0, tx, BURST);
+				g.tx += n;
+				if (n < BURST) {
+					g.tx_fail += BURST - n;
+					rte_pktmbuf_free_bulk(tx + n, BURST - n);
+				}
+			}
+			next_tx += gap;
+		}
+		n = rte_eth_rx_burst(0, 0, rx, BURST);
+		if (n > 0) {
+			g.rx += n;
+			rte_pktmbuf_free_bulk(rx, n);
+		}
+		if (t >= next_print) {
+			printf("gen: tx %" PRIu64 " pps  rx %" PRIu64 " pps\n", g.tx - last_tx,
+			       g.rx - last_rx);
+			fflush(stdout);
+			last_tx = g.tx;
+			last_rx = g.rx;
+			if (m_start == 0) {	/* the first second is warm-up */
+				m_start = t;
+				m_start_tx = g.tx;
+				m_start_rx = g.rx;
+			}
+			next_print += hz;
+		}
+	}
+	t = rte_rdtsc();
+	if (m_start == 0 || t <= m_start)
+		m_start = start;
+	{
+		double secs = (double)(t - m_start) / hz;
+
+		printf("{\"tx_pps\": %.0f, \"rx_pps\": %.0f, \"tx\": %" PRIu64 ", \"rx\": %" PRIu64
+		       ", \"tx_fail\": %" PRIu64 ", \"seconds\": %.2f}\n",
+		       (g.tx - m_start_tx) / secs, (g.rx - m_start_rx) / secs, g.tx, g.rx, g.tx_fail,
+		       secs);
+	}
+	return 0;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dst-mac", required_argument, NULL, 'm' }, { "vip", required_argument, NULL, 'v' },
+		{ "port", required_argument, NULL, 'p' }, { "flows", required_argument, NULL, 'f' },
+		{ "size", required_argument, NULL, 's' }, { "proto", required_argument, NULL, 'P' },
+		{ "seconds", required_argument, NULL, 't' }, { "new-flows", no_argument, NULL, 'n' },
+		{ "rate", required_argument, NULL, 'r' }, { "reverse", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rte_eth_conf conf;
+	struct in_addr a;
+	int ret, c;
+	unsigned int lcore;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		return 1;
+	argc -= ret;
+	argv += ret;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (rte_ether_unformat_addr(optarg, &g.dst_mac) != 0)
+				return 2;
+			break;
+		case 'v':
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				return 2;
+			g.vip = a.s_addr;
+			break;
+		case 'p': g.port = (uint16_t)atoi(optarg); break;
+		case 'f': g.flows = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 's': g.size = (uint32_t)atoi(optarg); break;
+		case 'P': g.syn = strcmp(optarg, "syn") == 0; break;
+		case 't': g.seconds = (uint32_t)atoi(optarg); break;
+		case 'n': g.new_flows = 1; break;
+		case 'r': g.rate = strtoull(optarg, NULL, 10); break;
+		case 'R': {
+			char ipbuf[32], *colon;
+
+			snprintf(ipbuf, sizeof(ipbuf), "%s", optarg);
+			colon = strchr(ipbuf, ':');
+			if (colon == NULL)
+				return 2;
+			*colon = '\0';
+			if (inet_pton(AF_INET, ipbuf, &a) != 1)
+				return 2;
+			g.rev_ip = a.s_addr;
+			g.rev_port = (uint16_t)atoi(colon + 1);
+			break;
+		}
+		default:
+			fprintf(stderr, "aces-gen: bad option\n");
+			return 2;
+		}
+	}
+	if (g.flows == 0 || g.size < 64 || g.size > 1500 || g.vip == 0 || rte_eth_dev_count_avail() < 1) {
+		fprintf(stderr, "aces-gen: needs --vip, --port, a port, flows > 0, size 64..1500\n");
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	g.pool = rte_pktmbuf_pool_create("gen", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					 rte_socket_id());
+	memset(&conf, 0, sizeof(conf));
+	if (g.pool == NULL || rte_eth_dev_configure(0, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(0, 0, 1024, rte_socket_id(), NULL, g.pool) != 0 ||
+	    rte_eth_tx_queue_setup(0, 0, 1024, rte_socket_id(), NULL) != 0 ||
+	    rte_eth_dev_start(0) != 0) {
+		fprintf(stderr, "aces-gen: port setup failed\n");
+		return 1;
+	}
+	rte_eth_macaddr_get(0, &g.src_mac);
+	lcore = rte_get_next_lcore(-1, 1, 0);
+	if (lcore >= RTE_MAX_LCORE) {
+		fprintf(stderr, "aces-gen: needs a worker lcore\n");
+		return 2;
+	}
+	rte_eal_remote_launch(run, NULL, lcore);
+	rte_eal_mp_wait_lcore();
+	rte_eth_dev_stop(0);
+	rte_eth_dev_close(0);
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""ACES benchmark harness.
+
+Runs the generator (tools/bench/aces-gen, or pktgen: not wired yet) against
+dpdk-testpmd (the reference: `io` and `macswap` forwarding) and against ACES, on
+the same net_memif link, one CPU each, interleaved (reference, ACES, reference,
+ACES, ...), and reports packets/s, the ratio to the testpmd macswap limit, and
+ACES's cycles per packet from its workers' own TSC accounting.
+
+  tools/bench/bench.py [--smoke] [--rounds N] [--seconds S] [--big] [--write-docs]
+
+Writes build/bench/results.json (and docs/benchmarks.md with --write-docs).
+Runs that did not get a quiet machine, or whose polling processes got less than
+95 % of their CPU, are marked disturbed and left out of the medians.
+--smoke: one short round of each scenario, so CI keeps the harness working.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("ACES_BUILD", os.path.join(ROOT, "build"))
+ACES = os.path.join(BUILD, "app", "aces")
+GEN = os.path.join(BUILD, "tools", "bench", "aces-gen")
+ACESCTL = os.path.join(ROOT, "tools", "acesctl")
+TESTPMD = os.environ.get("TESTPMD", "dpdk-testpmd")
+GEN_MAC, DUT_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+DUT_CPU, GEN_CPU = 1, 0
+
+
+def log(msg):
+    print("[bench %s] %s" % (time.strftime("%T"), msg), flush=True)
+
+
+def cpu_idle_fraction(interval=0.5):
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)
+    i0, t0 = snap()
+    time.sleep(interval)
+    i1, t1 = snap()
+    return (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_quiet(limit=15.0):
+    end = time.time() + limit
+    while time.time() < end:
+        if cpu_idle_fraction() >= 0.9:
+            return True
+    return False
+
+
+def proc_cpu(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def memif(role, sock, mac=None):
+    s = "net_memif0,role=%s,socket=%s,socket-abstract=no" % (role, sock)
+    return s + (",mac=" + mac if mac else "")
+
+
+def aces_config(path, capacity, tcp):
+    cfg = {
+        "interfaces": {"client": {"port": 0, "address": "10.99.0.1/24"},
+                       "backend": {"port": 0, "address": "10.99.1.1/24"}},
+        "applications": {"original": {"backends": [{"name": "orig-1", "address": "10.99.1.10"}]},
+                         "replacement": {"backends": [{"name": "repl-1", "address": "10.99.1.20"}]}},
+        "endpoints": [{"name": "svc", "vip": "10.99.0.100", "port": 80 if tcp else 53,
+                       "protocol": "tcp" if tcp else "udp", "backend_port": 8080 if tcp else 5353}],
+        "flows": {"capacity": capacity, "udp_timeout_s": 600, "tcp_transitory_timeout_s": 600,
+                  "tcp_established_timeout_s": 600},
+        # the generator answers no probe and no UDP request: health stays out of the way
+        "manager": {"health": {"probe": False, "passive_fall": 0, "rescue_syn": False}},
+        "neighbors": [{"address": "10.99.1.10", "mac": GEN_MAC}, {"address": "10.99.1.20", "mac": GEN_MAC}],
+    }
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+
+
+def ctl(prefix, *args):
+    r = subprocess.run([ACESCTL, "-f", prefix, "--json"] + list(args), capture_output=True, text=True,
+                       timeout=10)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip())
+    return json.loads(r.stdout)
+
+
+class Dut:
+    """testpmd (mode io/macswap) or ACES on the memif client side, on DUT_CPU."""
+
+    def __init__(self, kind, work, tag, capacity=4096, tcp=False, mem=512):
+        self.kind, self.prefix = kind, "bench%s%d" % (tag, os.getpid())
+        self.sock = os.path.join(work, "memif-%s.sock" % tag)
+        eal = ["--lcores", "0@%d,1@%d" % (DUT_CPU, DUT_CPU), "--no-pci", "--file-prefix", self.prefix,
+               "--vdev", memif("client", self.sock, DUT_MAC)]
+        # big flow tables: plain memory (IOVA as VA, or DPDK looks up every 4 KiB page)
+        eal += (["--no-huge", "--iova-mode", "va", "-m", str(mem)] if kind == "aces" and mem > 900
+                else ["--in-memory", "-m", "512"])
+        if kind == "aces":
+            cfgp = os.path.join(work, "aces-%s.json" % tag)
+            aces_config(cfgp, capacity, tcp)
+            cmd = [ACES] + eal + ["--", "--config", cfgp]
+        else:
+            cmd = [TESTPMD] + eal + ["--", "--forward-mode=" + kind, "--stats-period", "60",
+                                     "--auto-start", "--txd=1024", "--rxd=1024"]
+        self.log = open(os.path.join(work, "dut-%s.log" % tag), "w")
+        self.p = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        end = time.time() + 60
+        while time.time() < end:
+            if self.p.poll() is not None:
+                raise RuntimeError("%s exited: see %s" % (kind, self.log.name))
+            if kind != "aces" or self._ready():
+                break
+            time.sleep(0.2)
+        if kind != "aces":
+            time.sleep(1.0)
+
+    def _ready(self):
+        try:
+            ctl(self.prefix, "info")
+            return True
+        except (RuntimeError, ValueError, subprocess.TimeoutExpired):
+            return False
+
+    def stats(self):
+        return ctl(self.prefix, "stats") if self.kind == "aces" else None
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.log.close()
+
+
+def generate(make_dut, seconds, gen_args, during=None):
+    """Start the generator (memif server, it waits for the link), then the device under
+    test; returns (result dict, per-second rx list, disturbed)."""
+    quiet = wait_quiet()
+    dut = None
+    sock_dir = BENCH_WORK[0]
+    tag = make_dut.tag
+    sock = os.path.join(sock_dir, "memif-%s.sock" % tag)
+    if os.path.exists(sock):
+        os.unlink(sock)
+    cmd = [GEN, "--lcores", "0@%d,1@%d" % (GEN_CPU, GEN_CPU), "--no-pci", "--in-memory", "-m", "512",
+           "--file-prefix", "bgen%s%d" % (tag, os.getpid()), "--vdev", memif("server", sock, GEN_MAC), "--",
+           "--dst-mac", DUT_MAC, "--vip", "10.99.0.100", "--seconds", str(seconds + 1)] + gen_args
+    g = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        end = time.time() + 10
+        while not os.path.exists(sock) and time.time() < end:
+            time.sleep(0.05)
+        dut = make_dut()
+        before = dut.stats()
+        c0, t0 = proc_cpu(dut.p.pid), time.time()
+        extra = during(dut) if during is not None else None
+        out, _ = g.communicate(timeout=seconds + 90)
+        share_dut = (proc_cpu(dut.p.pid) - c0) / max(0.001, time.time() - t0)
+        after = dut.stats()
+        if callable(extra):
+            extra = extra()
+    finally:
+        if g.poll() is None:
+            g.kill()
+            g.wait()
+        if dut is not None:
+            dut.stop()
+    lines = [l for l in out.splitlines() if l.startswith("gen: tx")]
+    per_sec = [int(l.split()[5]) for l in lines[1:]]
+    js = [l for l in out.splitlines() if l.startswith("{")]
+    if not js:
+        raise RuntimeError("generator said: " + out[-300:])
+    res = json.loads(js[-1])
+    res["dut_cpu_share"] = round(share_dut, 3)
+    if before is not None and after is not None:
+        pk = sum(v["rx_packets"] for k, v in after.items() if k.startswith("port")) - \
+             sum(v["rx_packets"] for k, v in before.items() if k.startswith("port"))
+        cy = after["worker_busy_cycles"] - before["worker_busy_cycles"]
+        res["cycles_per_packet"] = round(cy / pk, 1) if pk else None
+        res["drops"] = {k: after["drops"][k] - before["drops"][k] for k in after["drops"]
+                        if after["drops"][k] != before["drops"][k]}
+        res["flows_active"] = after["flows_active"]
+    if extra:
+        res.update(extra)
+    disturbed = (not quiet) or share_dut < 0.95
+    return res, per_sec, disturbed
+
+
+BENCH_WORK = [None]
+
+
+def churn(dut):
+    """Assignment changes 10 times a second while the generator runs."""
+    stop = threading.Event()
+    count = [0]
+
+    def loop():
+        w = 0
+        while not stop.is_set():
+            w = 100 - w
+            try:
+                ctl(dut.prefix, "assign", "svc", str(w))
+                count[0] += 1
+            except RuntimeError:
+                pass
+            time.sleep(0.1)
+    t = threading.Thread(target=loop)
+    t.start()
+
+    def done():
+        stop.set()
+        t.join()
+        return {"assignment_changes": count[0]}
+    return done
+
+
+def telemetry_latency(dut):
+    """/aces/stats round trips while the data plane is saturated."""
+    lat = []
+    time.sleep(1.0)
+    for _ in range(30):
+        t = time.time()
+        try:
+            ctl(dut.prefix, "stats")
+        except RuntimeError:
+            continue
+        lat.append((time.time() - t) * 1000)
+        time.sleep(0.05)
+    lat.sort()
+    return {"telemetry_ms_p50": round(lat[len(lat) // 2], 1) if lat else None,
+            "telemetry_ms_max": round(lat[-1], 1) if lat else None,
+            "telemetry_note": "acesctl round trip incl. Python start-up"}
+
+
+def scenarios(args):
+    both = ["--reverse", "10.99.1.10:5353", "--port", "53"]
+    s = [
+        ("established 64 B, 1k flows, both directions", dict(capacity=4096), both + ["--flows", "1024"], None),
+        ("established 512 B, 1k flows", dict(capacity=4096), both + ["--flows", "1024", "--size", "512"], None),
+        ("established 64 B, 100k flows", dict(capacity=262144), both + ["--flows", "100000"], None),
+        # the table must not fill during the run: 4M flows for ~6 s at full rate; the smoke run
+        # offers 50k new flows/s into 256k
+        ("new flows: every packet a new TCP SYN", dict(capacity=262144 if args.smoke else 4194304, tcp=True,
+                                                        mem=512 if args.smoke else 3072),
+         ["--port", "80", "--proto", "syn", "--new-flows"] + (["--rate", "50000"] if args.smoke else []),
+         None),
+        ("established 64 B, 1k flows, 10 assignment changes/s", dict(capacity=4096), both + ["--flows", "1024"], churn),
+        ("established 64 B, 1k flows, telemetry latency", dict(capacity=4096), both + ["--flows", "1024"],
+         telemetry_latency),
+    ]
+    if args.big:
+        s.insert(3, ("established 64 B, 1M flows", dict(capacity=1048576, mem=2048), both + ["--flows", "1000000"], None))
+        s.insert(4, ("established 64 B, 4M flows", dict(capacity=4194304, mem=3072), both + ["--flows", "4000000"], None))
+    if args.smoke:
+        s = [s[0], s[3], s[4]]
+    return s
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--big", action="store_true", help="add 1M and 4M flow runs (needs ~3 GiB)")
+    ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--out", default=os.path.join(BUILD, "bench"))
+    args = ap.parse_args()
+    if args.smoke:
+        args.rounds, args.seconds = 1, 2
+    if os.environ.get("PKTGEN"):
+        log("PKTGEN is set, but this harness drives its own generator (aces-gen) for now")
+    os.makedirs(args.out, exist_ok=True)
+    work = args.out
+    BENCH_WORK[0] = work
+    results = {"machine": {"cpu": platform.processor() or platform.machine(), "nproc": os.cpu_count(),
+                           "kernel": platform.release()},
+               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "link": "net_memif (socket-abstract=no)",
+               "generator": "aces-gen", "seconds": args.seconds, "rounds": args.rounds, "runs": []}
+    failures = 0
+    for rnd in range(args.rounds):
+        for i, (name, dut_kw, gen_args, during) in enumerate(scenarios(args)):
+            for kind in ("macswap", "io", "aces") if i == 0 else ("macswap", "aces"):
+                if args.smoke and kind == "io":
+                    continue
+                tag = "%d%d%s" % (rnd, i, kind[:2])
+
+                def make_dut(kind=kind, tag=tag, dut_kw=dut_kw):
+                    return Dut(kind, work, tag, **(dut_kw if kind == "aces" else {}))
+                make_dut.tag = tag
+                try:
+                    res, per_sec, disturbed = generate(
+                        make_dut, args.seconds, gen_args if kind == "aces" else
+                        ["--flows", "1024", "--port", "53"] + (["--size", "512"] if "512" in name else []),
+                        during if kind == "aces" else None)
+                except Exception as e:  # a broken run is a result too
+                    log("%s / %s: failed: %s" % (name, kind, e))
+                    failures += 1
+                    continue
+                results["runs"].append({"scenario": name, "dut": kind, "round": rnd, "disturbed": disturbed,
+                                        "per_second_rx": per_sec, **res})
+                log("%-55s %-8s rx %9.0f pps  tx %9.0f pps%s%s" % (
+                    name, kind, res["rx_pps"], res["tx_pps"],
+                    "  %.1f cyc/pkt" % res["cycles_per_packet"] if res.get("cycles_per_packet") else "",
+                    "  DISTURBED" if disturbed else ""))
+    # medians over clean runs, ratios against testpmd macswap of the same scenario
+    summary = []
+    for name, _, _, _ in scenarios(args):
+        row = {"scenario": name}
+        for kind in ("macswap", "io", "aces"):
+            v = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind
+                 and not r["disturbed"]]
+            allv = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind]
+            row[kind] = {"median": statistics.median(v) if v else None, "max": max(v) if v else None,
+                         "clean_runs": len(v), "runs": len(allv)}
+        ref = row["macswap"]["median"]
+        row["ratio_to_macswap"] = round(row["aces"]["median"] / ref, 3) if ref and row["aces"]["median"] else None
+        cyc = [r.get("cycles_per_packet") for r in results["runs"] if r["scenario"] == name and r["dut"] == "aces"
+               and r.get("cycles_per_packet")]
+        row["aces_cycles_per_packet"] = statistics.median(cyc) if cyc else None
+        summary.append(row)
+    results["summary"] = summary
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    md = ["| scenario | testpmd macswap (pps) | ACES (pps) | ACES / macswap | ACES cycles/pkt | clean runs |",
+          "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    fmt = lambda v: "%.2f M" % (v / 1e6) if v else "-"
+    for row in summary:
+        md.append("| %s | %s | %s | %s | %s | %d/%d |" % (
+            row["scenario"], fmt(row["macswap"]["median"]), fmt(row["aces"]["median"]),
+            "%.0f %%" % (100 * row["ratio_to_macswap"]) if row["ratio_to_macswap"] else "-",
+            row["aces_cycles_per_packet"] or "-", row["aces"]["clean_runs"], row["aces"]["runs"]))
+    table = "\n".join(md)
+    print(table)
+    if args.write_docs:
+        with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
+            f.write("# Benchmarks\n\nLatest run of `tools/bench/bench.py` (%s), on %s, %d vCPUs, kernel %s.\n"
+                    "Link: %s, generator %s, %d rounds of %d s, medians of clean runs.\n\n%s\n"
+                    % (results["date"], results["machine"]["cpu"], results["machine"]["nproc"],
+                       results["machine"]["kernel"], results["link"], results["generator"], args.rounds,
+                       args.seconds, table))
+    runs_ok = [r for r in results["runs"] if r["rx_pps"] > 0]
+    print("bench: %d passed, %d failed" % (len(runs_ok), failures + len(results["runs"]) - len(runs_ok)))
+    return 1 if failures or len(runs_ok) < len(results["runs"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
