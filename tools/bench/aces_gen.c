@@ -121,7 +121,7 @@ run(void *arg)
 	for (waited = 0; waited < 3000 && !g.stop; waited++) {
 		if (rte_eth_link_get_nowait(0, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
 			break;
-		rte_delay_ms(10);
+		rte_delay_us_sleep(10000);	/* sleep: the device under test needs the CPU */
 	}
 	printf("gen: link %s\n", link.link_status == RTE_ETH_LINK_UP ? "up" : "down");
 	fflush(stdout);
