@@ -137,7 +137,8 @@ class Dut:
             cmd = [TESTPMD] + eal + ["--", "--forward-mode=" + kind, "--stats-period", "60",
                                      "--auto-start", "--txd=1024", "--rxd=1024"]
         self.log = open(os.path.join(work, "dut-%s.log" % tag), "w")
-        self.p = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.p = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  start_new_session=True)
         end = time.time() + 60
         while time.time() < end:
             if self.p.poll() is not None:
@@ -161,12 +162,30 @@ class Dut:
     def stop(self):
         if self.p.poll() is None:
             self.p.terminate()
-            try:
-                self.p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
+            end = time.time() + 20
+            while self.p.poll() is None and time.time() < end:
+                time.sleep(0.05)
+            if self.p.poll() is None:
                 self.p.kill()
-                self.p.wait()
+                end = time.time() + 10
+                while self.p.poll() is None and time.time() < end:
+                    time.sleep(0.05)
         self.log.close()
+
+
+def wait_exit(p, limit):
+    """Wait for @p up to @limit seconds, then kill it (its whole session); always bounded."""
+    end = time.time() + limit
+    while p.poll() is None and time.time() < end:
+        time.sleep(0.05)
+    if p.poll() is None:
+        try:
+            os.killpg(p.pid, 9)
+        except OSError:
+            p.kill()
+        end = time.time() + 10
+        while p.poll() is None and time.time() < end:
+            time.sleep(0.05)
 
 
 def generate(make_dut, seconds, gen_args, during=None):
@@ -182,7 +201,10 @@ def generate(make_dut, seconds, gen_args, during=None):
     cmd = [GEN, "--lcores", "0@%d,1@%d" % (GEN_CPU, GEN_CPU), "--no-pci", "--in-memory", "-m", "512",
            "--file-prefix", "bgen%s%d" % (tag, os.getpid()), "--vdev", memif("server", sock, GEN_MAC), "--",
            "--dst-mac", DUT_MAC, "--vip", "10.99.0.100", "--seconds", str(seconds + 1)] + gen_args
-    g = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out_path = os.path.join(sock_dir, "gen-%s.out" % tag)
+    with open(out_path, "w") as fo:
+        g = subprocess.Popen(cmd, stdout=fo, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
     try:
         end = time.time() + 10
         while not os.path.exists(sock) and time.time() < end:
@@ -191,17 +213,17 @@ def generate(make_dut, seconds, gen_args, during=None):
         before = dut.stats()
         c0, t0 = proc_cpu(dut.p.pid), time.time()
         extra = during(dut) if during is not None else None
-        out, _ = g.communicate(timeout=seconds + 90)
+        wait_exit(g, seconds + 90)
         share_dut = (proc_cpu(dut.p.pid) - c0) / max(0.001, time.time() - t0)
         after = dut.stats()
         if callable(extra):
             extra = extra()
     finally:
-        if g.poll() is None:
-            g.kill()
-            g.wait()
+        wait_exit(g, 0)
         if dut is not None:
             dut.stop()
+    with open(out_path) as f:
+        out = f.read()
     lines = [l for l in out.splitlines() if l.startswith("gen: tx")]
     per_sec = [int(l.split()[5]) for l in lines[1:]]
     js = [l for l in out.splitlines() if l.startswith("{")]
