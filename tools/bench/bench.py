@@ -105,7 +105,18 @@ COMMANDS = {"info": "/aces/info", "stats": "/aces/stats"}
 
 
 def ctl(prefix, *args):
-    """One telemetry request over the socket (no process start: the CPUs are busy)."""
+    """One telemetry request over the socket (no process start: the CPUs are busy);
+    a refused connection right at start-up is tried again."""
+    for attempt in range(5):
+        try:
+            return _ctl(prefix, *args)
+        except RuntimeError as e:
+            if attempt == 4 or "not running" not in str(e):
+                raise
+            time.sleep(0.2)
+
+
+def _ctl(prefix, *args):
     try:
         c = ACESCTL_MOD.Client(prefix, timeout=10)
         try:
@@ -315,6 +326,88 @@ def scenarios(args):
     return s
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def render(results, args):
+    """Medians over clean runs, ratios against testpmd macswap of the same scenario."""
+    names = []
+    for r in results["runs"]:
+        if r["scenario"] not in names:
+            names.append(r["scenario"])
+    summary = []
+    for name in names:
+        row = {"scenario": name}
+        for kind in ("macswap", "io", "aces"):
+            v = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind
+                 and not r["disturbed"]]
+            allv = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind]
+            row[kind] = {"median": statistics.median(v) if v else None, "max": max(v) if v else None,
+                         "clean_runs": len(v), "runs": len(allv)}
+        ref = row["macswap"]["median"]
+        row["ratio_to_macswap"] = round(row["aces"]["median"] / ref, 3) if ref and row["aces"]["median"] else None
+        aces_runs = [r for r in results["runs"] if r["scenario"] == name and r["dut"] == "aces"]
+        cyc = [r["cycles_per_packet"] for r in aces_runs if r.get("cycles_per_packet")]
+        row["aces_cycles_per_packet"] = round(statistics.median(cyc), 1) if cyc else None
+        notes = []
+        lat = [r["telemetry_ms_p50"] for r in aces_runs if r.get("telemetry_ms_p50") is not None]
+        if lat:
+            notes.append("/aces/stats p50 %.1f ms, max %.1f ms" % (
+                statistics.median(lat), max(r["telemetry_ms_max"] for r in aces_runs if r.get("telemetry_ms_max"))))
+        dips, changes = [], []
+        for r in aces_runs:
+            ps = [x for x in r.get("per_second_rx", []) if x > 0]
+            if r.get("assignment_changes") and len(ps) >= 2:
+                dips.append(min(ps) / statistics.median(ps))
+                changes.append(r["assignment_changes"])
+        if dips:
+            notes.append("lowest second %.0f %% of its run's median; %d-%d assignment changes per run"
+                         % (100 * min(dips), min(changes), max(changes)))
+        full = [r["drops"].get("flow_table_full", 0) for r in aces_runs if r.get("drops")]
+        if any(full):
+            notes.append("table full drops %d" % max(full))
+        row["notes"] = "; ".join(dict.fromkeys(notes))
+        summary.append(row)
+    results["summary"] = summary
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    md = ["| scenario | testpmd macswap | ACES median (max) | ACES / macswap | cycles/pkt | clean runs | notes |",
+          "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    fmt = lambda v: "%.2f Mpps" % (v / 1e6) if v else "-"
+    for row in summary:
+        md.append("| %s | %s | %s (%s) | %s | %s | %d/%d | %s |" % (
+            row["scenario"], fmt(row["macswap"]["median"]), fmt(row["aces"]["median"]),
+            fmt(row["aces"]["max"]).replace(" Mpps", ""),
+            "%.0f %%" % (100 * row["ratio_to_macswap"]) if row["ratio_to_macswap"] else "-",
+            row["aces_cycles_per_packet"] or "-", row["aces"]["clean_runs"], row["aces"]["runs"],
+            row["notes"]))
+    table = "\n".join(md)
+    print(table)
+    if args.write_docs:
+        io_ = [r["rx_pps"] for r in results["runs"] if r["dut"] == "io" and not r["disturbed"]]
+        with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
+            f.write("# Benchmarks\n\nLatest full run of `tools/bench/bench.py` (%s) on %s, %d vCPUs, kernel %s.\n"
+                    "Link: %s; generator: %s on CPU 0, device under test on CPU 1; %d rounds of %d s, "
+                    "interleaved; medians of clean runs (a run is disturbed when the machine was not "
+                    "quiet or the device under test got < 95 %% of its CPU). testpmd `io` forwarding "
+                    "in the same run: %s.\n\n%s\n\n"
+                    "Targets of issue #5 (one worker, against macswap): 80 %% with 1 k flows, 65 %% with "
+                    "1 M, 50 %% with 4 M, 40 %% for new flows; no second below 95 %% while the "
+                    "assignment changes. Where the table is below them, they are missed; this machine's "
+                    "two vCPUs move, so single figures swing (see the runs in build/bench/results.json).\n"
+                    % (results["date"], results["machine"]["cpu"], results["machine"]["nproc"],
+                       results["machine"]["kernel"], results["link"], results["generator"], results["rounds"],
+                       results["seconds"], fmt(statistics.median(io_)) if io_ else "-", table))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--smoke", action="store_true")
@@ -323,7 +416,12 @@ def main():
     ap.add_argument("--big", action="store_true", help="add 1M and 4M flow runs (needs ~3 GiB)")
     ap.add_argument("--write-docs", action="store_true")
     ap.add_argument("--out", default=os.path.join(BUILD, "bench"))
+    ap.add_argument("--render", action="store_true", help="only render an existing results.json")
     args = ap.parse_args()
+    if args.render:
+        with open(os.path.join(args.out, "results.json")) as f:
+            render(json.load(f), args)
+        return 0
     if args.smoke:
         args.rounds, args.seconds = 1, 2
     if os.environ.get("PKTGEN"):
@@ -331,7 +429,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     work = args.out
     BENCH_WORK[0] = work
-    results = {"machine": {"cpu": platform.processor() or platform.machine(), "nproc": os.cpu_count(),
+    results = {"machine": {"cpu": cpu_model(), "nproc": os.cpu_count(),
                            "kernel": platform.release()},
                "date": time.strftime("%Y-%m-%d %H:%M:%S"), "link": "net_memif (socket-abstract=no)",
                "generator": "aces-gen", "seconds": args.seconds, "rounds": args.rounds, "runs": []}
@@ -361,42 +459,7 @@ def main():
                     name, kind, res["rx_pps"], res["tx_pps"],
                     "  %.1f cyc/pkt" % res["cycles_per_packet"] if res.get("cycles_per_packet") else "",
                     "  DISTURBED" if disturbed else ""))
-    # medians over clean runs, ratios against testpmd macswap of the same scenario
-    summary = []
-    for name, _, _, _ in scenarios(args):
-        row = {"scenario": name}
-        for kind in ("macswap", "io", "aces"):
-            v = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind
-                 and not r["disturbed"]]
-            allv = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind]
-            row[kind] = {"median": statistics.median(v) if v else None, "max": max(v) if v else None,
-                         "clean_runs": len(v), "runs": len(allv)}
-        ref = row["macswap"]["median"]
-        row["ratio_to_macswap"] = round(row["aces"]["median"] / ref, 3) if ref and row["aces"]["median"] else None
-        cyc = [r.get("cycles_per_packet") for r in results["runs"] if r["scenario"] == name and r["dut"] == "aces"
-               and r.get("cycles_per_packet")]
-        row["aces_cycles_per_packet"] = statistics.median(cyc) if cyc else None
-        summary.append(row)
-    results["summary"] = summary
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    md = ["| scenario | testpmd macswap (pps) | ACES (pps) | ACES / macswap | ACES cycles/pkt | clean runs |",
-          "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    fmt = lambda v: "%.2f M" % (v / 1e6) if v else "-"
-    for row in summary:
-        md.append("| %s | %s | %s | %s | %s | %d/%d |" % (
-            row["scenario"], fmt(row["macswap"]["median"]), fmt(row["aces"]["median"]),
-            "%.0f %%" % (100 * row["ratio_to_macswap"]) if row["ratio_to_macswap"] else "-",
-            row["aces_cycles_per_packet"] or "-", row["aces"]["clean_runs"], row["aces"]["runs"]))
-    table = "\n".join(md)
-    print(table)
-    if args.write_docs:
-        with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
-            f.write("# Benchmarks\n\nLatest run of `tools/bench/bench.py` (%s), on %s, %d vCPUs, kernel %s.\n"
-                    "Link: %s, generator %s, %d rounds of %d s, medians of clean runs.\n\n%s\n"
-                    % (results["date"], results["machine"]["cpu"], results["machine"]["nproc"],
-                       results["machine"]["kernel"], results["link"], results["generator"], args.rounds,
-                       args.seconds, table))
+    render(results, args)
     runs_ok = [r for r in results["runs"] if r["rx_pps"] > 0]
     print("bench: %d passed, %d failed" % (len(runs_ok), failures + len(results["runs"]) - len(runs_ok)))
     return 1 if failures or len(runs_ok) < len(results["runs"]) else 0
