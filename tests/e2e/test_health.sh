@@ -139,6 +139,7 @@ wait_until 20 "long-lived connections to the replacement" test -e "$WORK/p1.read
 OPEN=$(acesctl --json endpoints | jq_ 'sum(e["flows_replacement"] for e in d)')
 T_KILL=$(now)
 kill_nginx "$RE"
+T_KILLED=$(now)   # the kill takes a moment: master, then its workers
 expect "every endpoint back on the original" wait_until 5 "weights 0" sh -c "[ \"\$(\"$ACESCTL\" -f $ACES_PREFIX --json endpoints | python3 -c 'import json,sys; print(sum(e[\"replacement_weight\"] for e in json.load(sys.stdin)))')\" = 0 ]"
 T_DOWN=$(event_time 'e.get("backend") == "repl-1" and e["to"] == "down"' "$T_KILL")
 T_BACK=$(event_time 'e["endpoint"] == "web" and "step back" in e["reason"]' "$T_KILL")
@@ -155,13 +156,15 @@ wait "$M1"
 wait "$P1"
 wait "$WRK1"
 expect "the transition completes" wait_until 60 "complete" sh -c "\"$ACESCTL\" -f $ACES_PREFIX transition status | grep -q complete"
-python3 - "$WORK/p1.json" "$WORK/m1.json" "$T_KILL" "$OPEN" > "$WORK/c1.txt" <<'PY'
+python3 - "$WORK/p1.json" "$WORK/m1.json" "$T_KILL" "$OPEN" "$T_KILLED" > "$WORK/c1.txt" <<'PY'
 import json, sys
 p, m, t_kill, open_ = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3]), int(sys.argv[4])
+t_killed = float(sys.argv[5])
 fails = [f for r in m.values() for f in r["failures"]]
 late = [f for f in fails if f[0] > t_kill + 1.0]
-# a failure counts as "caught in flight" when its connection was open at the kill
-caught = [f for f in fails if f[2] is not None and f[2] <= t_kill]
+# a failure counts as "caught in flight" when its connection was open while the nginx died
+# (between the kill of its master and of its last worker)
+caught = [f for f in fails if f[2] is not None and f[2] <= t_killed]
 others = [f for f in fails if f not in caught]
 long_failed = len(p["resets"]) + len(p["errors"])
 print("%s: failed requests after the first second: %d" % ("ok" if not late else "FAIL", len(late)))
@@ -179,15 +182,17 @@ stop_pid "$ACES_PID"
 start_aces "$CFG"
 wait_until 15 "backends resolved by ARP" backends_resolved || bad "backends not resolved (2)"
 wait_until 10 "backends up" sh -c "! \"$ACESCTL\" -f $ACES_PREFIX backends | grep -qE ' (down|degraded) '"
-bg python3 "$HTTPCLIENT" multi 10.10.1.100 30 "$WORK/m2.json" 80 80
+# six parallel loops: even while the replacement answers 150 ms late there are enough new
+# connections in each window (min_samples) for the manager to keep seeing the trouble
+bg python3 "$HTTPCLIENT" multi 10.10.1.100 30 "$WORK/m2.json" 80 80 80 80 80 80
 M2=${PIDS[-1]}
 sleep 1
 expect "transition started (2)" acesctl transition start
 expect "web half way" wait_until 10 "web >= 50" sh -c "[ \$(\"$ACESCTL\" -f $ACES_PREFIX --json endpoint web | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"replacement_weight\"])') -ge 50 ]"
-W_BEFORE=$(weight web)
 T_SLOW=$(now)
 echo 150 > "$REPL_DELAY_FILE"
-expect "web steps back" wait_until 5 "web steps back" sh -c "[ \$(\"$ACESCTL\" -f $ACES_PREFIX --json endpoint web | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"replacement_weight\"])') -lt $W_BEFORE ]"
+expect "web steps back" wait_until 5 "web steps back" \
+    has_event 'e["endpoint"] == "web" and "step back" in e["reason"]' "$T_SLOW"
 T_BACK=$(event_time 'e["endpoint"] == "web" and "step back" in e["reason"]' "$T_SLOW")
 log "web stepped back $(sub "$T_BACK" "$T_SLOW") s after the replacement became slow: $(acesctl --json events | python3 -c 'import json,sys; print([e["reason"] for e in json.load(sys.stdin) if "step back" in e["reason"]][-1])')"
 expect "step back within 2 s ($(sub "$T_BACK" "$T_SLOW") s)" le "$(sub "$T_BACK" "$T_SLOW")" 2.0
