@@ -231,6 +231,7 @@ struct aces_app {
 	uint64_t tstarted_ms;			/**< mirror */
 	uint64_t tended_ms;			/**< mirror */
 	uint64_t tmsg_period;			/**< TSC cycles between report rounds */
+	uint64_t flow_table_bytes;		/**< memory of one worker's flow table */
 	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */
 	uint64_t start_mono_ms;			/**< CLOCK_MONOTONIC at start */
 	volatile int usr2;			/**< SIGUSR2 seen: start a transition */

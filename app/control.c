@@ -401,9 +401,10 @@ aces_control_loop(void)
 			aces_epm_tick(aces_now_ms());
 			next_tick = now + tick_cycles;
 		}
-		/* The control plane sleeps between ticks: it must leave the CPU to others. */
+		/* The control plane sleeps when idle (1 ms): it must leave the CPU to others, a worker
+		 * on the same CPU above all. ARP and commands wait at most that long. */
 		if (work == 0)
-			usleep(200);
+			usleep(1000);
 	}
 }
 

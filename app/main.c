@@ -359,6 +359,7 @@ static int
 workers_setup(void)
 {
 	const struct aces_config *c = aces.cfg;
+	struct rte_malloc_socket_stats before, after;
 	unsigned int lcore, i = 0;
 	size_t qsz;
 
@@ -381,7 +382,11 @@ workers_setup(void)
 		w->lcore_id = lcore;
 		w->idx = (uint16_t)i;
 		snprintf(name, sizeof(name), "aces_flows_%u", i);
+		rte_malloc_get_socket_stats(socket, &before);
 		w->ft = aces_flow_table_create(name, c->flows.capacity, socket);
+		rte_malloc_get_socket_stats(socket, &after);
+		/* what a table costs (entries, both hash keys, buckets), for sizing */
+		aces.flow_table_bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
 		if (w->ft == NULL) {
 			MAIN_LOG(ERR, "worker %u: cannot allocate a table of %u flows: %s "
 				 "(reserve more hugepages or lower flows.capacity)", i,

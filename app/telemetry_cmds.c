@@ -119,6 +119,9 @@ cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_u64(d, "endpoints", c->n_endpoints);
 	rte_tel_data_add_dict_u64(d, "backends", c->n_backends);
 	rte_tel_data_add_dict_u64(d, "flow_capacity_per_worker", c->flows.capacity);
+	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_worker", aces.flow_table_bytes);
+	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_flow",
+				  aces.flow_table_bytes / (c->flows.capacity ? c->flows.capacity : 1));
 	lc = rte_tel_data_alloc();
 	if (lc != NULL) {
 		rte_tel_data_start_dict(lc);

@@ -101,7 +101,7 @@ def _load_acesctl():
 
 
 ACESCTL_MOD = _load_acesctl()
-COMMANDS = {"info": "/aces/info", "stats": "/aces/stats"}
+COMMANDS = {"info": "/aces/info", "stats": "/aces/stats"}  # the ones the harness uses
 
 
 def ctl(prefix, *args):
@@ -204,6 +204,7 @@ def generate(make_dut, seconds, gen_args, during=None):
     test; returns (result dict, per-second rx list, disturbed)."""
     quiet = wait_quiet()
     dut = None
+    info = None
     sock_dir = BENCH_WORK[0]
     tag = make_dut.tag
     sock = os.path.join(sock_dir, "memif-%s.sock" % tag)
@@ -227,6 +228,7 @@ def generate(make_dut, seconds, gen_args, during=None):
         wait_exit(g, seconds + 90)
         share_dut = (proc_cpu(dut.p.pid) - c0) / max(0.001, time.time() - t0)
         after = dut.stats()
+        info = ctl(dut.prefix, "info") if dut.kind == "aces" else None
         if callable(extra):
             extra = extra()
     finally:
@@ -250,6 +252,9 @@ def generate(make_dut, seconds, gen_args, during=None):
         res["drops"] = {k: after["drops"][k] - before["drops"][k] for k in after["drops"]
                         if after["drops"][k] != before["drops"][k]}
         res["flows_active"] = after["flows_active"]
+        if info is not None:
+            res["flow_table_bytes"] = info["flow_table_bytes_per_worker"]
+            res["bytes_per_flow"] = info["flow_table_bytes_per_flow"]
     if extra:
         res.update(extra)
     disturbed = (not quiet) or share_dut < 0.95
@@ -371,6 +376,10 @@ def render(results, args):
         if dips:
             notes.append("lowest second %.0f %% of its run's median; %d-%d assignment changes per run"
                          % (100 * min(dips), min(changes), max(changes)))
+        bpf = [r for r in aces_runs if r.get("bytes_per_flow")]
+        if bpf:
+            notes.append("flow table %.0f MiB, %d B/flow" % (bpf[0]["flow_table_bytes"] / 1048576.0,
+                                                              bpf[0]["bytes_per_flow"]))
         full = [r["drops"].get("flow_table_full", 0) for r in aces_runs if r.get("drops")]
         if any(full):
             notes.append("table full drops %d" % max(full))
