@@ -260,6 +260,13 @@ struct aces_ep_key {
 
 #define ACES_EP_VIP_MARK 0xffffu	/**< endpoint hash data for a VIP address entry */
 
+/** Port index (0 or 1) of a DPDK port id that ACES uses. */
+static inline uint8_t
+aces_port_index(uint16_t port_id)
+{
+	return port_id == aces.port_ids[0] ? 0 : 1;
+}
+
 /* worker.c */
 int aces_worker_main(void *arg);
 

@@ -40,12 +40,6 @@ aces_ctl_send(struct rte_mbuf *m, uint16_t port_id)
 	}
 }
 
-static uint16_t
-port_index(uint16_t port_id)
-{
-	return port_id == aces.port_ids[0] ? 0 : 1;
-}
-
 static void
 send_arp(uint16_t pi, uint16_t op, uint32_t sip, uint32_t tip, const struct rte_ether_addr *tha)
 {
@@ -102,7 +96,7 @@ handle_arp(struct rte_mbuf *m)
 	struct aces_pkt p;
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp;
-	uint16_t pi = port_index(m->port), op;
+	uint16_t pi = aces_port_index(m->port), op;
 	uint32_t i, sip, tip;
 
 	aces.ctl[ACES_CTL_ARP_RX]++;
@@ -121,7 +115,7 @@ handle_arp(struct rte_mbuf *m)
 		struct aces_neigh *n = &aces.neigh[i];
 		uint64_t v = ACES_NEIGH_VALID, old;
 
-		if (n->addr != sip || port_index(n->port) != pi || n->is_static)
+		if (n->addr != sip || aces_port_index(n->port) != pi || n->is_static)
 			continue;
 		if (rte_is_zero_ether_addr(&arp->arp_data.arp_sha) ||
 		    rte_is_multicast_ether_addr(&arp->arp_data.arp_sha))
@@ -186,7 +180,7 @@ neigh_maintain(uint64_t now)
 		struct aces_neigh *n = &aces.neigh[i];
 		uint64_t v = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
 		uint64_t every = (v & ACES_NEIGH_VALID) ? ARP_REFRESH_S : ARP_RETRY_S;
-		uint16_t pi = port_index(n->port);
+		uint16_t pi = aces_port_index(n->port);
 
 		if (n->is_static)
 			continue;

@@ -362,13 +362,31 @@ cmd_endpoint(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 	return 0;
 }
 
+/* Submit a command without parameters beyond an endpoint; fills @d on error. */
+static int
+submit(struct rte_tel_data *d, enum aces_cmd_type type, uint32_t ep, int weight)
+{
+	struct aces_cmd *c = calloc(1, sizeof(*c));
+	char err[160];
+	int rc;
+
+	if (c == NULL)
+		return tel_error(d, "out of memory");
+	c->type = type;
+	c->ep = ep;
+	c->weight = weight;
+	rc = aces_cmd_submit(c, err, sizeof(err));
+	if (rc != 0)
+		tel_error(d, "%s", err);
+	return rc;
+}
+
 static int
 cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	char buf[160], err[160], *comma, *name, *what;
-	struct aces_cmd *c;
+	char buf[160], *comma, *name, *what;
 	long weight;
-	int e, rc;
+	int e;
 
 	if (params == NULL || strlen(params) >= sizeof(buf))
 		return tel_error(d, "usage: /aces/endpoint/assign,<name>,"
@@ -393,15 +411,8 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	else if ((weight = parse_num(what, 0, 100)) < 0)
 		return tel_error(d, "\"%s\" is not original, replacement, auto or a weight 0-100",
 				 SAFE(what));
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return tel_error(d, "out of memory");
-	c->type = weight < 0 ? ACES_CMD_AUTO : ACES_CMD_ASSIGN;
-	c->ep = (uint32_t)e;
-	c->weight = (int)weight;
-	rc = aces_cmd_submit(c, err, sizeof(err));
-	if (rc != 0)
-		return tel_error(d, "%s", err);
+	if (submit(d, weight < 0 ? ACES_CMD_AUTO : ACES_CMD_ASSIGN, (uint32_t)e, (int)weight) != 0)
+		return 0;
 	weight = __atomic_load_n(&aces.ep_weight[e], __ATOMIC_ACQUIRE);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "endpoint", aces.cfg->endpoints[e].name);
@@ -478,25 +489,6 @@ cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 	return 0;
 }
 
-/* Submit a command without parameters beyond an endpoint; fills @d on error. */
-static int
-submit(struct rte_tel_data *d, enum aces_cmd_type type, uint32_t ep, int weight)
-{
-	struct aces_cmd *c = calloc(1, sizeof(*c));
-	char err[160];
-	int rc;
-
-	if (c == NULL)
-		return tel_error(d, "out of memory");
-	c->type = type;
-	c->ep = ep;
-	c->weight = weight;
-	rc = aces_cmd_submit(c, err, sizeof(err));
-	if (rc != 0)
-		tel_error(d, "%s", err);
-	return rc;
-}
-
 static void
 add_wall_time(struct rte_tel_data *d, const char *key, uint64_t t_ms)
 {
@@ -568,23 +560,14 @@ cmd_transition(const char *cmd __rte_unused, const char *params, struct rte_tel_
 	return 0;
 }
 
+/* /aces/transition/start and /aces/transition/abort: the path says which. */
 static int
-cmd_transition_start(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+cmd_transition_change(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/transition/start takes no parameters");
-	if (submit(d, ACES_CMD_START, 0, 0) != 0)
-		return 0;
-	transition_fill(d);
-	return 0;
-}
-
-static int
-cmd_transition_abort(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
-{
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/transition/abort takes no parameters");
-	if (submit(d, ACES_CMD_ABORT, 0, 0) != 0)
+		return tel_error(d, "%s takes no parameters", cmd);
+	if (submit(d, strcmp(cmd, "/aces/transition/start") == 0 ? ACES_CMD_START : ACES_CMD_ABORT,
+		   0, 0) != 0)
 		return 0;
 	transition_fill(d);
 	return 0;
@@ -703,8 +686,8 @@ static const struct {
 	  "Tell the manager a replicating endpoint's state is in place. Parameters: name." },
 	{ "/aces/transition", cmd_transition,
 	  "Transition state, times, endpoints per phase, flows left on the original." },
-	{ "/aces/transition/start", cmd_transition_start, "Start the transition. No parameters." },
-	{ "/aces/transition/abort", cmd_transition_abort,
+	{ "/aces/transition/start", cmd_transition_change, "Start the transition. No parameters." },
+	{ "/aces/transition/abort", cmd_transition_change,
 	  "Abort the transition: everything back to the original. No parameters." },
 	{ "/aces/events", cmd_events,
 	  "Decisions of the manager, oldest first. Parameters: int since_id (default 0)." },

@@ -798,7 +798,7 @@ take_handoffs(struct aces_worker *w, uint64_t now, struct tx_buf *tx)
 
 	n = rte_ring_sc_dequeue_burst(w->handoff_ring, (void **)ms, ACES_BURST, NULL);
 	for (i = 0; i < n; i++) {
-		pi = ms[i]->port == aces.port_ids[0] ? 0 : 1;
+		pi = aces_port_index(ms[i]->port);
 		by_port[pi][cnt[pi]++] = ms[i];
 	}
 	for (pi = 0; pi < aces.n_ports; pi++) {
@@ -819,7 +819,7 @@ send_ctl_frames(struct aces_worker *w)
 
 	n = rte_ring_sc_dequeue_burst(w->ctl_tx_ring, (void **)ms, ACES_BURST, NULL);
 	for (i = 0; i < n; i++) {
-		uint8_t pi = ms[i]->port == aces.port_ids[0] ? 0 : 1;
+		uint8_t pi = aces_port_index(ms[i]->port);
 		uint32_t len = ms[i]->pkt_len;
 
 		if (rte_eth_tx_burst(ms[i]->port, w->idx, &ms[i], 1) == 1) {

@@ -939,7 +939,7 @@ void
 aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 {
 	const struct aces_config *c = m->cfg;
-	uint32_t i, done = 0, returning = 0;
+	uint32_t i, done = 0;
 
 	for (i = 0; i < c->n_endpoints; i++)
 		update_activity(m, i, in);
@@ -982,7 +982,6 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 		}
 		if (x->phase == ACES_PHASE_RELEASED)
 			done++;
-		returning += x->phase == ACES_PHASE_RETURNING;
 	}
 	if (m->state != ACES_TRANSITION_RUNNING)
 		return;
@@ -1002,7 +1001,6 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 		m->state = ACES_TRANSITION_COMPLETE;
 		m->ended_ms = in->now_ms;
 	}
-	(void)returning;
 }
 
 enum aces_transition_state
