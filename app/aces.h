@@ -31,6 +31,7 @@
 #include "aces/config.h"
 #include "aces/manager-t.h"
 #include "aces/tmsg-t.h"
+#include "flow.h"
 
 #define ACES_BURST		32
 #define ACES_MAX_WORKERS	16
@@ -245,6 +246,8 @@ struct aces_app {
 	uint64_t to_tcp_est;			/**< timeouts in TSC cycles */
 	uint64_t to_tcp_trans;
 	uint64_t to_udp;
+	uint64_t to_state[ACES_FLOW_STATES];	/**< idle timeout of a flow in each state */
+	uint64_t age_sweep_tsc;			/**< the aging cursor passes every entry once per */
 	volatile bool force_quit;
 };
 

@@ -5,6 +5,8 @@
 
 #include "flow.h"
 
+_Static_assert(sizeof(struct aces_flow) <= RTE_CACHE_LINE_SIZE, "a flow is one cache line");
+
 struct aces_flow_table *
 aces_flow_table_create(const char *name, uint32_t capacity, int socket)
 {

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include <rte_common.h>
 #include <rte_hash.h>
 
 enum aces_flow_dir {
@@ -39,9 +40,12 @@ struct aces_flow_key {
 	uint8_t pad[3];
 };
 
+/*
+ * One flow, one cache line. The VIP address comes from the endpoint (cfg), the
+ * idle timeout from the state (aces.to_state[]).
+ */
 struct aces_flow {
 	uint32_t client_ip;	/**< all network order */
-	uint32_t vip;
 	uint32_t backend_ip;
 	uint16_t client_port;
 	uint16_t vip_port;
@@ -57,11 +61,12 @@ struct aces_flow {
 	uint8_t flags;		/**< ACES_FLOW_F_* */
 	uint32_t cli_nxt;	/**< client's next sequence number (host order), for RSTs */
 	uint32_t srv_nxt;	/**< backend's next sequence number (host order) */
-	uint64_t last_tsc;
-	uint64_t timeout;	/**< TSC cycles for the current state */
-	uint64_t created_tsc;	/**< first packet: handshake time, SYN timeout */
 	uint32_t gen;		/**< bumped at every create: tells reuses of the slot apart */
-};
+	uint64_t last_tsc;
+	uint64_t created_tsc;	/**< first packet: handshake time, SYN timeout */
+} __rte_cache_aligned;
+
+#define ACES_FLOW_STATES	6	/**< enum aces_tcp_state values */
 
 #define ACES_FLOW_F_REPLIED	0x01	/**< the backend sent something back */
 #define ACES_FLOW_F_TIMED_OUT	0x02	/**< SYN/UDP request counted as timed out */
@@ -73,6 +78,11 @@ struct aces_flow_table {
 	uint32_t n_free;
 	uint32_t capacity;
 	uint32_t age_cursor;
+	uint32_t n_deleted;	/**< free-running: tells a burst its lookups went stale */
+	uint64_t age_rate;	/**< entries to look at per TSC cycle, 32.32 fixed point */
+	uint64_t age_due;	/**< entries owed to the sweep, 32.32 fixed point */
+	uint64_t age_last_tsc;
+	uint64_t forced_tsc;	/**< loop of the last extra reap for a full table */
 };
 
 /** Create a table of @p capacity flows on @p socket. NULL with rte_errno on failure. */

@@ -523,6 +523,22 @@ main(int argc, char **argv)
 	aces.to_tcp_est = (uint64_t)aces.cfg->flows.tcp_established_timeout_s * aces.tsc_hz;
 	aces.to_tcp_trans = (uint64_t)aces.cfg->flows.tcp_transitory_timeout_s * aces.tsc_hz;
 	aces.to_udp = (uint64_t)aces.cfg->flows.udp_timeout_s * aces.tsc_hz;
+	aces.to_state[ACES_TCP_SYN_SENT] = aces.to_tcp_trans;
+	aces.to_state[ACES_TCP_SYN_RECV] = aces.to_tcp_trans;
+	aces.to_state[ACES_TCP_ESTABLISHED] = aces.to_tcp_est;
+	aces.to_state[ACES_TCP_CLOSING] = aces.to_tcp_trans;
+	aces.to_state[ACES_TCP_CLOSED] = aces.to_tcp_trans;
+	aces.to_state[ACES_UDP_ACTIVE] = aces.to_udp;
+	/* A flow is reaped at most half its shortest timeout late (at least every 100 ms,
+	 * at most every 10 s): the sweep's cost follows the table size and the timeouts,
+	 * not the packet rate. */
+	{
+		uint64_t t = RTE_MIN(aces.to_tcp_trans, aces.to_udp);
+
+		t = RTE_MIN(t, aces.to_tcp_est) / 2;
+		t = RTE_MAX(t, aces.tsc_hz / 10);
+		aces.age_sweep_tsc = RTE_MIN(t, aces.tsc_hz * 10);
+	}
 	aces.tmsg_period = aces.tsc_hz * aces.cfg->manager.tick_ms / 1000;
 	aces.syn_timeout_tsc = aces.tsc_hz * aces.cfg->manager.health.syn_timeout_ms / 1000;
 	{

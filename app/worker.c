@@ -23,6 +23,7 @@
 #include "flow.h"
 
 #define PREFETCH_OFFSET 3
+#define ACES_FULL_REAP	64	/**< entries looked at when a full table meets a new flow */
 
 struct tx_buf {
 	uint16_t n[ACES_MAX_PORTS];
@@ -175,14 +176,12 @@ tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags, enum aces_f
 {
 	if (flags & ACES_TCP_RST) {
 		f->state = ACES_TCP_CLOSED;
-		f->timeout = aces.to_tcp_trans;
 		flow_close(w, f);
 		return;
 	}
 	if (flags & ACES_TCP_FIN) {
 		if (f->state < ACES_TCP_CLOSING)
 			f->state = ACES_TCP_CLOSING;
-		f->timeout = aces.to_tcp_trans;
 		flow_close(w, f);
 		return;
 	}
@@ -194,7 +193,6 @@ tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags, enum aces_f
 	} else if (f->state == ACES_TCP_SYN_RECV && dir == ACES_DIR_FWD &&
 		   (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_ACK) {
 		f->state = ACES_TCP_ESTABLISHED;
-		f->timeout = aces.to_tcp_est;
 	}
 }
 
@@ -205,7 +203,8 @@ flow_delete(struct aces_worker *w, uint32_t idx)
 	struct aces_flow *f = &ft->flows[idx];
 	struct aces_flow_key k;
 
-	aces_flow_key_set(&k, f->client_ip, f->vip, f->client_port, f->vip_port, f->proto);
+	aces_flow_key_set(&k, f->client_ip, aces.cfg->endpoints[f->ep].vip, f->client_port,
+			  f->vip_port, f->proto);
 	rte_hash_del_key(ft->h, &k);
 	aces_flow_key_set(&k, f->backend_ip, f->client_ip, f->backend_port, f->client_port,
 			  f->proto);
@@ -216,28 +215,86 @@ flow_delete(struct aces_worker *w, uint32_t idx)
 	w->st.flows_active--;
 	f->in_use = 0;
 	ft->free_stack[ft->n_free++] = idx;
+	ft->n_deleted++;
 }
 
-/* Reap expired flows: at most @budget entries looked at, so a worker never stalls. */
+#define ACES_REAP_BATCH 8
+
+/*
+ * Delete a batch of flows. Their keys are looked up in bulk first: rte_hash has no
+ * prefetch call, and the bulk lookup overlaps the bucket and key misses that the
+ * deletes would otherwise take one after another.
+ */
 static void
-flow_age(struct aces_worker *w, uint64_t now, uint32_t budget)
+flow_delete_batch(struct aces_worker *w, const uint32_t *idx, unsigned int n)
 {
 	struct aces_flow_table *ft = w->ft;
-	uint32_t cur = ft->age_cursor;
+	struct aces_flow_key keys[2 * ACES_REAP_BATCH];
+	const void *kp[2 * ACES_REAP_BATCH];
+	int32_t pos[2 * ACES_REAP_BATCH];
+	unsigned int i;
 
-	if (ft->n_free == ft->capacity)
-		return;
-	while (budget-- > 0) {
+	for (i = 0; i < n; i++) {
+		const struct aces_flow *f = &ft->flows[idx[i]];
+
+		aces_flow_key_set(&keys[2 * i], f->client_ip, aces.cfg->endpoints[f->ep].vip,
+				  f->client_port, f->vip_port, f->proto);
+		aces_flow_key_set(&keys[2 * i + 1], f->backend_ip, f->client_ip, f->backend_port,
+				  f->client_port, f->proto);
+		kp[2 * i] = &keys[2 * i];
+		kp[2 * i + 1] = &keys[2 * i + 1];
+	}
+	rte_hash_lookup_bulk(ft->h, kp, 2 * n, pos);
+	for (i = 0; i < n; i++)
+		flow_delete(w, idx[i]);
+	w->st.flows_expired += n;
+}
+
+/* Look at the next @n entries of the table and reap the expired ones. */
+static void
+flow_reap(struct aces_worker *w, uint64_t now, uint32_t n)
+{
+	struct aces_flow_table *ft = w->ft;
+	uint32_t cur = ft->age_cursor, cap = ft->capacity;
+	uint32_t batch[ACES_REAP_BATCH];
+	unsigned int nb = 0;
+
+	while (n-- > 0) {
 		struct aces_flow *f = &ft->flows[cur];
 
-		if (f->in_use && now - f->last_tsc > f->timeout) {
-			flow_delete(w, cur);
-			w->st.flows_expired++;
+		rte_prefetch0(&ft->flows[cur + 8 < cap ? cur + 8 : cur + 8 - cap]);
+		if (f->in_use && now - f->last_tsc > aces.to_state[f->state]) {
+			batch[nb++] = cur;
+			if (nb == ACES_REAP_BATCH) {
+				flow_delete_batch(w, batch, nb);
+				nb = 0;
+			}
 		}
-		if (++cur == ft->capacity)
+		if (++cur == cap)
 			cur = 0;
 	}
+	if (nb > 0)
+		flow_delete_batch(w, batch, nb);
 	ft->age_cursor = cur;
+}
+
+/*
+ * Aging paced by time: the cursor passes every entry once per age_sweep_tsc, so its
+ * cost follows the table size and the timeouts, not the packet rate; at most @max
+ * entries per call, so a worker never stalls.
+ */
+static void
+flow_age(struct aces_worker *w, uint64_t now, uint32_t max)
+{
+	struct aces_flow_table *ft = w->ft;
+	uint64_t gap = RTE_MIN(now - ft->age_last_tsc, aces.age_sweep_tsc);
+	uint64_t due = RTE_MIN(ft->age_due + gap * ft->age_rate, (uint64_t)ft->capacity << 32);
+	uint32_t n = (uint32_t)RTE_MIN(due >> 32, (uint64_t)max);
+
+	ft->age_last_tsc = now;
+	ft->age_due = due - ((uint64_t)n << 32);
+	if (n > 0 && ft->n_free != ft->capacity)
+		flow_reap(w, now, n);
 }
 
 /*
@@ -320,55 +377,96 @@ pending_check(struct aces_worker *w, uint64_t now)
 	}
 }
 
-/* Create a flow for a first packet to endpoint @ep. Returns the index or -1 (dropped). */
+/*
+ * What a new flow will be: its side and backend (by the published assignment and
+ * the hash of its client key), its backend side key, and whether that key is taken.
+ * Worked out for a whole burst before the flows are created, so the backend side
+ * keys are looked up in bulk (their cache misses overlap).
+ */
+struct flow_plan {
+	struct aces_flow_key rk;	/**< backend -> client key */
+	hash_sig_t sig;			/**< hash of the client key */
+	hash_sig_t rs;			/**< hash of rk */
+	void *rdata;			/**< rk's data when rhit */
+	uint16_t b;			/**< backend, or ACES_CHASH_NONE */
+	uint8_t side;
+	uint8_t rhit;			/**< rk was in the table at the bulk lookup */
+	uint8_t rvalid;			/**< rhit/rdata still hold (set by the caller) */
+};
+
+static inline void
+flow_plan(struct flow_plan *pl, const struct aces_assign *a, const struct aces_pkt *p,
+	  uint16_t ep, hash_sig_t sig, const struct rte_hash *h)
+{
+	uint8_t weight = a->weight[ep];
+
+	pl->sig = sig;
+	if (weight == 0)
+		pl->side = ACES_SIDE_ORIGINAL;
+	else if (weight >= 100)
+		pl->side = ACES_SIDE_REPLACEMENT;
+	else
+		pl->side = (aces_chash_mix32(sig) % 100) < weight ? ACES_SIDE_REPLACEMENT :
+								     ACES_SIDE_ORIGINAL;
+	pl->b = a->chash[pl->side][aces_chash_mix32(sig ^ 0x9e3779b9u) & (ACES_CHASH_SIZE - 1)];
+	pl->rvalid = 0;
+	if (pl->b == ACES_CHASH_NONE)
+		return;
+	aces_flow_key_set(&pl->rk, aces.cfg->backends[pl->b].addr, p->src_ip,
+			  rte_cpu_to_be_16(aces.cfg->endpoints[ep].backend_port), p->src_port,
+			  p->proto);
+	pl->rs = rte_hash_hash(h, &pl->rk);
+}
+
+/*
+ * Create a flow for a first packet to endpoint @ep as planned in @pl (the caller
+ * says in pl->rvalid whether the bulk answer for the backend side key still holds).
+ * Returns the index or -1 (dropped).
+ */
 static int
-flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf *m,
-	    const struct aces_pkt *p, const struct aces_flow_key *key, uint16_t ep, uint64_t now)
+flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
+	    const struct aces_flow_key *key, const struct flow_plan *pl, uint16_t ep, uint64_t now)
 {
 	struct aces_flow_table *ft = w->ft;
-	const struct aces_cfg_endpoint *e = &aces.cfg->endpoints[ep];
 	const struct aces_cfg_backend *be;
-	struct aces_flow_key rk;
+	const struct aces_flow_key *rk = &pl->rk;
 	struct rte_ether_addr mac;
 	struct aces_flow *f;
-	hash_sig_t sig;
-	uint32_t idx, h;
-	uint8_t weight = a->weight[ep];
-	uint8_t side;
-	uint16_t b;
+	hash_sig_t sig = pl->sig, rs = pl->rs;
+	uint32_t idx;
+	uint8_t side = pl->side;
+	uint16_t b = pl->b;
 	int ret;
 
-	sig = rte_hash_hash(ft->h, key);
-	h = aces_chash_mix32(sig);
-	if (weight == 0)
-		side = ACES_SIDE_ORIGINAL;
-	else if (weight >= 100)
-		side = ACES_SIDE_REPLACEMENT;
-	else
-		side = (h % 100) < weight ? ACES_SIDE_REPLACEMENT : ACES_SIDE_ORIGINAL;
-	b = a->chash[side][aces_chash_mix32(sig ^ 0x9e3779b9u) & (ACES_CHASH_SIZE - 1)];
 	if (unlikely(b == ACES_CHASH_NONE)) {
 		drop(w, m, ACES_DROP_NO_BACKEND);
 		return -1;
 	}
 	if (unlikely(ft->n_free == 0)) {
-		drop(w, m, ACES_DROP_TABLE_FULL);
-		return -1;
+		/* expired flows may wait for the sweep: look further once per loop */
+		if (ft->age_last_tsc != ft->forced_tsc) {
+			ft->forced_tsc = ft->age_last_tsc;
+			flow_reap(w, now, ACES_FULL_REAP);
+		}
+		if (ft->n_free == 0) {
+			drop(w, m, ACES_DROP_TABLE_FULL);
+			return -1;
+		}
 	}
 	if (unlikely(!neigh_mac(aces.backend_nh[b], &mac))) {
 		drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
 		return -1;
 	}
 	be = &aces.cfg->backends[b];
-	aces_flow_key_set(&rk, be->addr, p->src_ip, rte_cpu_to_be_16(e->backend_port),
-			  p->src_port, p->proto);
 	{
-		void *d;
+		void *d = pl->rdata;
+		int taken = pl->rvalid ? pl->rhit : rte_hash_lookup_with_hash_data(ft->h, rk, rs,
+										  &d) >= 0;
 
 		/* The backend-side tuple is taken. By a connection that is over (FIN/RST
 		 * seen): the client reused its port, so the old flow goes, as conntrack does
 		 * for TIME_WAIT. By a live one: the backend could not tell the two apart. */
-		if (unlikely(rte_hash_lookup_data(ft->h, &rk, &d) >= 0)) {
+		if (unlikely(taken)) {
 			uint32_t old = (uint32_t)((uintptr_t)d >> 1);
 
 			if (ft->flows[old].proto != ACES_IPPROTO_TCP ||
@@ -383,9 +481,10 @@ flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf 
 	idx = ft->free_stack[ft->n_free - 1];
 	ret = rte_hash_add_key_with_hash_data(ft->h, key, sig, aces_flow_data(idx, ACES_DIR_FWD));
 	if (likely(ret == 0))
-		ret = rte_hash_add_key_data(ft->h, &rk, aces_flow_data(idx, ACES_DIR_REV));
+		ret = rte_hash_add_key_with_hash_data(ft->h, rk, rs,
+						      aces_flow_data(idx, ACES_DIR_REV));
 	if (unlikely(ret != 0)) {
-		rte_hash_del_key(ft->h, key);
+		rte_hash_del_key_with_hash(ft->h, key, sig);
 		drop(w, m, ACES_DROP_TABLE_FULL);
 		return -1;
 	}
@@ -393,22 +492,15 @@ flow_create(struct aces_worker *w, const struct aces_assign *a, struct rte_mbuf 
 	f = &ft->flows[idx];
 	f->client_ip = p->src_ip;
 	f->client_port = p->src_port;
-	f->vip = p->dst_ip;
 	f->vip_port = p->dst_port;
 	f->backend_ip = be->addr;
-	f->backend_port = rk.src_port;
+	f->backend_port = rk->src_port;
 	f->backend = b;
 	f->ep = ep;
 	f->side = side;
 	f->proto = p->proto;
 	f->in_use = 1;
-	if (p->proto == ACES_IPPROTO_TCP) {
-		f->state = ACES_TCP_SYN_SENT;
-		f->timeout = aces.to_tcp_trans;
-	} else {
-		f->state = ACES_UDP_ACTIVE;
-		f->timeout = aces.to_udp;
-	}
+	f->state = p->proto == ACES_IPPROTO_TCP ? ACES_TCP_SYN_SENT : ACES_UDP_ACTIVE;
 	memcpy(f->client_mac, rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
 	       RTE_ETHER_ADDR_LEN);
 	f->open = 1;
@@ -501,7 +593,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		} else {
 			memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
 		}
-		nat_rewrite(ip, l4, p->proto, 0, f->vip, f->vip_port);
+		nat_rewrite(ip, l4, p->proto, 0, aces.cfg->endpoints[f->ep].vip, f->vip_port);
 		out = aces.client_pi;
 	}
 	if (p->proto == ACES_IPPROTO_TCP) {
@@ -593,6 +685,66 @@ handoff(struct aces_worker *w, struct rte_mbuf *out[][ACES_BURST], const uint16_
 	}
 }
 
+/*
+ * For each packet whose key the bulk lookup missed and that would create a flow
+ * (a SYN or UDP to an endpoint), plan the flow and look its backend side key up,
+ * all of them in one bulk lookup.
+ */
+static void
+plan_new_flows(const struct aces_flow_table *ft, const struct aces_assign *a,
+	       const struct aces_flow_key *keys, const uint8_t *kidx, const struct aces_pkt *p,
+	       const enum aces_parse_result *res, uint16_t n, uint64_t hits,
+	       struct flow_plan *plans, uint8_t *planned)
+{
+	const void *rkp[ACES_BURST];
+	hash_sig_t rs[ACES_BURST];
+	void *rdata[ACES_BURST];
+	uint8_t at[ACES_BURST];
+	uint64_t rhits = 0;
+	unsigned int i, nr = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct aces_pkt *pk = &p[i];
+		struct aces_ep_key ek;
+		struct flow_plan *pl;
+		uint8_t k = kidx[i];
+		void *d;
+
+		if (k == 0xff)
+			continue;
+		planned[k] = 0;
+		if (((hits >> k) & 1) || res[i] != ACES_PARSE_IPV4 ||
+		    (pk->proto == ACES_IPPROTO_TCP &&
+		     (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN))
+			continue;
+		ek.vip = pk->dst_ip;
+		ek.port = pk->dst_port;
+		ek.proto = pk->proto;
+		ek.pad = 0;
+		if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0)
+			continue;
+		pl = &plans[k];
+		flow_plan(pl, a, pk, (uint16_t)(uintptr_t)d, rte_hash_hash(ft->h, &keys[k]), ft->h);
+		planned[k] = 1;
+		pl->rhit = 0;
+		if (pl->b == ACES_CHASH_NONE)
+			continue;
+		rkp[nr] = &pl->rk;
+		rs[nr] = pl->rs;
+		at[nr++] = k;
+	}
+	if (nr == 0)
+		return;
+	/* the flow slots these will take (top of the free stack): cold after a long rest */
+	for (i = 0; i < nr && i < ft->n_free; i++)
+		rte_prefetch0(&ft->flows[ft->free_stack[ft->n_free - 1 - i]]);
+	rte_hash_lookup_with_hash_bulk_data(ft->h, rkp, rs, nr, &rhits, rdata);
+	for (i = 0; i < nr; i++) {
+		plans[at[i]].rhit = (rhits >> i) & 1;
+		plans[at[i]].rdata = rdata[i];
+	}
+}
+
 static void
 handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t n,
 	     uint64_t now, struct tx_buf *tx, int handed)
@@ -610,8 +762,12 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 	void *data[ACES_BURST];
 	uint8_t kidx[ACES_BURST];
 	enum aces_parse_result res[ACES_BURST];
+	hash_sig_t csig[2 * ACES_BURST];	/* keys this burst created: see below */
+	struct flow_plan plans[ACES_BURST];	/* by key index, for misses that may create */
+	uint8_t planned[ACES_BURST];
 	uint64_t hits = 0, rx_bytes = 0;
-	int nk = 0, mutated = 0;
+	uint32_t del0;
+	int nk = 0, ncs = 0;
 	uint16_t i;
 
 	for (i = 0; i < n && i < PREFETCH_OFFSET; i++)
@@ -649,8 +805,15 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 	if (sharded && j < n)
 		handoff(w, out, nout);
 	n = j;
-	if (nk > 0)
+	if (nk > 0) {
+		uint64_t hm;
+
 		rte_hash_lookup_bulk_data(ft->h, kp, (uint32_t)nk, &hits, data);
+		for (hm = hits; hm != 0; hm &= hm - 1)
+			rte_prefetch0(&ft->flows[(uintptr_t)data[__builtin_ctzll(hm)] >> 1]);
+	}
+	plan_new_flows(ft, a, keys, kidx, p, res, n, hits, plans, planned);
+	del0 = ft->n_deleted;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -660,8 +823,10 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		struct aces_ep_key ek;
 		struct aces_flow *f;
 		enum aces_flow_dir dir;
+		struct flow_plan own, *pl;
+		hash_sig_t sig = 0;
+		int c, k, idx, hit, have_sig = 0;
 		void *d;
-		int k, idx, hit;
 
 		switch (res[i]) {
 		case ACES_PARSE_IPV4:
@@ -728,12 +893,25 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		}
 		k = kidx[i];
 		key = &keys[k];
-		if (likely(!mutated)) {
-			hit = (hits >> k) & 1;
-			d = data[k];
-		} else {
-			/* An earlier packet of this burst created or removed flows. */
-			hit = rte_hash_lookup_data(ft->h, key, &d) >= 0;
+		/*
+		 * The bulk lookup's answer, unless an earlier packet of this burst changed
+		 * the table in a way that matters: a hit may have been deleted since (any
+		 * delete: look again); a miss may have been created since (only a key whose
+		 * hash this burst created: look again).
+		 */
+		hit = (hits >> k) & 1;
+		d = data[k];
+		if (hit) {
+			if (unlikely(ft->n_deleted != del0))
+				hit = rte_hash_lookup_data(ft->h, key, &d) >= 0;
+		} else if (ncs > 0) {
+			sig = planned[k] ? plans[k].sig : rte_hash_hash(ft->h, key);
+			have_sig = 1;
+			for (c = 0; c < ncs; c++)
+				if (csig[c] == sig)
+					break;
+			if (c < ncs)
+				hit = rte_hash_lookup_with_hash_data(ft->h, key, sig, &d) >= 0;
 		}
 		if (hit) {
 			idx = (int)((uintptr_t)d >> 1);
@@ -746,12 +924,10 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 				    ACES_TCP_SYN) {
 					flow_delete(w, (uint32_t)idx);
 					w->st.flows_reused++;
-					mutated = 1;
 					goto new_flow;
 				}
 				if (unlikely(f->state == ACES_TCP_SYN_SENT && syn_rescue(w, m, pk, f,
 							     (uint32_t)idx, dir, now))) {
-					mutated = 1;
 					if (dir == ACES_DIR_FWD)
 						goto new_flow;	/* decide again */
 					continue;
@@ -779,10 +955,24 @@ new_flow:
 			drop(w, m, ACES_DROP_TTL);
 			continue;
 		}
-		idx = flow_create(w, a, m, pk, key, (uint16_t)(uintptr_t)d, now);
+		if (planned[k]) {
+			pl = &plans[k];
+			/* the bulk answer for the backend side key holds unless the table lost a
+			 * key since, or this burst created a key of the same hash */
+			pl->rvalid = ft->n_deleted == del0;
+			for (c = 0; c < ncs && pl->rvalid; c++)
+				pl->rvalid = csig[c] != pl->rs;
+		} else {	/* decided again after a delete: plan it alone */
+			pl = &own;
+			flow_plan(pl, a, pk, (uint16_t)(uintptr_t)d,
+				  have_sig ? sig : rte_hash_hash(ft->h, key), ft->h);
+		}
+		idx = flow_create(w, m, pk, key, pl, (uint16_t)(uintptr_t)d, now);
 		if (idx < 0)
 			continue;
-		mutated = 1;
+		csig[ncs] = pl->sig;
+		csig[ncs + 1] = pl->rs;
+		ncs += 2;
 		forward(w, tx, m, pk, &ft->flows[idx], ACES_DIR_FWD, now);
 	}
 }
@@ -945,10 +1135,10 @@ reset_step(struct aces_worker *w, struct tx_buf *tx)
 					 f->client_port, f->backend_port, f->cli_nxt);
 			if (aces.client_gw_nh < 0 || !neigh_mac((uint32_t)aces.client_gw_nh, &mac))
 				memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
-			send_rst(w, tx, aces.client_pi, &mac, f->vip, f->client_ip, f->vip_port,
+			send_rst(w, tx, aces.client_pi, &mac, aces.cfg->endpoints[f->ep].vip,
+				 f->client_ip, f->vip_port,
 				 f->client_port, f->srv_nxt);
 			f->state = ACES_TCP_CLOSED;
-			f->timeout = aces.to_tcp_trans;
 			flow_close(w, f);
 		} else {
 			flow_delete(w, idx);	/* UDP: the next datagram decides again */
@@ -992,6 +1182,8 @@ aces_worker_main(void *arg)
 	uint8_t pi;
 
 	memset(&tx, 0, sizeof(tx));
+	w->ft->age_rate = ((uint64_t)w->ft->capacity << 32) / aces.age_sweep_tsc;
+	w->ft->age_last_tsc = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(aces.qsbr, w->idx);
 	rte_rcu_qsbr_thread_online(aces.qsbr, w->idx);
 	while (!aces.force_quit) {
@@ -1017,7 +1209,7 @@ aces_worker_main(void *arg)
 			reset_step(w, &tx);
 		report(w, now);
 		pending_check(w, now);
-		flow_age(w, now, total == 0 ? 256 : 16);
+		flow_age(w, now, total == 0 ? 256 : 64);
 		w->st.loops++;
 		if (total != 0) {
 			w->st.busy_loops++;
