@@ -57,6 +57,7 @@
 	_(NO_FLOW,          "no_flow",             "TCP non-SYN or backend reply without flow") \
 	_(NO_BACKEND,       "no_backend",          "side has no backend with weight") \
 	_(TABLE_FULL,       "flow_table_full",     "flow table full: new flow refused") \
+	_(NEW_FLOW_SHED,    "new_flow_shed",       "overloaded: new flow shed, established first") \
 	_(FLOW_CONFLICT,    "flow_tuple_conflict", "backend-side 5-tuple already in use") \
 	_(SYN_REFUSED,      "syn_refused_rescued", "backend RST to a SYN: dropped, SYN retried") \
 	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC not resolved yet") \
@@ -83,6 +84,7 @@ enum aces_drop {
 	_(COMMANDS,        "commands_done") \
 	_(COMMANDS_FAILED, "commands_refused") \
 	_(TABLES,          "assignment_tables_published") \
+	_(RETIRE_WAITS,    "assignment_publish_waits") \
 	_(LOCAL_IGNORED,   "local_ignored") \
 	_(PROBES_SENT,     "probes_sent") \
 	_(PROBE_ANSWERS,   "probe_answers") \
@@ -318,8 +320,10 @@ int aces_cmd_submit(struct aces_cmd *cmd, char *err, size_t errlen);
 /* control.c: assignment tables */
 /** A copy of the current table, version + 1, to change and publish (NULL: no memory). */
 struct aces_assign *aces_assign_copy(void);
-/** Publish @t with RCU and free the old table. */
+/** Publish @t with RCU; the old table is freed once no worker can hold it. */
 void aces_assign_publish(struct aces_assign *t);
+/** Free retired tables no worker holds (@wait: wait for all). Returns how many. */
+unsigned int aces_assign_reclaim(bool wait);
 /** Publish consistent-hash tables without the backends marked in @down. */
 int aces_assign_set_down(const uint8_t *down);
 /** Send a frame the control lcore built, through worker 0's queue on port @port_id. */

@@ -3,7 +3,9 @@
  * Control-plane lcore (the EAL main lcore): the only writer of assignment state
  * and neighbour MACs. It answers and sends ARP, carries out commands handed
  * over by telemetry threads, samples per-endpoint rates, and publishes new
- * assignment tables with RCU QSBR (build, store-release, synchronize, free).
+ * assignment tables with RCU QSBR (build, store-release, and free the old table once
+ * every worker has passed a quiescent state: checked each loop, never waited for,
+ * so a control lcore sharing a CPU with a worker never spins while it holds it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -272,6 +274,31 @@ aces_assign_copy(void)
 	return t;
 }
 
+/* Tables replaced but maybe still read by a worker: freed when their token is passed. */
+#define ACES_RETIRED_MAX 64
+static struct {
+	struct aces_assign *t;
+	uint64_t token;
+} retired[ACES_RETIRED_MAX];
+static unsigned int n_retired;
+
+/* Free the retired tables every worker is done with; @wait: all of them, waiting. */
+unsigned int
+aces_assign_reclaim(bool wait)
+{
+	unsigned int n = 0;
+
+	while (n < n_retired && rte_rcu_qsbr_check(aces.qsbr, retired[n].token, wait) == 1) {
+		rte_free(retired[n].t);
+		n++;
+	}
+	if (n > 0) {
+		memmove(retired, retired + n, (n_retired - n) * sizeof(retired[0]));
+		n_retired -= n;
+	}
+	return n;
+}
+
 void
 aces_assign_publish(struct aces_assign *t)
 {
@@ -282,8 +309,14 @@ aces_assign_publish(struct aces_assign *t)
 	for (e = 0; e < aces.cfg->n_endpoints; e++)
 		__atomic_store_n(&aces.ep_weight[e], t->weight[e], __ATOMIC_RELEASE);
 	/* every worker passes a quiescent state once per loop: then nobody holds old */
-	rte_rcu_qsbr_synchronize(aces.qsbr, RTE_QSBR_THRID_INVALID);
-	rte_free(old);
+	if (n_retired == ACES_RETIRED_MAX) {
+		/* 64 publications before a worker loop went by: wait for the oldest */
+		aces.ctl[ACES_CTL_RETIRE_WAITS]++;
+		rte_rcu_qsbr_check(aces.qsbr, retired[0].token, true);
+		aces_assign_reclaim(false);
+	}
+	retired[n_retired].t = old;
+	retired[n_retired++].token = rte_rcu_qsbr_start(aces.qsbr);
 	aces.ctl[ACES_CTL_TABLES]++;
 }
 
@@ -390,6 +423,7 @@ aces_control_loop(void)
 				CTL_LOG(WARNING, "SIGUSR2: transition not started: %s", c.msg);
 		}
 		aces_health_poll(aces_now_ms());
+		aces_assign_reclaim(false);
 		if (now >= next_tick) {
 			aces_health_tick(aces_now_ms());
 			aces_epm_tick(aces_now_ms());

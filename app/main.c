@@ -477,6 +477,7 @@ tables_fini(void)
 	rte_free(aces.be_pps);
 	rte_free(aces.be_cpu);
 	rte_free(aces.be_cpu_ms);
+	aces_assign_reclaim(true);
 	rte_free(aces.assign);
 	rte_ring_free(aces.cmd_ring);
 	rte_free(aces.qsbr);

@@ -693,7 +693,7 @@ handoff(struct aces_worker *w, struct rte_mbuf *out[][ACES_BURST], const uint16_
 static void
 plan_new_flows(const struct aces_flow_table *ft, const struct aces_assign *a,
 	       const struct aces_flow_key *keys, const uint8_t *kidx, const struct aces_pkt *p,
-	       const enum aces_parse_result *res, uint16_t n, uint64_t hits,
+	       const enum aces_parse_result *res, uint16_t n, uint64_t hits, uint32_t budget,
 	       struct flow_plan *plans, uint8_t *planned)
 {
 	const void *rkp[ACES_BURST];
@@ -723,6 +723,9 @@ plan_new_flows(const struct aces_flow_table *ft, const struct aces_assign *a,
 		ek.pad = 0;
 		if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0)
 			continue;
+		if (budget == 0)
+			continue;	/* shed by the caller: not worth planning */
+		budget--;
 		pl = &plans[k];
 		flow_plan(pl, a, pk, (uint16_t)(uintptr_t)d, rte_hash_hash(ft->h, &keys[k]), ft->h);
 		planned[k] = 1;
@@ -752,6 +755,8 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 	struct rte_mbuf *out[ACES_MAX_WORKERS][ACES_BURST];
 	uint16_t nout[ACES_MAX_WORKERS] = { 0 };
 	int sharded = aces.n_workers > 1 && !handed;
+	/* a full burst: the worker is behind, new flows wait behind established ones */
+	uint32_t budget = n == ACES_BURST ? aces.cfg->flows.overload_new_flows : ACES_BURST;
 	uint16_t j = 0;
 	struct aces_flow_table *ft = w->ft;
 	const struct aces_assign *a = __atomic_load_n(&aces.assign, __ATOMIC_ACQUIRE);
@@ -812,7 +817,7 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		for (hm = hits; hm != 0; hm &= hm - 1)
 			rte_prefetch0(&ft->flows[(uintptr_t)data[__builtin_ctzll(hm)] >> 1]);
 	}
-	plan_new_flows(ft, a, keys, kidx, p, res, n, hits, plans, planned);
+	plan_new_flows(ft, a, keys, kidx, p, res, n, hits, budget, plans, planned);
 	del0 = ft->n_deleted;
 
 	for (i = 0; i < n; i++) {
@@ -955,6 +960,11 @@ new_flow:
 			drop(w, m, ACES_DROP_TTL);
 			continue;
 		}
+		if (unlikely(budget == 0)) {
+			drop(w, m, ACES_DROP_NEW_FLOW_SHED);
+			continue;
+		}
+		budget--;
 		if (planned[k]) {
 			pl = &plans[k];
 			/* the bulk answer for the backend side key holds unless the table lost a

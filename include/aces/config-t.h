@@ -140,6 +140,7 @@ struct aces_cfg_flows {
 	uint32_t tcp_established_timeout_s;
 	uint32_t tcp_transitory_timeout_s;
 	uint32_t udp_timeout_s;
+	uint32_t overload_new_flows;	/**< new flows created from a full RX burst, at most */
 };
 
 struct aces_config {

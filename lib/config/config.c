@@ -711,7 +711,7 @@ load_root(struct ld *ld, const json_t *root)
 	static const char *const ifc_keys[] = { "client", "backend", NULL };
 	static const char *const app_keys[] = { "original", "replacement", NULL };
 	static const char *const flow_keys[] = { "capacity", "tcp_established_timeout_s",
-		"tcp_transitory_timeout_s", "udp_timeout_s", NULL };
+		"tcp_transitory_timeout_s", "udp_timeout_s", "overload_new_flows", NULL };
 	struct aces_config *cfg = ld->cfg;
 	const json_t *o, *arr, *e;
 	size_t i, nb = 0;
@@ -795,7 +795,9 @@ load_root(struct ld *ld, const json_t *root)
 	    get_uint(ld, o, "flows", "tcp_transitory_timeout_s", 1, 3600, 30,
 		     &cfg->flows.tcp_transitory_timeout_s) < 0 ||
 	    get_uint(ld, o, "flows", "udp_timeout_s", 1, 86400, 60,
-		     &cfg->flows.udp_timeout_s) < 0) {
+		     &cfg->flows.udp_timeout_s) < 0 ||
+	    get_uint(ld, o, "flows", "overload_new_flows", 1, 32, 8,
+		     &cfg->flows.overload_new_flows) < 0) {
 		json_decref((json_t *)(uintptr_t)o);
 		return -EINVAL;
 	}
