@@ -193,6 +193,7 @@ struct aces_worker {
 	struct aces_hs_hist *ephist;	/**< [endpoint * 2 + side] handshake times */
 	struct aces_health_ctr *beh;	/**< [backend] passive health */
 	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
+	uint8_t was_full[ACES_MAX_PORTS + 1];	/**< last burst per port (+ hand-offs) was full */
 	uint32_t pend_head, pend_tail;	/**< free-running indexes, ACES_PEND_SIZE ring */
 	uint32_t tm_cursor;		/**< next entity of the current report round */
 	uint64_t tm_next_tsc;		/**< when the next round starts */

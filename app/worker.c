@@ -755,8 +755,11 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 	struct rte_mbuf *out[ACES_MAX_WORKERS][ACES_BURST];
 	uint16_t nout[ACES_MAX_WORKERS] = { 0 };
 	int sharded = aces.n_workers > 1 && !handed;
-	/* a full burst: the worker is behind, new flows wait behind established ones */
-	uint32_t budget = n == ACES_BURST ? aces.cfg->flows.overload_new_flows : ACES_BURST;
+	/* Two full bursts in a row: the worker is behind (one alone may be a sender's burst),
+	 * so new flows wait behind established ones. */
+	uint8_t *was_full = &w->was_full[handed ? ACES_MAX_PORTS : pi];
+	uint32_t budget = n == ACES_BURST && *was_full ? aces.cfg->flows.overload_new_flows :
+			  ACES_BURST;
 	uint16_t j = 0;
 	struct aces_flow_table *ft = w->ft;
 	const struct aces_assign *a = __atomic_load_n(&aces.assign, __ATOMIC_ACQUIRE);
@@ -801,6 +804,7 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		}
 		pkts[j++] = m;
 	}
+	*was_full = n == ACES_BURST;
 	if (handed) {
 		w->st.handoff_in += n;
 	} else {

@@ -13,7 +13,13 @@
  * --new-flows: every frame a new source endpoint (SYN flood shape).
  * --reverse IP:PORT: every other frame is the backend's answer of a flow
  *   (IP:PORT -> client), so both directions of the NAT are measured.
+ * --warmup: first send one client frame of every flow (not measured), so a run
+ *   with millions of flows measures established flows, not their creation.
+ * --flood TCPPORT: between the (paced, --rate) frames above, send new TCP SYNs to
+ *   VIP:TCPPORT as fast as the link takes them; what comes back is counted apart
+ *   (rx_est: UDP, rx_flood: TCP), so established traffic under a flood is measured.
  */
+#define _GNU_SOURCE	/* RUSAGE_THREAD */
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -46,6 +54,9 @@ static struct {
 	uint64_t rate;
 	uint32_t rev_ip;		/* network order; 0: forward only */
 	uint16_t rev_port;
+	int warmup;
+	uint16_t flood_port;		/* 0: no flood */
+	uint64_t flood_seq, rx_est, rx_flood, tx_flood;
 	struct rte_mempool *pool;
 	volatile int stop;
 	uint64_t tx, rx, tx_fail;
@@ -109,6 +120,94 @@ build(struct rte_mbuf *m, uint64_t seq)
 	(void)l4len;
 }
 
+/* A new TCP SYN (source from a space apart from the established flows). */
+static void
+build_flood(struct rte_mbuf *m)
+{
+	int syn = g.syn, nf = g.new_flows;
+	uint32_t rip = g.rev_ip;
+	uint16_t port = g.port;
+
+	g.syn = 1;
+	g.new_flows = 1;
+	g.rev_ip = 0;
+	g.port = g.flood_port;
+	build(m, 32000ull * 64000 + g.flood_seq++);	/* sources 10.64.125.0 on */
+	g.syn = syn;
+	g.new_flows = nf;
+	g.rev_ip = rip;
+	g.port = port;
+}
+
+static void
+count_rx(struct rte_mbuf **rx, unsigned int n)
+{
+	unsigned int i;
+
+	g.rx += n;
+	if (g.flood_port == 0) {
+		g.rx_est += n;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(rx[i], const struct rte_ipv4_hdr *,
+									 sizeof(struct rte_ether_hdr));
+
+		if (ip->next_proto_id == IPPROTO_TCP)
+			g.rx_flood++;
+		else
+			g.rx_est++;
+	}
+}
+
+/* One client frame of every flow, before the measurement. */
+static void
+warm_up(void)
+{
+	struct rte_mbuf *tx[BURST], *rx[BURST];
+	uint64_t f = 0, hz = rte_get_tsc_hz(), end = rte_rdtsc() + 60 * hz;
+	unsigned int i, n, sent;
+
+	while (f < g.flows && !g.stop && rte_rdtsc() < end) {
+		n = (unsigned int)RTE_MIN((uint64_t)BURST, g.flows - f);
+		if (rte_pktmbuf_alloc_bulk(g.pool, tx, n) != 0)
+			continue;
+		for (i = 0; i < n; i++)
+			build(tx[i], g.rev_ip != 0 ? 2 * (f + i) : f + i);
+		sent = 0;
+		while (sent < n && rte_rdtsc() < end) {
+			sent += rte_eth_tx_burst(0, 0, tx + sent, (uint16_t)(n - sent));
+			i = rte_eth_rx_burst(0, 0, rx, BURST);
+			if (i > 0)
+				rte_pktmbuf_free_bulk(rx, i);
+		}
+		if (sent < n)
+			rte_pktmbuf_free_bulk(tx + sent, n - sent);
+		f += n;
+	}
+	/* let the device under test drain, then forget what came back */
+	end = rte_rdtsc() + hz / 2;
+	while (rte_rdtsc() < end) {
+		n = rte_eth_rx_burst(0, 0, rx, BURST);
+		if (n > 0)
+			rte_pktmbuf_free_bulk(rx, n);
+	}
+	printf("gen: warm-up sent %" PRIu64 " flows\n", f);
+	fflush(stdout);
+}
+
+/* CPU time of the calling thread, in seconds */
+static double
+thread_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0.0;
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int
 run(void *arg)
 {
@@ -125,12 +224,16 @@ run(void *arg)
 	}
 	printf("gen: link %s\n", link.link_status == RTE_ETH_LINK_UP ? "up" : "down");
 	fflush(stdout);
+	if (g.warmup && link.link_status == RTE_ETH_LINK_UP)
+		warm_up();
 	hz = rte_get_tsc_hz();
 	start = rte_rdtsc();
 	next_print = start + hz;
 	{
 	uint64_t end = start + (uint64_t)g.seconds * hz, seq = 0, last_tx = 0, last_rx = 0;
 	uint64_t m_start_tx = 0, m_start_rx = 0, m_start = 0, t;
+	uint64_t m_start_est = 0, m_start_flood = 0, m_start_txf = 0;
+	double m_start_cpu = 0.0;
 	uint64_t gap = g.rate ? hz * BURST / g.rate : 0, next_tx = start;
 	unsigned int i, n;
 
@@ -150,10 +253,17 @@ run(void *arg)
 				}
 			}
 			next_tx += gap;
+		} else if (g.flood_port != 0 && rte_pktmbuf_alloc_bulk(g.pool, tx, BURST) == 0) {
+			for (i = 0; i < BURST; i++)
+				build_flood(tx[i]);
+			n = rte_eth_tx_burst(0, 0, tx, BURST);
+			g.tx_flood += n;
+			if (n < BURST)
+				rte_pktmbuf_free_bulk(tx + n, BURST - n);
 		}
 		n = rte_eth_rx_burst(0, 0, rx, BURST);
 		if (n > 0) {
-			g.rx += n;
+			count_rx(rx, n);
 			rte_pktmbuf_free_bulk(rx, n);
 		}
 		if (t >= next_print) {
@@ -166,6 +276,10 @@ run(void *arg)
 				m_start = t;
 				m_start_tx = g.tx;
 				m_start_rx = g.rx;
+				m_start_est = g.rx_est;
+				m_start_flood = g.rx_flood;
+				m_start_txf = g.tx_flood;
+				m_start_cpu = thread_cpu();
 			}
 			next_print += hz;
 		}
@@ -175,11 +289,14 @@ run(void *arg)
 		m_start = start;
 	{
 		double secs = (double)(t - m_start) / hz;
+		double cpu = (thread_cpu() - m_start_cpu) / secs;
 
 		printf("{\"tx_pps\": %.0f, \"rx_pps\": %.0f, \"tx\": %" PRIu64 ", \"rx\": %" PRIu64
-		       ", \"tx_fail\": %" PRIu64 ", \"seconds\": %.2f}\n",
+		       ", \"tx_fail\": %" PRIu64 ", \"seconds\": %.2f, \"rx_est_pps\": %.0f"
+		       ", \"rx_flood_pps\": %.0f, \"tx_flood_pps\": %.0f, \"cpu_share\": %.3f}\n",
 		       (g.tx - m_start_tx) / secs, (g.rx - m_start_rx) / secs, g.tx, g.rx, g.tx_fail,
-		       secs);
+		       secs, (g.rx_est - m_start_est) / secs, (g.rx_flood - m_start_flood) / secs,
+		       (g.tx_flood - m_start_txf) / secs, cpu);
 	}
 	return 0;
 	}
@@ -194,6 +311,7 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' }, { "proto", required_argument, NULL, 'P' },
 		{ "seconds", required_argument, NULL, 't' }, { "new-flows", no_argument, NULL, 'n' },
 		{ "rate", required_argument, NULL, 'r' }, { "reverse", required_argument, NULL, 'R' },
+		{ "warmup", no_argument, NULL, 'w' }, { "flood", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rte_eth_conf conf;
@@ -223,6 +341,8 @@ main(int argc, char **argv)
 		case 'P': g.syn = strcmp(optarg, "syn") == 0; break;
 		case 't': g.seconds = (uint32_t)atoi(optarg); break;
 		case 'n': g.new_flows = 1; break;
+		case 'w': g.warmup = 1; break;
+		case 'F': g.flood_port = (uint16_t)atoi(optarg); break;
 		case 'r': g.rate = strtoull(optarg, NULL, 10); break;
 		case 'R': {
 			char ipbuf[32], *colon;

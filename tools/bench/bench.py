@@ -12,10 +12,11 @@ ACES's cycles per packet from its workers' own TSC accounting.
 
 Writes build/bench/results.json (and docs/benchmarks.md with --write-docs).
 Runs that did not get a quiet machine, or whose polling processes got less than
-95 % of their CPU, are marked disturbed and left out of the medians.
+95 % of their CPU (per lcore thread), are marked disturbed and left out of the medians.
 --smoke: one short round of each scenario, so CI keeps the harness working.
 """
 import argparse
+import atexit
 import json
 import os
 import platform
@@ -72,7 +73,7 @@ def memif(role, sock, mac=None):
     return s + (",mac=" + mac if mac else "")
 
 
-def aces_config(path, capacity, tcp):
+def aces_config(path, capacity, tcp, trans=600, mixed=False):
     cfg = {
         "interfaces": {"client": {"port": 0, "address": "10.99.0.1/24"},
                        "backend": {"port": 0, "address": "10.99.1.1/24"}},
@@ -80,14 +81,74 @@ def aces_config(path, capacity, tcp):
                          "replacement": {"backends": [{"name": "repl-1", "address": "10.99.1.20"}]}},
         "endpoints": [{"name": "svc", "vip": "10.99.0.100", "port": 80 if tcp else 53,
                        "protocol": "tcp" if tcp else "udp", "backend_port": 8080 if tcp else 5353}],
-        "flows": {"capacity": capacity, "udp_timeout_s": 600, "tcp_transitory_timeout_s": 600,
+        "flows": {"capacity": capacity, "udp_timeout_s": 600, "tcp_transitory_timeout_s": trans,
                   "tcp_established_timeout_s": 600},
         # the generator answers no probe and no UDP request: health stays out of the way
         "manager": {"health": {"probe": False, "passive_fall": 0, "rescue_syn": False}},
         "neighbors": [{"address": "10.99.1.10", "mac": GEN_MAC}, {"address": "10.99.1.20", "mac": GEN_MAC}],
     }
+    if mixed:   # established UDP plus a TCP endpoint for the flood
+        cfg["endpoints"].append({"name": "web", "vip": "10.99.0.100", "port": 80, "protocol": "tcp",
+                                 "backend_port": 8080})
     with open(path, "w") as f:
         json.dump(cfg, f)
+
+
+HUGE_PATH = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+HUGE_ORIG = [None]
+
+
+def ensure_hugepages(mb):
+    """Big flow tables live in hugepages, as on real hardware: raise the 2 MiB page pool
+    for the run (restored at exit). False when that is not possible here."""
+    try:
+        with open(HUGE_PATH) as f:
+            have = int(f.read())
+        want = (mb + 512 + 256) // 2      # the device under test, the generator, slack
+        if have >= want:
+            return True
+        if HUGE_ORIG[0] is None:
+            HUGE_ORIG[0] = have
+        with open(HUGE_PATH, "w") as f:
+            f.write(str(want))
+        with open(HUGE_PATH) as f:
+            return int(f.read()) >= want
+    except (OSError, ValueError):
+        return False
+
+
+def restore_hugepages():
+    if HUGE_ORIG[0] is not None:
+        try:
+            with open(HUGE_PATH, "w") as f:
+                f.write(str(HUGE_ORIG[0]))
+        except OSError:
+            pass
+
+
+def lcore_cpu(pid):
+    """CPU seconds of each poll-mode lcore thread (EAL names them rte-worker-N, lcore-worker-N in later releases)."""
+    out = {}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if not f.read().startswith(("lcore-worker", "rte-worker")):
+                    continue
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                parts = f.read().rsplit(")", 1)[1].split()
+            out[tid] = (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def lcore_shares(pid, before, seconds):
+    after = lcore_cpu(pid)
+    return [round((after[t] - before.get(t, 0.0)) / max(0.001, seconds), 3) for t in after]
 
 
 def _load_acesctl():
@@ -132,17 +193,25 @@ def _ctl(prefix, *args):
 class Dut:
     """testpmd (mode io/macswap) or ACES on the memif client side, on DUT_CPU."""
 
-    def __init__(self, kind, work, tag, capacity=4096, tcp=False, mem=512):
+    def __init__(self, kind, work, tag, capacity=4096, tcp=False, mem=512, trans=600, mixed=False):
         self.kind, self.prefix = kind, "bench%s%d" % (tag, os.getpid())
         self.sock = os.path.join(work, "memif-%s.sock" % tag)
         eal = ["--lcores", "0@%d,1@%d" % (DUT_CPU, DUT_CPU), "--no-pci", "--file-prefix", self.prefix,
                "--vdev", memif("client", self.sock, DUT_MAC)]
-        # big flow tables: plain memory (IOVA as VA, or DPDK looks up every 4 KiB page)
-        eal += (["--no-huge", "--iova-mode", "va", "-m", str(mem)] if kind == "aces" and mem > 900
-                else ["--in-memory", "-m", "512"])
+        # big flow tables: hugepages when the pool can grow, else plain memory (IOVA as VA, or
+        # DPDK looks up every 4 KiB page) and the run says so
+        self.memory = "hugepages"
+        if kind == "aces" and mem > 512:
+            if ensure_hugepages(mem):
+                eal += ["--in-memory", "-m", str(mem)]
+            else:
+                self.memory = "4 KiB pages"
+                eal += ["--no-huge", "--iova-mode", "va", "-m", str(mem)]
+        else:
+            eal += ["--in-memory", "-m", "512"]
         if kind == "aces":
             cfgp = os.path.join(work, "aces-%s.json" % tag)
-            aces_config(cfgp, capacity, tcp)
+            aces_config(cfgp, capacity, tcp, trans, mixed)
             cmd = [ACES] + eal + ["--", "--config", cfgp]
         else:
             cmd = [TESTPMD] + eal + ["--", "--forward-mode=" + kind, "--stats-period", "60",
@@ -150,7 +219,7 @@ class Dut:
         self.log = open(os.path.join(work, "dut-%s.log" % tag), "w")
         self.p = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                   start_new_session=True)
-        end = time.time() + 60
+        end = time.time() + 120
         while time.time() < end:
             if self.p.poll() is not None:
                 raise RuntimeError("%s exited: see %s" % (kind, self.log.name))
@@ -224,9 +293,14 @@ def generate(make_dut, seconds, gen_args, during=None):
         dut = make_dut()
         before = dut.stats()
         c0, t0 = proc_cpu(dut.p.pid), time.time()
+        l_dut = lcore_cpu(dut.p.pid)
+        sampler = rx_sampler(dut) if dut.kind == "aces" else None
         extra = during(dut) if during is not None else None
-        wait_exit(g, seconds + 90)
-        share_dut = (proc_cpu(dut.p.pid) - c0) / max(0.001, time.time() - t0)
+        wait_exit(g, seconds + 120)
+        el = time.time() - t0
+        share_dut = (proc_cpu(dut.p.pid) - c0) / max(0.001, el)
+        shares = lcore_shares(dut.p.pid, l_dut, el)
+        dut_rx = sampler() if sampler is not None else None
         after = dut.stats()
         info = ctl(dut.prefix, "info") if dut.kind == "aces" else None
         if callable(extra):
@@ -244,6 +318,12 @@ def generate(make_dut, seconds, gen_args, during=None):
         raise RuntimeError("generator said: " + out[-300:])
     res = json.loads(js[-1])
     res["dut_cpu_share"] = round(share_dut, 3)
+    # the generator measures its own lcore (it is gone by now)
+    shares = shares + ([res["cpu_share"]] if "cpu_share" in res else [])
+    res["lcore_cpu_shares"] = shares
+    res["memory"] = getattr(dut, "memory", "hugepages")
+    if dut_rx is not None:
+        res["dut_rx_pps"] = dut_rx
     if before is not None and after is not None:
         pk = sum(v["rx_packets"] for k, v in after.items() if k.startswith("port")) - \
              sum(v["rx_packets"] for k, v in before.items() if k.startswith("port"))
@@ -257,8 +337,37 @@ def generate(make_dut, seconds, gen_args, during=None):
             res["bytes_per_flow"] = info["flow_table_bytes_per_flow"]
     if extra:
         res.update(extra)
-    disturbed = (not quiet) or share_dut < 0.95
+    # every poll-mode lcore (the device under test's and the generator's) got its CPU
+    disturbed = (not quiet) or not shares or min(shares) < 0.95
     return res, per_sec, disturbed
+
+
+def rx_sampler(dut):
+    """The device under test's own receive rate: its port counters every 0.5 s; the
+    median of the intervals after the first second (the generator's warm-up) and before
+    the last one."""
+    stop = threading.Event()
+    samples = []
+
+    def loop():
+        while not stop.is_set():
+            try:
+                st = ctl(dut.prefix, "stats")
+                samples.append((time.time(), sum(v["rx_packets"] for k, v in st.items()
+                                                 if k.startswith("port"))))
+            except RuntimeError:
+                pass
+            stop.wait(0.5)
+    t = threading.Thread(target=loop)
+    t.start()
+
+    def done():
+        stop.set()
+        t.join()
+        rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(samples, samples[1:]) if b[0] > a[0]]
+        rates = rates[2:-1] if len(rates) > 4 else rates
+        return round(statistics.median(rates)) if rates else None
+    return done
 
 
 BENCH_WORK = [None]
@@ -308,26 +417,47 @@ def telemetry_latency(dut):
 
 
 def scenarios(args):
+    """(name, ACES settings, generator arguments for ACES, during-run action, measure):
+    measure is the generator's rx_pps (what came back), rx_est_pps (the established
+    part of it) or dut_rx_pps (what ACES took in: new flows into a full table come
+    back as nothing)."""
     both = ["--reverse", "10.99.1.10:5353", "--port", "53"]
+    syn = ["--port", "80", "--proto", "syn", "--new-flows"] + (["--rate", "50000"] if args.smoke else [])
+    est_rate = "200000" if args.smoke else "1000000"
     s = [
-        ("established 64 B, 1k flows, both directions", dict(capacity=4096), both + ["--flows", "1024"], None),
-        ("established 512 B, 1k flows", dict(capacity=4096), both + ["--flows", "1024", "--size", "512"], None),
-        ("established 64 B, 100k flows", dict(capacity=262144), both + ["--flows", "100000"], None),
-        # the table must not fill during the run: 4M flows for ~6 s at full rate; the smoke run
-        # offers 50k new flows/s into 256k
-        ("new flows: every packet a new TCP SYN", dict(capacity=262144 if args.smoke else 4194304, tcp=True,
-                                                        mem=512 if args.smoke else 3072),
-         ["--port", "80", "--proto", "syn", "--new-flows"] + (["--rate", "50000"] if args.smoke else []),
-         None),
-        ("established 64 B, 1k flows, 10 assignment changes/s", dict(capacity=4096), both + ["--flows", "1024"], churn),
+        ("established 64 B, 1k flows, both directions", dict(capacity=4096), both + ["--flows", "1024"], None,
+         "rx_pps"),
+        ("established 512 B, 1k flows", dict(capacity=4096), both + ["--flows", "1024", "--size", "512"], None,
+         "rx_pps"),
+        ("established 64 B, 100k flows", dict(capacity=262144), both + ["--flows", "100000", "--warmup"], None,
+         "rx_pps"),
+        # every SYN a new flow; flows expire after 1 s, so the table holds about a second of them
+        ("new flows: every packet a new TCP SYN, 1 s expiry", dict(
+            capacity=262144 if args.smoke else 4194304, tcp=True, trans=1, mem=512 if args.smoke else 2048),
+         syn, None, "rx_pps"),
+        ("new flows into a full table (refused)", dict(capacity=65536, tcp=True), syn, None, "dut_rx_pps"),
+        ("established 64 B, 1k flows, paced %s pps" % est_rate, dict(capacity=65536, mixed=True),
+         both + ["--flows", "1024", "--rate", est_rate], None, "rx_est_pps"),
+        ("established 64 B, 1k flows, paced %s pps, with a SYN flood" % est_rate,
+         dict(capacity=4194304 if not args.smoke else 262144, mixed=True, trans=1,
+              mem=2048 if not args.smoke else 512),
+         both + ["--flows", "1024", "--rate", est_rate, "--flood", "80"], None, "rx_est_pps"),
+        ("established 64 B, 1k flows, 10 assignment changes/s", dict(capacity=4096), both + ["--flows", "1024"],
+         churn, "rx_pps"),
         ("established 64 B, 1k flows, telemetry latency", dict(capacity=4096), both + ["--flows", "1024"],
-         telemetry_latency),
+         telemetry_latency, "rx_pps"),
     ]
     if args.big:
-        s.insert(3, ("established 64 B, 1M flows", dict(capacity=1048576, mem=2048), both + ["--flows", "1000000"], None))
-        s.insert(4, ("established 64 B, 4M flows", dict(capacity=4194304, mem=3072), both + ["--flows", "4000000"], None))
+        s.insert(3, ("established 64 B, 1M flows", dict(capacity=1048576, mem=2048),
+                     both + ["--flows", "1000000", "--warmup"], None, "rx_pps"))
+        s.insert(4, ("established 64 B, 4M flows", dict(capacity=4194304, mem=3072),
+                     both + ["--flows", "4000000", "--warmup"], None, "rx_pps"))
+    if args.only:
+        s = [x for x in s if any(o in x[0] for o in args.only)]
     if args.smoke:
-        s = [s[0], s[3], s[4]]
+        keep = ("established 64 B, 1k flows, both", "new flows", "established 64 B, 1k flows, paced",
+                "established 64 B, 1k flows, 10")
+        s = [x for x in s if x[0].startswith(keep)]
     return s
 
 
@@ -352,9 +482,10 @@ def render(results, args):
     for name in names:
         row = {"scenario": name}
         for kind in ("macswap", "io", "aces"):
-            v = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind
+            key = lambda r: r.get(r.get("measure", "rx_pps")) or 0
+            v = [key(r) for r in results["runs"] if r["scenario"] == name and r["dut"] == kind
                  and not r["disturbed"]]
-            allv = [r["rx_pps"] for r in results["runs"] if r["scenario"] == name and r["dut"] == kind]
+            allv = [key(r) for r in results["runs"] if r["scenario"] == name and r["dut"] == kind]
             row[kind] = {"median": statistics.median(v) if v else None, "max": max(v) if v else None,
                          "clean_runs": len(v), "runs": len(allv)}
         ref = row["macswap"]["median"]
@@ -383,6 +514,24 @@ def render(results, args):
         full = [r["drops"].get("flow_table_full", 0) for r in aces_runs if r.get("drops")]
         if any(full):
             notes.append("table full drops %d" % max(full))
+        shed = [r["drops"].get("new_flow_shed", 0) for r in aces_runs if r.get("drops")]
+        if any(shed):
+            notes.append("new flows shed %d" % max(shed))
+        m = [r.get("measure") for r in aces_runs]
+        if "dut_rx_pps" in m:
+            notes.append("rate taken in by ACES (nothing comes back)")
+        if "with a SYN flood" in name:
+            base = [s_ for s_ in summary if s_["scenario"] == name.replace(", with a SYN flood", "")]
+            fl = [r.get("rx_flood_pps", 0) for r in aces_runs if not r["disturbed"]]
+            if base and base[0]["aces"]["median"] and row["aces"]["median"]:
+                row["kept_under_flood"] = round(row["aces"]["median"] / base[0]["aces"]["median"], 3)
+                notes.append("established kept %.0f %% of their rate without the flood (target 80 %%)"
+                             % (100 * row["kept_under_flood"]))
+            if fl:
+                notes.append("flood SYNs forwarded %.2f M/s" % (statistics.median(fl) / 1e6))
+        mem = [r.get("memory") for r in aces_runs if r.get("memory") not in (None, "hugepages")]
+        if mem:
+            notes.append("flow table in %s (no hugepages for it here)" % mem[0])
         row["notes"] = "; ".join(dict.fromkeys(notes))
         summary.append(row)
     results["summary"] = summary
@@ -406,7 +555,7 @@ def render(results, args):
             f.write("# Benchmarks\n\nLatest full run of `tools/bench/bench.py` (%s) on %s, %d vCPUs, kernel %s.\n"
                     "Link: %s; generator: %s on CPU 0, device under test on CPU 1; %d rounds of %d s, "
                     "interleaved; medians of clean runs (a run is disturbed when the machine was not "
-                    "quiet or the device under test got < 95 %% of its CPU). testpmd `io` forwarding "
+                    "quiet or a poll-mode lcore (the worker under test, the generator's) got < 95 %% of its CPU). testpmd `io` forwarding "
                     "in the same run: %s.\n\n%s\n\n"
                     "Targets of issue #5 (one worker, against macswap): 80 %% with 1 k flows, 65 %% with "
                     "1 M, 50 %% with 4 M, 40 %% for new flows; no second below 95 %% while the "
@@ -424,6 +573,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--big", action="store_true", help="add 1M and 4M flow runs (needs ~3 GiB)")
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--only", action="append", default=[], metavar="TEXT",
+                    help="run only the scenarios whose name contains TEXT (repeatable)")
     ap.add_argument("--out", default=os.path.join(BUILD, "bench"))
     ap.add_argument("--render", action="store_true", help="only render an existing results.json")
     args = ap.parse_args()
@@ -433,6 +584,7 @@ def main():
         return 0
     if args.smoke:
         args.rounds, args.seconds = 1, 2
+    atexit.register(restore_hugepages)
     if os.environ.get("PKTGEN"):
         log("PKTGEN is set, but this harness drives its own generator (aces-gen) for now")
     os.makedirs(args.out, exist_ok=True)
@@ -444,7 +596,7 @@ def main():
                "generator": "aces-gen", "seconds": args.seconds, "rounds": args.rounds, "runs": []}
     failures = 0
     for rnd in range(args.rounds):
-        for i, (name, dut_kw, gen_args, during) in enumerate(scenarios(args)):
+        for i, (name, dut_kw, gen_args, during, measure) in enumerate(scenarios(args)):
             for kind in ("macswap", "io", "aces") if i == 0 else ("macswap", "aces"):
                 if args.smoke and kind == "io":
                     continue
@@ -463,13 +615,15 @@ def main():
                     failures += 1
                     continue
                 results["runs"].append({"scenario": name, "dut": kind, "round": rnd, "disturbed": disturbed,
-                                        "per_second_rx": per_sec, **res})
-                log("%-55s %-8s rx %9.0f pps  tx %9.0f pps%s%s" % (
-                    name, kind, res["rx_pps"], res["tx_pps"],
+                                        "per_second_rx": per_sec,
+                                        "measure": measure if kind == "aces" else "rx_pps", **res})
+                log("%-55s %-8s rx %9.0f pps  tx %9.0f pps%s%s%s" % (
+                    name[:55], kind, res["rx_pps"], res["tx_pps"],
+                    "  %s %.0f" % (measure, res.get(measure) or 0) if kind == "aces" and measure != "rx_pps" else "",
                     "  %.1f cyc/pkt" % res["cycles_per_packet"] if res.get("cycles_per_packet") else "",
                     "  DISTURBED" if disturbed else ""))
     render(results, args)
-    runs_ok = [r for r in results["runs"] if r["rx_pps"] > 0]
+    runs_ok = [r for r in results["runs"] if (r.get(r["measure"]) or 0) > 0]
     print("bench: %d passed, %d failed" % (len(runs_ok), failures + len(results["runs"]) - len(runs_ok)))
     return 1 if failures or len(runs_ok) < len(results["runs"]) else 0
 
