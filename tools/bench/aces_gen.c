@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -59,6 +60,7 @@ static struct {
 	uint64_t flood_seq, rx_est, rx_flood, tx_flood;
 	struct rte_mempool *pool;
 	volatile int stop;
+	volatile int done;
 	uint64_t tx, rx, tx_fail;
 } g = { .flows = 1024, .size = 64, .seconds = 5 };
 
@@ -238,8 +240,10 @@ run(void *arg)
 	unsigned int i, n;
 
 	(void)arg;
-	if (link.link_status != RTE_ETH_LINK_UP)
+	if (link.link_status != RTE_ETH_LINK_UP) {
+		g.done = 1;
 		return -1;
+	}
 	while (!g.stop && (t = rte_rdtsc()) < end) {
 		if (gap == 0 || t >= next_tx) {
 			if (rte_pktmbuf_alloc_bulk(g.pool, tx, BURST) == 0) {
@@ -297,7 +301,9 @@ run(void *arg)
 		       (g.tx - m_start_tx) / secs, (g.rx - m_start_rx) / secs, g.tx, g.rx, g.tx_fail,
 		       secs, (g.rx_est - m_start_est) / secs, (g.rx_flood - m_start_flood) / secs,
 		       (g.tx_flood - m_start_txf) / secs, cpu);
+		fflush(stdout);
 	}
+	g.done = 1;
 	return 0;
 	}
 }
@@ -386,6 +392,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rte_eal_remote_launch(run, NULL, lcore);
+	/* the main lcore shares the CPU with the generating one: sleep, never spin
+	 * (rte_eal_mp_wait_lcore polls, and would take half of that CPU) */
+	while (!g.done)
+		usleep(10000);
 	rte_eal_mp_wait_lcore();
 	rte_eth_dev_stop(0);
 	rte_eth_dev_close(0);

@@ -2,18 +2,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """ACES benchmark harness.
 
-Runs the generator (tools/bench/aces-gen, or pktgen: not wired yet) against
-dpdk-testpmd (the reference: `io` and `macswap` forwarding) and against ACES, on
-the same net_memif link, one CPU each, interleaved (reference, ACES, reference,
-ACES, ...), and reports packets/s, the ratio to the testpmd macswap limit, and
-ACES's cycles per packet from its workers' own TSC accounting.
+Runs a generator against dpdk-testpmd (the reference: `io` and `macswap` forwarding) and
+against ACES, on the same link, one CPU each, interleaved (reference, ACES, reference,
+ACES, ...), and reports packets/s, the ratio to the testpmd macswap limit, and ACES's
+cycles per packet from its workers' own TSC accounting. The generator is the project's
+aces-gen on net_memif; with PKTGEN=/path/to/pktgen, pktgen over vhost-user as well.
 
-  tools/bench/bench.py [--smoke] [--rounds N] [--seconds S] [--big] [--write-docs]
+  tools/bench/bench.py [--smoke] [--rounds N] [--seconds S] [--big] [--only TEXT] [--write-docs]
 
 Writes build/bench/results.json (and docs/benchmarks.md with --write-docs).
-Runs that did not get a quiet machine, or whose polling processes got less than
-95 % of their CPU (per lcore thread), are marked disturbed and left out of the medians.
---smoke: one short round of each scenario, so CI keeps the harness working.
+Runs that did not get a quiet machine, or in which a poll-mode lcore got less than
+95 % of its CPU (per lcore thread), are marked disturbed and left out of the medians.
+--smoke: one short round of a few scenarios, so CI keeps the harness working.
 """
 import argparse
 import atexit
@@ -193,11 +193,12 @@ def _ctl(prefix, *args):
 class Dut:
     """testpmd (mode io/macswap) or ACES on the memif client side, on DUT_CPU."""
 
-    def __init__(self, kind, work, tag, capacity=4096, tcp=False, mem=512, trans=600, mixed=False):
+    def __init__(self, kind, work, tag, capacity=4096, tcp=False, mem=512, trans=600, mixed=False,
+                 vdev=None):
         self.kind, self.prefix = kind, "bench%s%d" % (tag, os.getpid())
         self.sock = os.path.join(work, "memif-%s.sock" % tag)
         eal = ["--lcores", "0@%d,1@%d" % (DUT_CPU, DUT_CPU), "--no-pci", "--file-prefix", self.prefix,
-               "--vdev", memif("client", self.sock, DUT_MAC)]
+               "--vdev", vdev or memif("client", self.sock, DUT_MAC)]
         # big flow tables: hugepages when the pool can grow, else plain memory (IOVA as VA, or
         # DPDK looks up every 4 KiB page) and the run says so
         self.memory = "hugepages"
@@ -214,8 +215,8 @@ class Dut:
             aces_config(cfgp, capacity, tcp, trans, mixed)
             cmd = [ACES] + eal + ["--", "--config", cfgp]
         else:
-            cmd = [TESTPMD] + eal + ["--", "--forward-mode=" + kind, "--stats-period", "60",
-                                     "--auto-start", "--txd=1024", "--rxd=1024"]
+            cmd = [TESTPMD] + eal + ["--", "--forward-mode=" + kind, "--stats-period",
+                                     "1" if vdev else "60", "--auto-start", "--txd=1024", "--rxd=1024"]
         self.log = open(os.path.join(work, "dut-%s.log" % tag), "w")
         self.p = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                   start_new_session=True)
@@ -342,10 +343,10 @@ def generate(make_dut, seconds, gen_args, during=None):
     return res, per_sec, disturbed
 
 
-def rx_sampler(dut):
-    """The device under test's own receive rate: its port counters every 0.5 s; the
-    median of the intervals after the first second (the generator's warm-up) and before
-    the last one."""
+def rx_sampler(dut, tx=False, skip=2):
+    """The device under test's own receive (or, @tx, transmit) rate: its port counters
+    every 0.5 s; the median of the intervals after the first second (the generator's
+    warm-up) and before the last one."""
     stop = threading.Event()
     samples = []
 
@@ -353,8 +354,8 @@ def rx_sampler(dut):
         while not stop.is_set():
             try:
                 st = ctl(dut.prefix, "stats")
-                samples.append((time.time(), sum(v["rx_packets"] for k, v in st.items()
-                                                 if k.startswith("port"))))
+                samples.append((time.time(), sum(v["tx_packets" if tx else "rx_packets"]
+                                                 for k, v in st.items() if k.startswith("port"))))
             except RuntimeError:
                 pass
             stop.wait(0.5)
@@ -365,12 +366,201 @@ def rx_sampler(dut):
         stop.set()
         t.join()
         rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(samples, samples[1:]) if b[0] > a[0]]
-        rates = rates[2:-1] if len(rates) > 4 else rates
+        rates = rates[skip:-1] if len(rates) > skip + 2 else rates
         return round(statistics.median(rates)) if rates else None
     return done
 
 
 BENCH_WORK = [None]
+
+
+# ---- pktgen over vhost-user -------------------------------------------------------------
+# pktgen (PKTGEN=/path/to/pktgen, Pktgen-DPDK 23.03.0 built beside the project) panics on
+# memif, so this part of the suite links it to the device under test with vhost-user:
+# net_vhost on the device under test (the socket's server), virtio_user on pktgen. pktgen
+# draws its counters only on a terminal: it runs under a private tmux server, bounded by
+# timeout --foreground, and the rates are read off the device under test (ACES's port
+# counters, testpmd's per-second Tx-pps).
+
+PKTGEN_DIR = os.path.join(ROOT, "tools", "bench", "pktgen")
+
+
+def dut_mac(log_path):
+    """The MAC the device under test reports for port 0 in its log (net_vhost has no
+    mac devarg)."""
+    import re
+    end = time.time() + 10
+    while time.time() < end:
+        with open(log_path) as f:
+            text = f.read()
+        m = re.search(r"(?:Port 0: |port 0 \([^)]*\) )([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})", text)
+        if m:
+            return m.group(1).lower()
+        time.sleep(0.2)
+    raise RuntimeError("no MAC for port 0 in " + log_path)
+
+
+def pktgen_pcap(path, dst_mac, flows, size):
+    """Both directions of @flows UDP flows through the NAT, for pktgen's pcap mode."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "dataplane"))
+    import pktlib
+    frames = []
+    pad = b"\0" * max(0, size - 4 - 14 - 20 - 8)
+    for i in range(flows):
+        cip = "10.64.%d.%d" % (i // 250, 1 + i % 250)
+        sport = 1024 + i
+        frames.append(pktlib.eth(dst_mac, GEN_MAC, 0x0800, pktlib.ipv4(
+            cip, "10.99.0.100", 17, pktlib.udp(cip, "10.99.0.100", sport, 53, pad))))
+        frames.append(pktlib.eth(dst_mac, GEN_MAC, 0x0800, pktlib.ipv4(
+            "10.99.1.10", cip, 17, pktlib.udp("10.99.1.10", cip, 5353, sport, pad))))
+    pktlib.write_pcap(path, frames)
+
+
+def run_pktgen(work, tag, sock, seconds, pcap, cmdfile):
+    """pktgen on GEN_CPU in a private tmux server; returns a stop function."""
+    server = "acesbench%d" % os.getpid()
+    log_path = os.path.join(work, "pktgen-%s.log" % tag)
+    argv = [os.environ["PKTGEN"], "--lcores", "0@%d,1@%d" % (GEN_CPU, GEN_CPU), "--no-pci", "--in-memory",
+            "-m", "512", "--single-file-segments", "--file-prefix", "bpg%s%d" % (tag, os.getpid()),
+            "--vdev", "virtio_user0,path=%s,queues=1,queue_size=1024,mac=%s" % (sock, GEN_MAC), "--",
+            "-P", "-m", "1.0", "-f", cmdfile] + (["-s", "0:" + pcap] if pcap else [])
+    shell = "timeout --foreground %d %s > %s 2>&1" % (seconds + 20, " ".join(argv), log_path)
+    subprocess.run(["tmux", "-L", server, "new-session", "-d", "-x", "200", "-y", "60", shell],
+                   check=True, stdin=subprocess.DEVNULL)
+
+    def stop():
+        subprocess.run(["tmux", "-L", server, "kill-server"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end = time.time() + 10
+        while time.time() < end and subprocess.run(
+                ["pgrep", "-f", "file-prefix bpg%s%d" % (tag, os.getpid())],
+                stdout=subprocess.DEVNULL).returncode == 0:
+            time.sleep(0.1)
+    return stop
+
+
+def pktgen_pid(tag):
+    """The pktgen process of run @tag (started by tmux), waited for up to 5 s."""
+    end = time.time() + 5
+    while time.time() < end:
+        r = subprocess.run(["pgrep", "-f", "^%s .*file-prefix bpg%s%d" % (os.environ["PKTGEN"], tag, os.getpid())],
+                           stdout=subprocess.PIPE, text=True)
+        if r.stdout.split():
+            return int(r.stdout.split()[0])
+        time.sleep(0.1)
+    return None
+
+
+def pktgen_idle_helpers(pid):
+    """pktgen's main lcore and its display thread poll without sleeping on the generating
+    lcore's CPU (three busy threads: a third of the CPU each). Scheduling policy is per
+    thread on Linux: every thread but the generating lcore goes to SCHED_IDLE, so it runs
+    only when that CPU has nothing else to do."""
+    end = time.time() + 10      # its threads exist once the EAL is up and the link is set
+    while time.time() < end and not lcore_cpu(pid):
+        time.sleep(0.1)
+    time.sleep(1.0)
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().startswith(("lcore-worker", "rte-worker")):
+                    continue
+        except OSError:
+            continue
+        subprocess.run(["chrt", "--idle", "-p", "0", tid], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def testpmd_tx_pps(log_path, since_line):
+    """Median of testpmd's per-second Tx-pps lines written after @since_line."""
+    with open(log_path) as f:
+        lines = f.read().splitlines()[since_line:]
+    v = [int(l.split()[1]) for l in lines if l.strip().startswith("Tx-pps:")]
+    v = v[1:-1] if len(v) > 3 else v
+    return round(statistics.median(v)) if v else 0
+
+
+def pktgen_scenarios(args):
+    s = [("pktgen: established 64 B, 1k flows, both directions", "pcap.pkt", dict(flows=1024, size=64),
+          dict(capacity=4096)),
+         ("pktgen: established 512 B, 1k flows", "pcap.pkt", dict(flows=1024, size=512), dict(capacity=4096))]
+    # No new-flow scenario with pktgen: its range mode recycles a fixed pool of packets
+    # (24,576 distinct tuples reached ACES in a try), so new flows are aces-gen's part.
+    if args.only:
+        s = [x for x in s if any(o in x[0] for o in args.only)]
+    return s[:1] if args.smoke else s
+
+
+def pktgen_suite(args, results, work):
+    """Reference (testpmd macswap, io) and ACES, interleaved, fed by pktgen over vhost-user;
+    each rate is what the device under test sent back, per second, median."""
+    failures = 0
+    for rnd in range(args.rounds):
+        for i, (name, cmds, pcap_kw, dut_kw) in enumerate(pktgen_scenarios(args)):
+            for kind in ("macswap", "io", "aces") if i == 0 and not args.smoke else ("macswap", "aces"):
+                tag = "p%d%d%s" % (rnd, i, kind[:2])
+                sock = os.path.join(work, "vhost-%s.sock" % tag)
+                if os.path.exists(sock):
+                    os.unlink(sock)
+                quiet = wait_quiet()
+                dut = stop_gen = None
+                try:
+                    kw = dict(dut_kw) if kind == "aces" else {}
+                    if kind == "aces" and "new flows" in name:
+                        kw["trans"] = 1
+                    dut = Dut(kind, work, tag, vdev="net_vhost0,iface=%s,queues=1" % sock, **kw)
+                    mac = dut_mac(dut.log.name)
+                    pcap = None
+                    if pcap_kw is not None:
+                        pcap = os.path.join(work, "pktgen-%s.pcap" % tag)
+                        pktgen_pcap(pcap, mac, **pcap_kw)
+                    with open(os.path.join(PKTGEN_DIR, cmds)) as f:
+                        text = f.read().replace("DUT_MAC", mac)
+                    cmdfile = os.path.join(work, "%s-%s" % (tag, cmds))
+                    with open(cmdfile, "w") as f:
+                        f.write(text)
+                    stop_gen = run_pktgen(work, tag, sock, args.seconds + 15, pcap, cmdfile)
+                    gpid = pktgen_pid(tag)
+                    if gpid:
+                        pktgen_idle_helpers(gpid)
+                    # measured from here: pktgen is up and its helpers are out of the way
+                    l_dut, l_gen = lcore_cpu(dut.p.pid), lcore_cpu(gpid) if gpid else {}
+                    with open(dut.log.name) as f:
+                        log_lines = sum(1 for _ in f)
+                    sampler = rx_sampler(dut, tx=True, skip=0) if kind == "aces" else None
+                    before = ctl(dut.prefix, "stats") if kind == "aces" else None
+                    t0 = time.time()
+                    time.sleep(args.seconds)
+                    el = time.time() - t0
+                    shares = lcore_shares(dut.p.pid, l_dut, el) + (
+                        lcore_shares(gpid, l_gen, el) if gpid else [])
+                    pps = sampler() if sampler else testpmd_tx_pps(dut.log.name, log_lines)
+                    info = ctl(dut.prefix, "stats") if kind == "aces" else None
+                except Exception as e:  # a broken run is a result too
+                    log("%s / %s: failed: %s" % (name, kind, e))
+                    failures += 1
+                    continue
+                finally:
+                    if stop_gen:
+                        stop_gen()
+                    if dut is not None:
+                        dut.stop()
+                disturbed = (not quiet) or not shares or min(shares) < 0.95
+                run = {"scenario": name, "dut": kind, "round": rnd, "disturbed": disturbed, "measure": "rx_pps",
+                       "rx_pps": pps or 0, "tx_pps": None, "generator": "pktgen", "link": "vhost-user",
+                       "lcore_cpu_shares": shares, "per_second_rx": []}
+                if info is not None and before is not None:
+                    run["drops_total"] = info.get("drops_total")
+                    pk = info["port0"]["rx_packets"] - before["port0"]["rx_packets"]
+                    cy = info["worker_busy_cycles"] - before["worker_busy_cycles"]
+                    run["cycles_per_packet"] = round(cy / pk, 1) if pk else None
+                results["runs"].append(run)
+                log("%-55s %-8s sent back %9.0f pps%s" % (name[:55], kind, pps or 0,
+                                                           "  DISTURBED" if disturbed else ""))
+    return failures
 
 
 def churn(dut):
@@ -585,8 +775,10 @@ def main():
     if args.smoke:
         args.rounds, args.seconds = 1, 2
     atexit.register(restore_hugepages)
-    if os.environ.get("PKTGEN"):
-        log("PKTGEN is set, but this harness drives its own generator (aces-gen) for now")
+    pktgen = os.environ.get("PKTGEN")
+    if pktgen and not (os.path.isfile(pktgen) and os.access(pktgen, os.X_OK)):
+        log("PKTGEN=%s is not an executable file" % pktgen)
+        return 2
     os.makedirs(args.out, exist_ok=True)
     work = args.out
     BENCH_WORK[0] = work
@@ -622,6 +814,9 @@ def main():
                     "  %s %.0f" % (measure, res.get(measure) or 0) if kind == "aces" and measure != "rx_pps" else "",
                     "  %.1f cyc/pkt" % res["cycles_per_packet"] if res.get("cycles_per_packet") else "",
                     "  DISTURBED" if disturbed else ""))
+    if pktgen:
+        results["pktgen"] = pktgen
+        failures += pktgen_suite(args, results, work)
     render(results, args)
     runs_ok = [r for r in results["runs"] if (r.get(r["measure"]) or 0) > 0]
     print("bench: %d passed, %d failed" % (len(runs_ok), failures + len(results["runs"]) - len(runs_ok)))
