@@ -11,7 +11,7 @@ tools/setup.sh build || exit 1
 if [ -d build-asan ]; then
     meson setup --reconfigure build-asan >/dev/null || exit 1
 else
-    meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
+    meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false \
         -Dbuildtype=debug >/dev/null || exit 1
 fi
 ninja -C build-asan || exit 1
