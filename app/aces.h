@@ -37,6 +37,7 @@
 #define ACES_MAX_WORKERS	16
 #define ACES_MAX_PORTS		2	/**< client and backend roles (may be one port) */
 #define ACES_RING_SIZE		1024
+#define ACES_DROPQ		64	/**< dropped mbufs freed together */
 #define ACES_CMD_TIMEOUT_MS	2000
 
 /* Packet drop reasons (worker lcores). Counter invariant, per port:
@@ -194,6 +195,9 @@ struct aces_worker {
 	struct aces_health_ctr *beh;	/**< [backend] passive health */
 	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
 	uint8_t was_full[ACES_MAX_PORTS + 1];	/**< last burst per port (+ hand-offs) was full */
+	uint64_t est_seen_loop;		/**< loop of the last packet of an established flow */
+	uint16_t n_drop;
+	struct rte_mbuf *dropq[ACES_DROPQ];	/**< dropped, freed in bulk */
 	uint32_t pend_head, pend_tail;	/**< free-running indexes, ACES_PEND_SIZE ring */
 	uint32_t tm_cursor;		/**< next entity of the current report round */
 	uint64_t tm_next_tsc;		/**< when the next round starts */

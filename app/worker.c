@@ -24,17 +24,30 @@
 
 #define PREFETCH_OFFSET 3
 #define ACES_FULL_REAP	64	/**< entries looked at when a full table meets a new flow */
+#define ACES_EST_RECENT	1024	/**< loops after an established packet that count as "recent" */
+#define ACES_EPX_NONE	0xffff	/**< the bulk endpoint lookup found none */
+#define ACES_EPX_UNKNOWN 0xfffe	/**< not looked up in bulk */
 
 struct tx_buf {
 	uint16_t n[ACES_MAX_PORTS];
 	struct rte_mbuf *pkts[ACES_MAX_PORTS][ACES_BURST];
 };
 
+static void
+drop_flush(struct aces_worker *w)
+{
+	rte_pktmbuf_free_bulk(w->dropq, w->n_drop);
+	w->n_drop = 0;
+}
+
+/* Count and free: in bulk, once per loop or every ACES_DROPQ packets (a flood is cheap). */
 static inline void
 drop(struct aces_worker *w, struct rte_mbuf *m, enum aces_drop r)
 {
 	w->st.drops[r]++;
-	rte_pktmbuf_free(m);
+	w->dropq[w->n_drop++] = m;
+	if (unlikely(w->n_drop == ACES_DROPQ))
+		drop_flush(w);
 }
 
 static inline void
@@ -694,40 +707,56 @@ static void
 plan_new_flows(const struct aces_flow_table *ft, const struct aces_assign *a,
 	       const struct aces_flow_key *keys, const uint8_t *kidx, const struct aces_pkt *p,
 	       const enum aces_parse_result *res, uint16_t n, uint64_t hits, uint32_t budget,
-	       struct flow_plan *plans, uint8_t *planned)
+	       struct flow_plan *plans, uint8_t *planned, uint16_t *epx)
 {
+	struct aces_ep_key ek[ACES_BURST];
+	const void *ekp[ACES_BURST];
+	void *edata[ACES_BURST];
 	const void *rkp[ACES_BURST];
 	hash_sig_t rs[ACES_BURST];
 	void *rdata[ACES_BURST];
-	uint8_t at[ACES_BURST];
-	uint64_t rhits = 0;
-	unsigned int i, nr = 0;
+	uint8_t at[ACES_BURST], eat[ACES_BURST], eon[ACES_BURST];
+	uint64_t rhits = 0, ehits = 0;
+	unsigned int i, ne = 0, nr = 0;
 
+	/* the endpoints of every packet that may start a flow, in one bulk lookup */
 	for (i = 0; i < n; i++) {
 		const struct aces_pkt *pk = &p[i];
-		struct aces_ep_key ek;
-		struct flow_plan *pl;
 		uint8_t k = kidx[i];
-		void *d;
 
 		if (k == 0xff)
 			continue;
 		planned[k] = 0;
+		epx[k] = ACES_EPX_UNKNOWN;
 		if (((hits >> k) & 1) || res[i] != ACES_PARSE_IPV4 ||
 		    (pk->proto == ACES_IPPROTO_TCP &&
 		     (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN))
 			continue;
-		ek.vip = pk->dst_ip;
-		ek.port = pk->dst_port;
-		ek.proto = pk->proto;
-		ek.pad = 0;
-		if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0)
+		ek[ne].vip = pk->dst_ip;
+		ek[ne].port = pk->dst_port;
+		ek[ne].proto = pk->proto;
+		ek[ne].pad = 0;
+		ekp[ne] = &ek[ne];
+		eon[ne] = (uint8_t)i;
+		eat[ne++] = k;
+	}
+	if (ne == 0)
+		return;
+	rte_hash_lookup_bulk_data(aces.ep_hash, ekp, ne, &ehits, edata);
+	for (i = 0; i < ne; i++) {
+		uint8_t k = eat[i];
+		struct flow_plan *pl;
+
+		if (!((ehits >> i) & 1)) {
+			epx[k] = ACES_EPX_NONE;
 			continue;
+		}
+		epx[k] = (uint16_t)(uintptr_t)edata[i];
 		if (budget == 0)
 			continue;	/* shed by the caller: not worth planning */
 		budget--;
 		pl = &plans[k];
-		flow_plan(pl, a, pk, (uint16_t)(uintptr_t)d, rte_hash_hash(ft->h, &keys[k]), ft->h);
+		flow_plan(pl, a, &p[eon[i]], epx[k], rte_hash_hash(ft->h, &keys[k]), ft->h);
 		planned[k] = 1;
 		pl->rhit = 0;
 		if (pl->b == ACES_CHASH_NONE)
@@ -755,11 +784,14 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 	struct rte_mbuf *out[ACES_MAX_WORKERS][ACES_BURST];
 	uint16_t nout[ACES_MAX_WORKERS] = { 0 };
 	int sharded = aces.n_workers > 1 && !handed;
-	/* Two full bursts in a row: the worker is behind (one alone may be a sender's burst),
-	 * so new flows wait behind established ones. */
+	/* Two full bursts in a row: the worker is behind (one alone may be a sender's burst).
+	 * Then, if established flows have had packets in the last ACES_EST_RECENT loops, new
+	 * flows wait behind them: creating one costs several times what forwarding does, and
+	 * packets the worker does not read in time are lost in the receive queue, whichever
+	 * flow they belong to. */
 	uint8_t *was_full = &w->was_full[handed ? ACES_MAX_PORTS : pi];
-	uint32_t budget = n == ACES_BURST && *was_full ? aces.cfg->flows.overload_new_flows :
-			  ACES_BURST;
+	int behind = n == ACES_BURST && *was_full;
+	uint32_t budget = ACES_BURST;
 	uint16_t j = 0;
 	struct aces_flow_table *ft = w->ft;
 	const struct aces_assign *a = __atomic_load_n(&aces.assign, __ATOMIC_ACQUIRE);
@@ -773,6 +805,7 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 	hash_sig_t csig[2 * ACES_BURST];	/* keys this burst created: see below */
 	struct flow_plan plans[ACES_BURST];	/* by key index, for misses that may create */
 	uint8_t planned[ACES_BURST];
+	uint16_t epx[ACES_BURST];		/* by key index: endpoint of a miss, see above */
 	uint64_t hits = 0, rx_bytes = 0;
 	uint32_t del0;
 	int nk = 0, ncs = 0;
@@ -821,7 +854,11 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		for (hm = hits; hm != 0; hm &= hm - 1)
 			rte_prefetch0(&ft->flows[(uintptr_t)data[__builtin_ctzll(hm)] >> 1]);
 	}
-	plan_new_flows(ft, a, keys, kidx, p, res, n, hits, budget, plans, planned);
+	if (hits != 0)
+		w->est_seen_loop = w->st.loops;
+	if (behind && w->st.loops - w->est_seen_loop < ACES_EST_RECENT)
+		budget = aces.cfg->flows.overload_new_flows;
+	plan_new_flows(ft, a, keys, kidx, p, res, n, hits, budget, plans, planned, epx);
 	del0 = ft->n_deleted;
 
 	for (i = 0; i < n; i++) {
@@ -947,14 +984,20 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 			continue;
 		}
 new_flow:
-		ek.vip = pk->dst_ip;
-		ek.port = pk->dst_port;
-		ek.proto = pk->proto;
-		ek.pad = 0;
-		if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0) {
+		if (epx[k] == ACES_EPX_UNKNOWN) {	/* decided again, or not a SYN/UDP */
+			ek.vip = pk->dst_ip;
+			ek.port = pk->dst_port;
+			ek.proto = pk->proto;
+			ek.pad = 0;
+			if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0)
+				d = (void *)(uintptr_t)ACES_EPX_NONE;
+			epx[k] = (uint16_t)(uintptr_t)d;
+		}
+		if (epx[k] == ACES_EPX_NONE) {
 			drop(w, m, ACES_DROP_UNKNOWN_DEST);
 			continue;
 		}
+		d = (void *)(uintptr_t)epx[k];
 		if (pk->proto == ACES_IPPROTO_TCP &&
 		    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN) {
 			drop(w, m, ACES_DROP_NO_FLOW);
@@ -1221,6 +1264,8 @@ aces_worker_main(void *arg)
 			poll_msgs(w);
 		if (unlikely(w->reset_job != NULL))
 			reset_step(w, &tx);
+		if (w->n_drop != 0)
+			drop_flush(w);
 		report(w, now);
 		pending_check(w, now);
 		flow_age(w, now, total == 0 ? 256 : 64);
@@ -1231,6 +1276,7 @@ aces_worker_main(void *arg)
 		}
 		rte_rcu_qsbr_quiescent(aces.qsbr, w->idx);
 	}
+	drop_flush(w);
 	rte_rcu_qsbr_thread_offline(aces.qsbr, w->idx);
 	rte_rcu_qsbr_thread_unregister(aces.qsbr, w->idx);
 	return 0;

@@ -796,7 +796,7 @@ load_root(struct ld *ld, const json_t *root)
 		     &cfg->flows.tcp_transitory_timeout_s) < 0 ||
 	    get_uint(ld, o, "flows", "udp_timeout_s", 1, 86400, 60,
 		     &cfg->flows.udp_timeout_s) < 0 ||
-	    get_uint(ld, o, "flows", "overload_new_flows", 1, 32, 8,
+	    get_uint(ld, o, "flows", "overload_new_flows", 1, 32, 4,
 		     &cfg->flows.overload_new_flows) < 0) {
 		json_decref((json_t *)(uintptr_t)o);
 		return -EINVAL;

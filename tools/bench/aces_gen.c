@@ -15,9 +15,10 @@
  *   (IP:PORT -> client), so both directions of the NAT are measured.
  * --warmup: first send one client frame of every flow (not measured), so a run
  *   with millions of flows measures established flows, not their creation.
- * --flood TCPPORT: between the (paced, --rate) frames above, send new TCP SYNs to
- *   VIP:TCPPORT as fast as the link takes them; what comes back is counted apart
- *   (rx_est: UDP, rx_flood: TCP), so established traffic under a flood is measured.
+ * --flood TCPPORT: mix the (paced, --rate) frames above, packet by packet, into
+ *   bursts filled up with new TCP SYNs to VIP:TCPPORT, as fast as the link takes
+ *   them or at --flood-rate PPS; what comes back is counted apart (rx_est: UDP, rx_flood: TCP), so
+ *   established traffic under a flood is measured.
  */
 #define _GNU_SOURCE	/* RUSAGE_THREAD */
 #include <arpa/inet.h>
@@ -57,6 +58,7 @@ static struct {
 	uint16_t rev_port;
 	int warmup;
 	uint16_t flood_port;		/* 0: no flood */
+	uint64_t flood_rate;		/* flood packets/s; 0: as fast as the link takes them */
 	uint64_t flood_seq, rx_est, rx_flood, tx_flood;
 	struct rte_mempool *pool;
 	volatile int stop;
@@ -235,6 +237,7 @@ run(void *arg)
 	uint64_t end = start + (uint64_t)g.seconds * hz, seq = 0, last_tx = 0, last_rx = 0;
 	uint64_t m_start_tx = 0, m_start_rx = 0, m_start = 0, t;
 	uint64_t m_start_est = 0, m_start_flood = 0, m_start_txf = 0;
+	uint64_t est_built = 0, flood_built = 0;
 	double m_start_cpu = 0.0;
 	uint64_t gap = g.rate ? hz * BURST / g.rate : 0, next_tx = start;
 	unsigned int i, n;
@@ -245,7 +248,41 @@ run(void *arg)
 		return -1;
 	}
 	while (!g.stop && (t = rte_rdtsc()) < end) {
-		if (gap == 0 || t >= next_tx) {
+		if (g.flood_port != 0) {
+			/* One link, both kinds interleaved packet by packet, as they would reach
+			 * a NIC: the established packets due by the pacing, spread over the burst,
+			 * the rest new SYNs. What the link does not take is lost, whatever kind. */
+			uint64_t due = (uint64_t)((double)(t - start) * g.rate / hz) - est_built;
+			uint64_t fdue = g.flood_rate == 0 ? BURST :
+					(uint64_t)((double)(t - start) * g.flood_rate / hz) - flood_built;
+			unsigned int ne = (unsigned int)RTE_MIN(due, (uint64_t)BURST), k = 0;
+			unsigned int nb = (unsigned int)RTE_MIN((uint64_t)ne + fdue, (uint64_t)BURST);
+
+			if (nb > 0 && rte_pktmbuf_alloc_bulk(g.pool, tx, nb) == 0) {
+				uint8_t is_est[BURST];
+
+				for (i = 0; i < nb; i++) {
+					is_est[i] = (i + 1) * ne / nb > i * ne / nb;
+					if (is_est[i]) {
+						build(tx[i], seq++);
+						k++;
+					} else {
+						build_flood(tx[i]);
+					}
+				}
+				est_built += k;
+				flood_built += nb - k;
+				n = rte_eth_tx_burst(0, 0, tx, (uint16_t)nb);
+				for (i = 0; i < nb; i++) {
+					if (is_est[i])
+						*(i < n ? &g.tx : &g.tx_fail) += 1;
+					else if (i < n)
+						g.tx_flood++;
+				}
+				if (n < nb)
+					rte_pktmbuf_free_bulk(tx + n, nb - n);
+			}
+		} else if (gap == 0 || t >= next_tx) {
 			if (rte_pktmbuf_alloc_bulk(g.pool, tx, BURST) == 0) {
 				for (i = 0; i < BURST; i++)
 					build(tx[i], seq++);
@@ -257,13 +294,6 @@ run(void *arg)
 				}
 			}
 			next_tx += gap;
-		} else if (g.flood_port != 0 && rte_pktmbuf_alloc_bulk(g.pool, tx, BURST) == 0) {
-			for (i = 0; i < BURST; i++)
-				build_flood(tx[i]);
-			n = rte_eth_tx_burst(0, 0, tx, BURST);
-			g.tx_flood += n;
-			if (n < BURST)
-				rte_pktmbuf_free_bulk(tx + n, BURST - n);
 		}
 		n = rte_eth_rx_burst(0, 0, rx, BURST);
 		if (n > 0) {
@@ -318,6 +348,7 @@ main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' }, { "new-flows", no_argument, NULL, 'n' },
 		{ "rate", required_argument, NULL, 'r' }, { "reverse", required_argument, NULL, 'R' },
 		{ "warmup", no_argument, NULL, 'w' }, { "flood", required_argument, NULL, 'F' },
+		{ "flood-rate", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rte_eth_conf conf;
@@ -349,6 +380,7 @@ main(int argc, char **argv)
 		case 'n': g.new_flows = 1; break;
 		case 'w': g.warmup = 1; break;
 		case 'F': g.flood_port = (uint16_t)atoi(optarg); break;
+		case 'G': g.flood_rate = strtoull(optarg, NULL, 10); break;
 		case 'r': g.rate = strtoull(optarg, NULL, 10); break;
 		case 'R': {
 			char ipbuf[32], *colon;
