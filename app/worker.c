@@ -209,19 +209,16 @@ tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags, enum aces_f
 	}
 }
 
+/* Remove flow @idx whose two keys (and their hashes) the caller worked out. */
 static void
-flow_delete(struct aces_worker *w, uint32_t idx)
+flow_delete_keys(struct aces_worker *w, uint32_t idx, const struct aces_flow_key *k,
+		 const hash_sig_t *sig)
 {
 	struct aces_flow_table *ft = w->ft;
 	struct aces_flow *f = &ft->flows[idx];
-	struct aces_flow_key k;
 
-	aces_flow_key_set(&k, f->client_ip, aces.cfg->endpoints[f->ep].vip, f->client_port,
-			  f->vip_port, f->proto);
-	rte_hash_del_key(ft->h, &k);
-	aces_flow_key_set(&k, f->backend_ip, f->client_ip, f->backend_port, f->client_port,
-			  f->proto);
-	rte_hash_del_key(ft->h, &k);
+	rte_hash_del_key_with_hash(ft->h, &k[0], sig[0]);
+	rte_hash_del_key_with_hash(ft->h, &k[1], sig[1]);
 	flow_close(w, f);
 	w->eps[f->ep * 2 + f->side].flows--;
 	w->bes[f->backend].flows--;
@@ -229,6 +226,22 @@ flow_delete(struct aces_worker *w, uint32_t idx)
 	f->in_use = 0;
 	ft->free_stack[ft->n_free++] = idx;
 	ft->n_deleted++;
+}
+
+static void
+flow_delete(struct aces_worker *w, uint32_t idx)
+{
+	const struct aces_flow *f = &w->ft->flows[idx];
+	struct aces_flow_key k[2];
+	hash_sig_t sig[2];
+
+	aces_flow_key_set(&k[0], f->client_ip, aces.cfg->endpoints[f->ep].vip, f->client_port,
+			  f->vip_port, f->proto);
+	aces_flow_key_set(&k[1], f->backend_ip, f->client_ip, f->backend_port, f->client_port,
+			  f->proto);
+	sig[0] = rte_hash_hash(w->ft->h, &k[0]);
+	sig[1] = rte_hash_hash(w->ft->h, &k[1]);
+	flow_delete_keys(w, idx, k, sig);
 }
 
 #define ACES_REAP_BATCH 8
@@ -244,6 +257,7 @@ flow_delete_batch(struct aces_worker *w, const uint32_t *idx, unsigned int n)
 	struct aces_flow_table *ft = w->ft;
 	struct aces_flow_key keys[2 * ACES_REAP_BATCH];
 	const void *kp[2 * ACES_REAP_BATCH];
+	hash_sig_t sigs[2 * ACES_REAP_BATCH];
 	int32_t pos[2 * ACES_REAP_BATCH];
 	unsigned int i;
 
@@ -256,10 +270,12 @@ flow_delete_batch(struct aces_worker *w, const uint32_t *idx, unsigned int n)
 				  f->client_port, f->proto);
 		kp[2 * i] = &keys[2 * i];
 		kp[2 * i + 1] = &keys[2 * i + 1];
+		sigs[2 * i] = rte_hash_hash(ft->h, &keys[2 * i]);
+		sigs[2 * i + 1] = rte_hash_hash(ft->h, &keys[2 * i + 1]);
 	}
-	rte_hash_lookup_bulk(ft->h, kp, 2 * n, pos);
+	rte_hash_lookup_with_hash_bulk(ft->h, kp, sigs, 2 * n, pos);
 	for (i = 0; i < n; i++)
-		flow_delete(w, idx[i]);
+		flow_delete_keys(w, idx[i], &keys[2 * i], &sigs[2 * i]);
 	w->st.flows_expired += n;
 }
 
@@ -777,6 +793,19 @@ plan_new_flows(const struct aces_flow_table *ft, const struct aces_assign *a,
 	}
 }
 
+/* A 512-bit filter of the hashes a burst created: most keys need no comparison at all. */
+static inline void
+sig_mark(uint64_t *bits, hash_sig_t sig)
+{
+	bits[(sig >> 7) & 7] |= 1ull << ((sig >> 10) & 63);
+}
+
+static inline int
+sig_maybe(const uint64_t *bits, hash_sig_t sig)
+{
+	return (bits[(sig >> 7) & 7] >> ((sig >> 10) & 63)) & 1;
+}
+
 static void
 handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t n,
 	     uint64_t now, struct tx_buf *tx, int handed)
@@ -803,6 +832,7 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 	uint8_t kidx[ACES_BURST];
 	enum aces_parse_result res[ACES_BURST];
 	hash_sig_t csig[2 * ACES_BURST];	/* keys this burst created: see below */
+	uint64_t cbits[8] = { 0 };		/* and a 512-bit filter of their hashes */
 	struct flow_plan plans[ACES_BURST];	/* by key index, for misses that may create */
 	uint8_t planned[ACES_BURST];
 	uint16_t epx[ACES_BURST];		/* by key index: endpoint of a miss, see above */
@@ -953,9 +983,11 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		} else if (ncs > 0) {
 			sig = planned[k] ? plans[k].sig : rte_hash_hash(ft->h, key);
 			have_sig = 1;
-			for (c = 0; c < ncs; c++)
-				if (csig[c] == sig)
-					break;
+			c = ncs;
+			if (sig_maybe(cbits, sig))
+				for (c = 0; c < ncs; c++)
+					if (csig[c] == sig)
+						break;
 			if (c < ncs)
 				hit = rte_hash_lookup_with_hash_data(ft->h, key, sig, &d) >= 0;
 		}
@@ -1017,8 +1049,9 @@ new_flow:
 			/* the bulk answer for the backend side key holds unless the table lost a
 			 * key since, or this burst created a key of the same hash */
 			pl->rvalid = ft->n_deleted == del0;
-			for (c = 0; c < ncs && pl->rvalid; c++)
-				pl->rvalid = csig[c] != pl->rs;
+			if (sig_maybe(cbits, pl->rs))
+				for (c = 0; c < ncs && pl->rvalid; c++)
+					pl->rvalid = csig[c] != pl->rs;
 		} else {	/* decided again after a delete: plan it alone */
 			pl = &own;
 			flow_plan(pl, a, pk, (uint16_t)(uintptr_t)d,
@@ -1030,6 +1063,8 @@ new_flow:
 		csig[ncs] = pl->sig;
 		csig[ncs + 1] = pl->rs;
 		ncs += 2;
+		sig_mark(cbits, pl->sig);
+		sig_mark(cbits, pl->rs);
 		forward(w, tx, m, pk, &ft->flows[idx], ACES_DIR_FWD, now);
 	}
 }
