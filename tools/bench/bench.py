@@ -20,6 +20,7 @@ import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -800,6 +801,9 @@ def main():
     pktgen = os.environ.get("PKTGEN")
     if pktgen and not (os.path.isfile(pktgen) and os.access(pktgen, os.X_OK)):
         log("PKTGEN=%s is not an executable file" % pktgen)
+        return 2
+    if pktgen and shutil.which("tmux") is None:
+        log("PKTGEN is set: its runs need tmux (apt-get install tmux)")
         return 2
     os.makedirs(args.out, exist_ok=True)
     work = args.out
