@@ -462,7 +462,7 @@ flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
 	struct rte_ether_addr mac;
 	struct aces_flow *f;
 	hash_sig_t sig = pl->sig, rs = pl->rs;
-	uint32_t idx;
+	uint32_t idx, deleted = ft->n_deleted;
 	uint8_t side = pl->side;
 	uint16_t b = pl->b;
 	int ret;
@@ -489,8 +489,9 @@ flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
 	be = &aces.cfg->backends[b];
 	{
 		void *d = pl->rdata;
-		int taken = pl->rvalid ? pl->rhit : rte_hash_lookup_with_hash_data(ft->h, rk, rs,
-										  &d) >= 0;
+		/* the caller's answer, unless the reap above has just deleted flows */
+		int taken = pl->rvalid && ft->n_deleted == deleted ? pl->rhit :
+			    rte_hash_lookup_with_hash_data(ft->h, rk, rs, &d) >= 0;
 
 		/* The backend-side tuple is taken. By a connection that is over (FIN/RST
 		 * seen): the client reused its port, so the old flow goes, as conntrack does
