@@ -240,10 +240,7 @@ def one_armed(binary, work):
     add("syn 40021 web2 (collides with a closed flow)", c2v(40021, SYN, dport=8000),
         expect_fwd(40021, SYN))
 
-    inp, out = os.path.join(work, "onearm-in.pcap"), os.path.join(work, "onearm-out.pcap")
-    write_pcap(inp, frames)
-    a = Aces(binary, work, "dp-onearm", config(True, True),
-             ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)])
+    a, out = on_pcap(binary, work, "onearm", config(True, True), frames)
     try:
         info = a.wait("telemetry", lambda: a.ctl("info"))
         check(info["client"]["mac"].lower() == PORT_MAC[0], "net_pcap port MAC is %s" % PORT_MAC[0])
@@ -350,6 +347,21 @@ def two_armed(binary, work):
           % st["control"]["arp_ignored"])
 
 
+def on_pcap(binary, work, tag, cfg, frames):
+    """Start ACES on one net_pcap port that reads @frames; returns it and the path of the
+    capture it writes."""
+    inp, out = os.path.join(work, tag + "-in.pcap"), os.path.join(work, tag + "-out.pcap")
+    write_pcap(inp, frames)
+    return Aces(binary, work, "dp-" + tag, cfg, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)]), out
+
+
+def all_received(a, n):
+    """/aces/stats once telemetry answers and port 0 has received @n frames."""
+    a.wait("telemetry", lambda: a.ctl("info"))
+    return a.wait("all frames received",
+                  lambda: (lambda s: s if s["port0"]["rx_packets"] == n else None)(a.ctl("stats")))
+
+
 def table_full_and_aging(binary, work):
     """A full table refuses new flows (counted) and keeps every established one;
     idle flows are reaped by their timeout."""
@@ -363,13 +375,9 @@ def table_full_and_aging(binary, work):
     frames += [c2v(30001 + i, SYN) for i in range(n_tcp - 1)]
     # the established flow keeps working although the table is full
     frames += [c2v(30000, ACK | PSH, 2, 101, b"still here"), b2c(30000, ACK | PSH, 101, 12, b"yes")]
-    inp, out = os.path.join(work, "full-in.pcap"), os.path.join(work, "full-out.pcap")
-    write_pcap(inp, frames)
-    a = Aces(binary, work, "dp-full", cfg, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)])
+    a, out = on_pcap(binary, work, "full", cfg, frames)
     try:
-        a.wait("telemetry", lambda: a.ctl("info"))
-        st = a.wait("all frames received",
-                    lambda: (lambda s: s if s["port0"]["rx_packets"] == len(frames) else None)(a.ctl("stats")))
+        st = all_received(a, len(frames))
         check(st["flows_created"] == 1024, "1024 flows created in a 1024-flow table (%s)" % st["flows_created"])
         check(st["drops"]["flow_table_full"] == n_tcp - 1024,
               "%d new flows refused as flow_table_full (%s)" % (n_tcp - 1024, st["drops"]["flow_table_full"]))
@@ -406,13 +414,9 @@ def flood_keeps_established(binary, work):
             frames.append(c2v(cp, ACK | PSH, 2, 101, b"est-%d" % j) if j % 2 == 0 else
                           b2c(cp, ACK | PSH, 101, 2, b"est-%d" % j))
             data += 1
-    inp, out = os.path.join(work, "flood-in.pcap"), os.path.join(work, "flood-out.pcap")
-    write_pcap(inp, frames)
-    a = Aces(binary, work, "dp-flood", cfg, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)])
+    a, out = on_pcap(binary, work, "flood", cfg, frames)
     try:
-        a.wait("telemetry", lambda: a.ctl("info"))
-        st = a.wait("all frames received",
-                    lambda: (lambda s: s if s["port0"]["rx_packets"] == len(frames) else None)(a.ctl("stats")))
+        st = all_received(a, len(frames))
         shed, created = st["drops"]["new_flow_shed"], st["flows_created"]
         bursts = (len(frames) + 31) // 32
         check(shed > n_flood // 2, "most of the flood shed (%d new_flow_shed of %d SYNs)" % (shed, n_flood))
@@ -450,9 +454,7 @@ def health_signals(binary, work):
             ipv4(ORIG, "10.10.2.1", 6, tcp(ORIG, "10.10.2.1", 8080, 50000, SYN | ACK, 5, 77))),
         eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 17, udp(C, VIP, 6000, 53, b"q"))),  # no reply
     ]
-    inp, out = os.path.join(work, "health-in.pcap"), os.path.join(work, "health-out.pcap")
-    write_pcap(inp, frames)
-    a = Aces(binary, work, "dp-health", cfg, ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, out)])
+    a, out = on_pcap(binary, work, "health", cfg, frames)
     try:
         a.wait("telemetry", lambda: a.ctl("info"))
         be = a.wait("timeouts counted", lambda: (lambda b: b if b["orig_1"]["syn_timeouts"] >= 1 and

@@ -348,24 +348,16 @@ def rx_sampler(dut, tx=False, skip=2):
     """The device under test's own receive (or, @tx, transmit) rate: its port counters
     every 0.5 s; the median of the intervals after the first second (the generator's
     warm-up) and before the last one."""
-    stop = threading.Event()
     samples = []
 
-    def loop():
-        while not stop.is_set():
-            try:
-                st = ctl(dut.prefix, "stats")
-                samples.append((time.time(), sum(v["tx_packets" if tx else "rx_packets"]
-                                                 for k, v in st.items() if k.startswith("port"))))
-            except RuntimeError:
-                pass
-            stop.wait(0.5)
-    t = threading.Thread(target=loop)
-    t.start()
+    def step():
+        st = ctl(dut.prefix, "stats")
+        samples.append((time.time(), sum(v["tx_packets" if tx else "rx_packets"]
+                                         for k, v in st.items() if k.startswith("port"))))
+    stop = every(0.5, step)
 
     def done():
-        stop.set()
-        t.join()
+        stop()
         rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(samples, samples[1:]) if b[0] > a[0]]
         rates = rates[skip:-1] if len(rates) > skip + 2 else rates
         return round(statistics.median(rates)) if rates else None
@@ -564,28 +556,40 @@ def pktgen_suite(args, results, work):
     return failures
 
 
-def churn(dut):
-    """Assignment changes 10 times a second while the generator runs."""
+def every(period, step):
+    """Call step() every @period seconds in a thread (a RuntimeError from it is a missed
+    turn) until the returned stop() is called."""
     stop = threading.Event()
-    count = [0]
 
     def loop():
-        w = 0
         while not stop.is_set():
-            w = 100 - w
             try:
-                ctl(dut.prefix, "assign", "svc", str(w))
-                count[0] += 1
+                step()
             except RuntimeError:
                 pass
-            time.sleep(0.1)
+            stop.wait(period)
     t = threading.Thread(target=loop)
     t.start()
 
     def done():
         stop.set()
         t.join()
-        return {"assignment_changes": count[0]}
+    return done
+
+
+def churn(dut):
+    """Assignment changes 10 times a second while the generator runs."""
+    state = {"w": 0, "count": 0}
+
+    def step():
+        state["w"] = 100 - state["w"]
+        ctl(dut.prefix, "assign", "svc", str(state["w"]))
+        state["count"] += 1
+    stop = every(0.1, step)
+
+    def done():
+        stop()
+        return {"assignment_changes": state["count"]}
     return done
 
 
