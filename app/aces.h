@@ -195,7 +195,7 @@ struct aces_worker {
 	struct aces_health_ctr *beh;	/**< [backend] passive health */
 	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
 	uint8_t was_full[ACES_MAX_PORTS + 1];	/**< last burst per port (+ hand-offs) was full */
-	uint64_t est_seen_loop;		/**< loop of the last packet of an established flow */
+	uint64_t est_seen_loop;		/**< 1 + loop of the last established flow's packet; 0: none yet */
 	uint16_t n_drop;
 	struct rte_mbuf *dropq[ACES_DROPQ];	/**< dropped, freed in bulk */
 	uint32_t pend_head, pend_tail;	/**< free-running indexes, ACES_PEND_SIZE ring */

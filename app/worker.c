@@ -886,8 +886,8 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 			rte_prefetch0(&ft->flows[(uintptr_t)data[__builtin_ctzll(hm)] >> 1]);
 	}
 	if (hits != 0)
-		w->est_seen_loop = w->st.loops;
-	if (behind && w->st.loops - w->est_seen_loop < ACES_EST_RECENT)
+		w->est_seen_loop = w->st.loops + 1;	/* 0: never */
+	if (behind && w->est_seen_loop != 0 && w->st.loops + 1 - w->est_seen_loop < ACES_EST_RECENT)
 		budget = aces.cfg->flows.overload_new_flows;
 	plan_new_flows(ft, a, keys, kidx, p, res, n, hits, budget, plans, planned, epx);
 	del0 = ft->n_deleted;

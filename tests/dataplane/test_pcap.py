@@ -438,6 +438,18 @@ def flood_keeps_established(binary, work):
     got = [p for p in est if p.payload.startswith(b"est-")]
     check(len(got) == data, "every established packet forwarded during the flood (%d of %d)" % (len(got), data))
 
+    # with no established traffic to protect, a flood of new flows is not limited
+    syns = [c2v(40000 + j, SYN) for j in range(2000)]
+    a, out = on_pcap(binary, work, "flood-only", cfg, syns)
+    try:
+        st = all_received(a, len(syns))
+        check(st["flows_created"] == len(syns) and st["drops"]["new_flow_shed"] == 0,
+              "SYNs alone: all %d created, none shed (%d created, %d shed)"
+              % (len(syns), st["flows_created"], st["drops"]["new_flow_shed"]))
+    finally:
+        rc = a.stop()
+    check(rc == 0, "flood-only scenario: aces exits 0")
+
 
 def health_signals(binary, work):
     """Passive health per backend (handshakes, SYN timeouts, refusals, UDP without reply),
