@@ -38,6 +38,8 @@
 #define ACES_MAX_PORTS		2	/**< client and backend roles (may be one port) */
 #define ACES_RING_SIZE		1024
 #define ACES_DROPQ		64	/**< dropped mbufs freed together */
+#define ACES_VIP_SET_BITS	11	/**< VIP set: 2,048 slots, at most half used */
+#define ACES_VIP_SET		(1u << ACES_VIP_SET_BITS)
 #define ACES_CMD_TIMEOUT_MS	2000
 
 /* Packet drop reasons (worker lcores). Counter invariant, per port:
@@ -221,6 +223,7 @@ struct aces_app {
 	struct aces_neigh *neigh;
 	uint32_t n_neigh;
 	uint32_t *backend_nh;			/**< backend -> neigh index */
+	uint32_t vip_set[ACES_VIP_SET];		/**< VIP addresses, open addressing; 0: empty */
 	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
 	struct aces_assign *assign;		/**< current table; RCU protected */
 	uint8_t *ep_weight;			/**< mirror of assign->weight for readers */
@@ -269,6 +272,26 @@ struct aces_ep_key {
 };
 
 #define ACES_EP_VIP_MARK 0xffffu	/**< endpoint hash data for a VIP address entry */
+
+static inline uint32_t
+aces_vip_slot(uint32_t addr)
+{
+	return (addr * 0x9e3779b1u) >> (32 - ACES_VIP_SET_BITS);
+}
+
+/** Is @addr (network order) a VIP? Read-only after start: a probe or two, no hash call. */
+static inline int
+aces_is_vip(uint32_t addr)
+{
+	uint32_t i = aces_vip_slot(addr);
+
+	while (aces.vip_set[i] != 0) {
+		if (aces.vip_set[i] == addr)
+			return 1;
+		i = (i + 1) & (ACES_VIP_SET - 1);
+	}
+	return 0;
+}
 
 /** Port index (0 or 1) of a DPDK port id that ACES uses. */
 static inline uint8_t

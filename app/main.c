@@ -311,7 +311,15 @@ tables_setup(void)
 			.proto = c->endpoints[i].proto,
 		};
 
+		RTE_BUILD_BUG_ON(ACES_VIP_SET < 2 * ACES_MAX_ENDPOINTS);
 		ret = rte_hash_add_key_data(aces.ep_hash, &k, (void *)(uintptr_t)i);
+		if (!aces_is_vip(k.vip)) {	/* ACES_MAX_ENDPOINTS VIPs at most: never full */
+			uint32_t j = aces_vip_slot(k.vip);
+
+			while (aces.vip_set[j] != 0)
+				j = (j + 1) & (ACES_VIP_SET - 1);
+			aces.vip_set[j] = k.vip;
+		}
 		k.port = 0;
 		k.proto = ACES_IPPROTO_ICMP;
 		if (ret == 0)

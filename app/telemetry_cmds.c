@@ -160,7 +160,7 @@ cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *
 static int
 cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	struct rte_tel_data *drops, *ctl, *p;
+	struct rte_tel_data *drops, *ctl, *p, *per;
 	uint64_t total = 0, v;
 	uint8_t pi;
 	int i;
@@ -207,6 +207,14 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "icmp_echo_replies", ACES_SUM(icmp_echo_replies));
 	rte_tel_data_add_dict_u64(d, "to_control_plane", ACES_SUM(slowpath));
 	rte_tel_data_add_dict_u64(d, "flows_active", ACES_SUM(flows_active));
+	per = rte_tel_data_alloc();
+	if (per != NULL) {	/* how the flows spread over the workers */
+		rte_tel_data_start_array(per, RTE_TEL_U64_VAL);
+		for (i = 0; i < (int)aces.n_workers; i++)
+			rte_tel_data_add_array_u64(per, *(volatile uint64_t *)
+						   &aces.workers[i].st.flows_active);
+		rte_tel_data_add_dict_container(d, "flows_active_per_worker", per, 0);
+	}
 	rte_tel_data_add_dict_u64(d, "flow_capacity",
 				  (uint64_t)aces.cfg->flows.capacity * aces.n_workers);
 	rte_tel_data_add_dict_u64(d, "flows_created", ACES_SUM(flows_created));

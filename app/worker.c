@@ -659,8 +659,7 @@ static void
 handle_ipv4_other(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 		  const struct aces_pkt *p)
 {
-	struct aces_ep_key ek = { .vip = p->dst_ip, .port = 0, .proto = ACES_IPPROTO_ICMP };
-	int is_vip = rte_hash_lookup(aces.ep_hash, &ek) >= 0;
+	int is_vip = aces_is_vip(p->dst_ip);
 
 	if (p->proto == ACES_IPPROTO_ICMP && p->icmp_type == 8 &&
 	    (is_vip || is_own_addr(p->dst_ip))) {
@@ -686,13 +685,10 @@ flow_owner(uint8_t pi, const struct aces_pkt *p)
 {
 	int fwd;
 
-	if (aces.n_ports == 2) {
+	if (aces.n_ports == 2)
 		fwd = pi == aces.client_pi;
-	} else {
-		struct aces_ep_key ek = { .vip = p->dst_ip, .port = 0, .proto = ACES_IPPROTO_ICMP };
-
-		fwd = rte_hash_lookup(aces.ep_hash, &ek) >= 0;
-	}
+	else
+		fwd = aces_is_vip(p->dst_ip);
 	return aces_chash_mix32((fwd ? p->src_ip : p->dst_ip) ^
 				((uint32_t)(fwd ? p->src_port : p->dst_port) << 16) ^ p->proto) %
 	       aces.n_workers;

@@ -67,13 +67,13 @@ def config(one_armed, static_repl):
 
 
 class Aces:
-    def __init__(self, binary, work, prefix, cfg, vdevs):
+    def __init__(self, binary, work, prefix, cfg, vdevs, lcores="0-1"):
         self.prefix = prefix
         path = os.path.join(work, prefix + ".json")
         with open(path, "w") as f:
             json.dump(cfg, f)
         self.log = os.path.join(work, prefix + ".log")
-        cmd = [binary, "-l", "0-1", "--no-pci", "--no-huge", "-m", "512", "--file-prefix", prefix]
+        cmd = [binary, "--lcores", lcores, "--no-pci", "--no-huge", "-m", "512", "--file-prefix", prefix]
         for v in vdevs:
             cmd += ["--vdev", v]
         cmd += ["--", "--config", path]
@@ -451,6 +451,53 @@ def flood_keeps_established(binary, work):
     check(rc == 0, "flood-only scenario: aces exits 0")
 
 
+def two_workers_one_armed(binary, work):
+    """Two workers on one port with two receive queues (two captures): each flow lives
+    with the worker its client address and port choose, whatever queue its packets came
+    on; the direction of a packet comes from the VIP set (one-armed: no port to tell it)."""
+    cfg = config(True, True)
+    files, expect, n = [[], []], 0, 64
+    for q in (0, 1):
+        for i in range(n):          # every flow's packets in one capture: their order holds
+            cp = 10000 + q * 1000 + i
+            files[q].append(eth(PORT_MAC[0], CLIENT_MAC, 0x0800,
+                                ipv4(C, VIP, 17, udp(C, VIP, cp, 53, b"q%d" % cp))))
+        for i in range(n):
+            cp = 10000 + q * 1000 + i
+            files[q].append(eth(PORT_MAC[0], ORIG_MAC, 0x0800,
+                                ipv4(ORIG, C, 17, udp(ORIG, C, 5353, cp, b"a%d" % cp))))
+            expect += 2
+    ins = [os.path.join(work, "w2-in%d.pcap" % q) for q in (0, 1)]
+    outs = [os.path.join(work, "w2-out%d.pcap" % q) for q in (0, 1)]
+    for q in (0, 1):
+        write_pcap(ins[q], files[q])
+    a = Aces(binary, work, "dp-w2", cfg,
+             ["net_pcap0,rx_pcap=%s,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s" % (ins[0], ins[1], outs[0], outs[1])],
+             lcores="0@0,1@1,2@0")
+    try:
+        st = all_received(a, expect)
+        st = a.wait("every packet forwarded", lambda: (lambda s: s if s["forwarded"] == expect else None)(
+            a.ctl("stats")))
+        check(st["flows_created"] == 2 * n, "one flow per client port (%d created)" % st["flows_created"])
+        per = st["flows_active_per_worker"]
+        check(len(per) == 2 and min(per) >= n // 2,
+              "the flows spread over both workers by client port (%s)" % per)
+        check(st["handed_to_owner_worker"] > 0, "packets were handed to their flow's worker (%d)"
+              % st["handed_to_owner_worker"])
+        check(st["drops_total"] == 0, "no drops (%s)" % {k: v for k, v in st["drops"].items() if v})
+    finally:
+        rc = a.stop()
+    check(rc == 0, "two workers: aces exits 0")
+    got = [Parsed(f) for q in (0, 1) for f in read_pcap(outs[q])]
+    udp_out = [p for p in got if p.etype == 0x0800 and p.proto == 17]
+    fwd = {p.sport for p in udp_out if p.ip_dst == ORIG and p.dport == 5353 and p.payload == b"q%d" % p.sport}
+    rev = {p.dport for p in udp_out if p.ip_src == VIP and p.sport == 53 and p.ip_dst == C and
+           p.payload == b"a%d" % p.dport and p.l4_csum_ok}
+    ports = {10000 + q * 1000 + i for q in (0, 1) for i in range(n)}
+    check(fwd == ports, "every query NAT'd to the backend (%d of %d)" % (len(fwd), len(ports)))
+    check(rev == ports, "every answer NAT'd back from the VIP (%d of %d)" % (len(rev), len(ports)))
+
+
 def health_signals(binary, work):
     """Passive health per backend (handshakes, SYN timeouts, refusals, UDP without reply),
     SYN rescue, and probes: sent from the backend address, their answers never create flows."""
@@ -580,7 +627,8 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="aces-dp-")
     try:
-        for t in (one_armed, two_armed, table_full_and_aging, flood_keeps_established, health_signals, many_endpoints,
+        for t in (one_armed, two_armed, table_full_and_aging, flood_keeps_established, two_workers_one_armed,
+                  health_signals, many_endpoints,
                   telemetry_params):
             print("== %s" % t.__name__, flush=True)
             try:
