@@ -21,6 +21,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
@@ -71,6 +72,7 @@ static struct {
 	uint32_t seq;
 	uint64_t *since;		/* effective state: last change */
 	char (*reason)[112];		/* effective state: why */
+	uint32_t *rseq;			/* per backend: odd while state/since/reason change */
 } hm;
 
 static uint32_t
@@ -97,9 +99,10 @@ aces_health_init(void)
 	hm.eph = calloc(c->n_endpoints, sizeof(*hm.eph));
 	hm.since = calloc(c->n_backends, sizeof(*hm.since));
 	hm.reason = calloc(c->n_backends, sizeof(*hm.reason));
+	hm.rseq = calloc(c->n_backends, sizeof(*hm.rseq));
 	if (hm.p == NULL || hm.be == NULL || hm.state == NULL || hm.down == NULL ||
 	    hm.wk_h == NULL || hm.wk_hist == NULL || hm.win == NULL || hm.hwin == NULL ||
-	    hm.eph == NULL || hm.since == NULL || hm.reason == NULL)
+	    hm.eph == NULL || hm.since == NULL || hm.reason == NULL || hm.rseq == NULL)
 		return -ENOMEM;
 	for (b = 0; b < c->n_backends; b++) {
 		hm.since[b] = now;
@@ -149,6 +152,7 @@ aces_health_fini(void)
 	free(hm.eph);
 	free(hm.since);
 	free(hm.reason);
+	free(hm.rseq);
 	memset(&hm, 0, sizeof(hm));
 }
 
@@ -390,9 +394,13 @@ set_state(uint32_t b, uint8_t to, const char *reason, uint64_t now)
 
 	if (from == to)
 		return;
-	hm.state[b] = to;
-	hm.since[b] = now;
+	/* a sequence lock: telemetry threads read the three together (aces_health_state) */
+	__atomic_store_n(&hm.rseq[b], hm.rseq[b] + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&hm.state[b], to, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm.since[b], now, __ATOMIC_RELAXED);
 	snprintf(hm.reason[b], sizeof(hm.reason[b]), "%s", reason);
+	__atomic_store_n(&hm.rseq[b], hm.rseq[b] + 1, __ATOMIC_RELEASE);
 	aces_mgr_note(aces.mgr, now, (int32_t)b, aces_be_state_name((enum aces_be_state)from),
 		      aces_be_state_name((enum aces_be_state)to), reason);
 	H_LOG(INFO, "backend %s: %s -> %s: %s", c->backends[b].name,
@@ -511,12 +519,36 @@ aces_health_fill(struct aces_mgr_input *in)
 uint8_t
 aces_health_state(uint32_t b, uint64_t *since_ms, char *reason, size_t len)
 {
-	/* read by telemetry threads: a reason may be caught mid-update; it is advisory */
-	if (hm.state == NULL)
+	char buf[sizeof(hm.reason[0])];
+	uint8_t st = ACES_BE_UP;
+	int tries;
+
+	/* read by telemetry threads while the control lcore may change them: take a copy
+	 * between two equal, even sequence numbers; a bounded number of tries (the writer
+	 * holds it for one snprintf), never a wait on the control lcore */
+	if (hm.state == NULL || len == 0)
 		return ACES_BE_UP;
-	*since_ms = __atomic_load_n(&hm.since[b], __ATOMIC_RELAXED);
-	snprintf(reason, len, "%s", hm.reason[b]);
-	return __atomic_load_n(&hm.state[b], __ATOMIC_RELAXED);
+	snprintf(buf, sizeof(buf), "(changing)");
+	for (tries = 0; tries < 1000; tries++) {
+		uint32_t s1 = __atomic_load_n(&hm.rseq[b], __ATOMIC_ACQUIRE);
+		char tmp[sizeof(hm.reason[0])];
+
+		if (s1 & 1) {
+			rte_pause();
+			continue;
+		}
+		st = __atomic_load_n(&hm.state[b], __ATOMIC_RELAXED);
+		*since_ms = __atomic_load_n(&hm.since[b], __ATOMIC_RELAXED);
+		memcpy(tmp, hm.reason[b], sizeof(tmp));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&hm.rseq[b], __ATOMIC_RELAXED) == s1) {
+			memcpy(buf, tmp, sizeof(buf));
+			buf[sizeof(buf) - 1] = '\0';
+			break;
+		}
+	}
+	snprintf(reason, len, "%s", buf);
+	return st;
 }
 
 void
