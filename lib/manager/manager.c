@@ -91,12 +91,16 @@ journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, cons
 	    uint8_t weight, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 static void
-journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, const char *to,
-	    uint8_t weight, const char *fmt, ...)
+journal_addv(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, const char *to,
+	     uint8_t weight, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
+/* The one place an event is written: the reason is formatted straight into the slot. */
+static void
+journal_addv(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, const char *to,
+	     uint8_t weight, const char *fmt, va_list ap)
 {
 	uint64_t id = m->next_id;
 	struct journal_slot *s = &m->slots[id % m->jcap];
-	va_list ap;
 
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);	/* odd: writing */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
@@ -107,11 +111,20 @@ journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, cons
 	s->ev.weight = weight;
 	snprintf(s->ev.from, sizeof(s->ev.from), "%s", from);
 	snprintf(s->ev.to, sizeof(s->ev.to), "%s", to);
-	va_start(ap, fmt);
 	vsnprintf(s->ev.reason, sizeof(s->ev.reason), fmt, ap);
-	va_end(ap);
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);	/* even: done */
 	__atomic_store_n(&m->next_id, id + 1, __ATOMIC_RELEASE);
+}
+
+static void
+journal_add(struct aces_mgr *m, uint64_t now, int32_t ep, const char *from, const char *to,
+	    uint8_t weight, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	journal_addv(m, now, ep, from, to, weight, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -210,14 +223,11 @@ set_phase(struct aces_mgr *m, uint32_t e, enum aces_phase to, uint8_t weight, ui
 	  const char *fmt, ...)
 {
 	struct mgr_ep *x = &m->ep[e];
-	char reason[ACES_EVENT_REASON_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	journal_addv(m, now, (int32_t)e, phase_names[x->phase], phase_names[to], weight, fmt, ap);
 	va_end(ap);
-	journal_add(m, now, (int32_t)e, phase_names[x->phase], phase_names[to], weight, "%s",
-		    reason);
 	if (x->phase != to)
 		x->phase_since = now;
 	x->phase = to;
@@ -236,18 +246,16 @@ set_wait(struct aces_mgr *m, uint32_t e, enum wait_code code, uint32_t arg, uint
 	 const char *fmt, ...)
 {
 	struct mgr_ep *x = &m->ep[e];
-	char reason[ACES_EVENT_REASON_MAX];
 	va_list ap;
 
 	if (x->wait == code && x->wait_arg == arg)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
 	x->wait = code;
 	x->wait_arg = arg;
-	journal_add(m, now, (int32_t)e, phase_names[x->phase], phase_names[x->phase], x->weight,
-		    "%s", reason);
+	va_start(ap, fmt);
+	journal_addv(m, now, (int32_t)e, phase_names[x->phase], phase_names[x->phase], x->weight,
+		     fmt, ap);
+	va_end(ap);
 }
 
 static int
