@@ -85,10 +85,7 @@ test_config_dependencies_resolved(void)
 	struct aces_config *c;
 
 	snprintf(text, sizeof(text),
-		 "{\"interfaces\": {\"client\": {\"port\": 0, \"address\": \"10.0.0.1/24\"},"
-		 " \"backend\": {\"port\": 1, \"address\": \"10.0.1.1/24\"}},"
-		 " \"applications\": {\"original\": {\"backends\": [{\"name\": \"o\", \"address\": \"10.0.1.2\"}]},"
-		 " \"replacement\": {\"backends\": [{\"name\": \"r\", \"address\": \"10.0.1.3\"}]}},"
+		 ACES_TEST_CFG_HEAD
 		 " \"endpoints\": ["
 		 "{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 3, \"protocol\": \"tcp\", \"depends_on\": [\"a\", \"b\"]},"
 		 "{\"name\": \"a\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\"},"

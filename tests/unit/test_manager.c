@@ -28,10 +28,7 @@ setup(const char *endpoints, const char *manager)
 	char text[8192];
 
 	snprintf(text, sizeof(text),
-		 "{\"interfaces\": {\"client\": {\"port\": 0, \"address\": \"10.0.0.1/24\"},"
-		 " \"backend\": {\"port\": 1, \"address\": \"10.0.1.1/24\"}},"
-		 " \"applications\": {\"original\": {\"backends\": [{\"name\": \"o\", \"address\": \"10.0.1.2\"}]},"
-		 " \"replacement\": {\"backends\": [{\"name\": \"r\", \"address\": \"10.0.1.3\"}]}},"
+		 ACES_TEST_CFG_HEAD
 		 " \"endpoints\": [%s], \"manager\": {%s}}", endpoints, manager);
 	cfg = aces_config_parse(text, "test", err, sizeof(err));
 	if (cfg == NULL)
@@ -288,10 +285,7 @@ test_manager_cycle_rejected(void)
 	struct aces_config *c;
 
 	snprintf(text, sizeof(text),
-		 "{\"interfaces\": {\"client\": {\"port\": 0, \"address\": \"10.0.0.1/24\"},"
-		 " \"backend\": {\"port\": 1, \"address\": \"10.0.1.1/24\"}},"
-		 " \"applications\": {\"original\": {\"backends\": [{\"name\": \"o\", \"address\": \"10.0.1.2\"}]},"
-		 " \"replacement\": {\"backends\": [{\"name\": \"r\", \"address\": \"10.0.1.3\"}]}},"
+		 ACES_TEST_CFG_HEAD
 		 " \"endpoints\": ["
 		 "{\"name\": \"a\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"depends_on\": [\"c\"]},"
 		 "{\"name\": \"b\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"depends_on\": [\"a\"]},"

@@ -6,6 +6,14 @@
 
 #include <CUnit/Basic.h>
 
+/* The start of a minimal valid config, up to (not including) "endpoints": a two-armed
+ * appliance with one original and one replacement backend. */
+#define ACES_TEST_CFG_HEAD \
+	"{\"interfaces\": {\"client\": {\"port\": 0, \"address\": \"10.0.0.1/24\"}," \
+	" \"backend\": {\"port\": 1, \"address\": \"10.0.1.1/24\"}}," \
+	" \"applications\": {\"original\": {\"backends\": [{\"name\": \"o\", \"address\": \"10.0.1.2\"}]}," \
+	" \"replacement\": {\"backends\": [{\"name\": \"r\", \"address\": \"10.0.1.3\"}]}},"
+
 /* Run one CUnit suite; exit status 1 when anything failed or could not run. */
 static inline int
 aces_unit_run(const char *suite, CU_TestInfo *tests)
