@@ -30,6 +30,7 @@
 #include "aces/manager.h"
 #include "aces/parse.h"
 #include "aces.h"
+#include "frame.h"
 
 #define HWIN		64	/* window samples (one per tick) */
 #define PROBE_SPORT	50000	/* probe i uses source port PROBE_SPORT + i */
@@ -179,8 +180,6 @@ probe_frame(const struct probe *pr, size_t l4_len, uint8_t **l4out)
 	const struct aces_config *c = aces.cfg;
 	struct rte_ether_addr mac;
 	struct rte_mbuf *m;
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
 	uint64_t v = __atomic_load_n(&aces.neigh[aces.backend_nh[pr->backend]].mac,
 				     __ATOMIC_ACQUIRE);
 
@@ -192,22 +191,8 @@ probe_frame(const struct probe *pr, size_t l4_len, uint8_t **l4out)
 		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
 		return NULL;
 	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) +
-							 l4_len);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	rte_ether_addr_copy(&mac, &eth->dst_addr);
-	rte_ether_addr_copy(&aces.port_mac[aces.backend_pi], &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	memset(ip, 0, sizeof(*ip) + l4_len);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = pr->proto;
-	ip->src_addr = c->backend.addr;
-	ip->dst_addr = c->backends[pr->backend].addr;
-	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, sizeof(*ip));
-	*l4out = (uint8_t *)(ip + 1);
+	*l4out = aces_frame_ipv4(m, &mac, &aces.port_mac[aces.backend_pi], c->backend.addr,
+				 c->backends[pr->backend].addr, pr->proto, l4_len);
 	return m;
 }
 
@@ -222,14 +207,8 @@ send_tcp(const struct probe *pr, uint8_t flags, uint32_t seq)
 	if (m == NULL)
 		return;
 	t = (struct rte_tcp_hdr *)l4;
-	t->src_port = rte_cpu_to_be_16(pr->sport);
-	t->dst_port = rte_cpu_to_be_16(pr->port);
-	t->sent_seq = rte_cpu_to_be_32(seq);
-	t->data_off = 5 << 4;
-	t->tcp_flags = flags;
-	t->rx_win = rte_cpu_to_be_16(1024);
-	t->cksum = aces_cksum_l4(c->backend.addr, c->backends[pr->backend].addr, ACES_IPPROTO_TCP,
-				 t, sizeof(*t));
+	aces_frame_tcp(t, c->backend.addr, c->backends[pr->backend].addr,
+		       rte_cpu_to_be_16(pr->sport), rte_cpu_to_be_16(pr->port), seq, flags, 1024);
 	aces_ctl_send(m, aces.port_ids[aces.backend_pi]);
 }
 

@@ -21,6 +21,7 @@
 #include "aces/parse.h"
 #include "aces.h"
 #include "flow.h"
+#include "frame.h"
 
 #define PREFETCH_OFFSET 3
 #define ACES_FULL_REAP	64	/**< entries looked at when a full table meets a new flow */
@@ -1164,36 +1165,15 @@ send_rst(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, const struct rte_
 	 uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp, uint32_t seq)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(aces.pool);
-	struct rte_ether_hdr *eth;
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *t;
 
 	if (m == NULL) {
 		w->st.rst_alloc_failed++;
 		return;
 	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) +
-							 sizeof(*t));
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	t = (struct rte_tcp_hdr *)(ip + 1);
-	rte_ether_addr_copy(dst, &eth->dst_addr);
-	rte_ether_addr_copy(&aces.port_mac[pi], &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	memset(ip, 0, sizeof(*ip) + sizeof(*t));
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*t));
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = ACES_IPPROTO_TCP;
-	ip->src_addr = sip;
-	ip->dst_addr = dip;
-	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, sizeof(*ip));
-	t->src_port = sp;
-	t->dst_port = dp;
-	t->sent_seq = rte_cpu_to_be_32(seq);
-	t->data_off = 5 << 4;
-	t->tcp_flags = ACES_TCP_RST;
-	t->cksum = aces_cksum_l4(sip, dip, ACES_IPPROTO_TCP, t, sizeof(*t));
+	aces_frame_tcp((struct rte_tcp_hdr *)aces_frame_ipv4(m, dst, &aces.port_mac[pi], sip, dip,
+							     ACES_IPPROTO_TCP,
+							     sizeof(struct rte_tcp_hdr)),
+		       sip, dip, sp, dp, seq, ACES_TCP_RST, 0);
 	w->st.rst_sent++;
 	if (tx->n[pi] == ACES_BURST)
 		tx_flush(w, tx);
