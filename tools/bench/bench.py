@@ -660,6 +660,18 @@ def scenarios(args):
     return s
 
 
+def git_commit():
+    """The commit measured (with '+' when the work tree has changes), or '?'."""
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (head + ("+" if dirty else "")) or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -767,7 +779,7 @@ def render(results, args):
             links += "; rows starting with `pktgen:`: pktgen (Pktgen-DPDK 23.03.0) over vhost-user " \
                      "(testpmd `io`: %s)" % io_of(True)
         with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
-            f.write("# Benchmarks\n\nLatest full run of `tools/bench/bench.py%s` (%s) on %s, %d vCPUs, "
+            f.write("# Benchmarks\n\nLatest full run of `tools/bench/bench.py%s` (%s, commit %s) on %s, %d vCPUs, "
                     "kernel %s.\n\nGenerators and links: %s. Generator on CPU 0, device under test on "
                     "CPU 1; %d rounds of %d s, interleaved; medians of clean runs (a run is disturbed when "
                     "the machine was not quiet or a poll-mode lcore, the worker under test's or the "
@@ -779,7 +791,7 @@ def render(results, args):
                     "what bounds each figure. This machine's two vCPUs move, so single figures swing "
                     "(every run is in build/bench/results.json).\n"
                     % (" --big" if any("4M" in r["scenario"] for r in results["runs"]) else "",
-                       results["date"], results["machine"]["cpu"], results["machine"]["nproc"],
+                       results["date"], results.get("commit", "?"), results["machine"]["cpu"], results["machine"]["nproc"],
                        results["machine"]["kernel"], links, results["rounds"], results["seconds"], table))
 
 
@@ -814,7 +826,8 @@ def main():
     BENCH_WORK[0] = work
     results = {"machine": {"cpu": cpu_model(), "nproc": os.cpu_count(),
                            "kernel": platform.release()},
-               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "link": "net_memif (socket-abstract=no)",
+               "date": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": git_commit(),
+               "link": "net_memif (socket-abstract=no)",
                "generator": "aces-gen", "seconds": args.seconds, "rounds": args.rounds, "runs": []}
     failures = 0
     for rnd in range(args.rounds):
