@@ -91,7 +91,8 @@ enum aces_drop {
 	_(LOCAL_IGNORED,   "local_ignored") \
 	_(PROBES_SENT,     "probes_sent") \
 	_(PROBE_ANSWERS,   "probe_answers") \
-	_(PROBE_FAILURES,  "probe_failures")
+	_(PROBE_FAILURES,  "probe_failures") \
+	_(PROBE_STALE,     "probe_stale_answers_reset")
 
 #define ACES_CTL_ENUM(n, s) ACES_CTL_##n,
 enum aces_ctl_counter {

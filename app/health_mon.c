@@ -33,7 +33,9 @@
 #include "frame.h"
 
 #define HWIN		64	/* window samples (one per tick) */
-#define PROBE_SPORT	50000	/* probe i uses source port PROBE_SPORT + i */
+#define PROBE_SPORT	50000	/* probe i uses source ports PROBE_SPORT + i * hm.k + 0..k-1 */
+#define PROBE_PORTS	15536	/* PROBE_SPORT..65535 */
+#define PROBE_ROTATE	8	/* source ports per probe, taken in turn */
 #define CPU_FRESH_MS	10000	/* a reported CPU figure counts this long */
 
 RTE_LOG_REGISTER(aces_logtype_health, user.aces.health, INFO);
@@ -45,7 +47,8 @@ struct probe {
 	uint16_t port;			/* backend port, host order */
 	uint8_t proto;
 	uint8_t outstanding;
-	uint16_t sport;			/* host order */
+	uint16_t sport;			/* of the probe in flight, host order */
+	uint32_t attempt;		/* probes sent: picks the next source port */
 	uint32_t seq;			/* of the SYN sent */
 	uint64_t sent_ms;
 	uint64_t next_ms;
@@ -71,6 +74,7 @@ static struct {
 	uint32_t head, count;
 	struct aces_mgr_ep_health *eph;	/* for the manager */
 	uint32_t seq;
+	uint32_t k;			/* source ports per probe */
 	uint64_t *since;		/* effective state: last change */
 	char (*reason)[112];		/* effective state: why */
 	uint32_t *rseq;			/* per backend: odd while state/since/reason change */
@@ -127,7 +131,6 @@ aces_health_init(void)
 			hm.p[hm.n].backend = b;
 			hm.p[hm.n].port = ep->backend_port;
 			hm.p[hm.n].proto = ep->proto;
-			hm.p[hm.n].sport = (uint16_t)(PROBE_SPORT + hm.n);
 			hm.p[hm.n].payload = ep->udp_probe;
 			/* spread the first probes over one interval */
 			hm.p[hm.n].next_ms = now + (uint64_t)c->manager.health.probe_interval_ms *
@@ -136,6 +139,18 @@ aces_health_init(void)
 			hm.n++;
 		}
 	}
+	/*
+	 * Each probe takes its source ports in turn: a backend that still holds a half-open
+	 * connection of an earlier probe on one 4-tuple (an ACES restart between SYN and RST,
+	 * a SYN-ACK that came after the timeout) answers a new SYN there with the old
+	 * SYN-ACK; the next probe goes out on another tuple.
+	 */
+	if (hm.n > PROBE_PORTS) {
+		H_LOG(ERR, "%u health probes need %u source ports from %u: at most %u",
+		      hm.n, hm.n, PROBE_SPORT, PROBE_PORTS);
+		return -E2BIG;
+	}
+	hm.k = hm.n == 0 ? 1 : RTE_MIN((uint32_t)PROBE_ROTATE, PROBE_PORTS / hm.n);
 	return 0;
 }
 
@@ -196,8 +211,9 @@ probe_frame(const struct probe *pr, size_t l4_len, uint8_t **l4out)
 	return m;
 }
 
+/* A TCP segment of probe @pr from source port @sport (host order). */
 static void
-send_tcp(const struct probe *pr, uint8_t flags, uint32_t seq)
+send_tcp_from(const struct probe *pr, uint16_t sport, uint8_t flags, uint32_t seq)
 {
 	const struct aces_config *c = aces.cfg;
 	struct rte_tcp_hdr *t;
@@ -208,8 +224,14 @@ send_tcp(const struct probe *pr, uint8_t flags, uint32_t seq)
 		return;
 	t = (struct rte_tcp_hdr *)l4;
 	aces_frame_tcp(t, c->backend.addr, c->backends[pr->backend].addr,
-		       rte_cpu_to_be_16(pr->sport), rte_cpu_to_be_16(pr->port), seq, flags, 1024);
+		       rte_cpu_to_be_16(sport), rte_cpu_to_be_16(pr->port), seq, flags, 1024);
 	aces_ctl_send(m, aces.port_ids[aces.backend_pi]);
+}
+
+static void
+send_tcp(const struct probe *pr, uint8_t flags, uint32_t seq)
+{
+	send_tcp_from(pr, pr->sport, flags, seq);
 }
 
 static void
@@ -262,6 +284,7 @@ aces_health_poll(uint64_t now)
 			continue;
 		pr->outstanding = 1;
 		pr->sent_ms = now;
+		pr->sport = (uint16_t)(PROBE_SPORT + i * hm.k + pr->attempt++ % hm.k);
 		aces.ctl[ACES_CTL_PROBES_SENT]++;
 		if (pr->proto == ACES_IPPROTO_TCP) {
 			pr->seq = hm.seq += 0x10001;
@@ -282,19 +305,27 @@ aces_health_rx(struct rte_mbuf *m, const struct aces_pkt *p)
 	struct probe *pr;
 	uint32_t i;
 
-	if (p->dst_ip != c->backend.addr || dport < PROBE_SPORT || dport >= PROBE_SPORT + hm.n)
+	if (p->dst_ip != c->backend.addr || dport < PROBE_SPORT || dport >= PROBE_SPORT + hm.n * hm.k)
 		return -1;
-	i = dport - PROBE_SPORT;
+	i = (dport - PROBE_SPORT) / hm.k;
 	pr = &hm.p[i];
-	if (p->src_ip != c->backends[pr->backend].addr || sport != pr->port ||
-	    p->proto != pr->proto || !pr->outstanding)
+	if (p->src_ip != c->backends[pr->backend].addr || sport != pr->port || p->proto != pr->proto)
 		return -1;
 	if (p->proto == ACES_IPPROTO_TCP) {
 		const struct rte_tcp_hdr *t = (const struct rte_tcp_hdr *)l4;
 		uint32_t ack = rte_be_to_cpu_32(t->recv_ack);
 
-		if (ack != pr->seq + 1)
-			return -1;	/* an answer to an older probe */
+		if (!pr->outstanding || dport != pr->sport || ack != pr->seq + 1) {
+			/* an answer to an older probe (late, or an ACES restart ago): reset the
+			 * half-open connection the backend keeps for it (RFC 793: the RST takes
+			 * its sequence number from the ACK) and leave the current probe alone */
+			if ((p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) ==
+			    (ACES_TCP_SYN | ACES_TCP_ACK)) {
+				send_tcp_from(pr, dport, ACES_TCP_RST, ack);
+				aces.ctl[ACES_CTL_PROBE_STALE]++;
+			}
+			return -1;
+		}
 		if ((p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == (ACES_TCP_SYN | ACES_TCP_ACK)) {
 			send_tcp(pr, ACES_TCP_RST, pr->seq + 1);	/* close it at once */
 			probe_result(pr, 1, "SYN-ACK", now);
@@ -304,6 +335,8 @@ aces_health_rx(struct rte_mbuf *m, const struct aces_pkt *p)
 			return -1;
 		}
 	} else {
+		if (!pr->outstanding || dport != pr->sport)
+			return -1;	/* an answer to an older probe */
 		probe_result(pr, 1, "UDP answer", now);
 	}
 	rte_pktmbuf_free(m);

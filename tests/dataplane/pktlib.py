@@ -136,6 +136,7 @@ class Parsed:
                 self.l4_csum_ok = l4_csum(self.ip_src, self.ip_dst, self.proto, seg) == 0
             if self.proto == 6:
                 self.flags = seg[13]
+                self.seq, self.ack = struct.unpack("!II", seg[4:12])
                 self.payload = seg[20:]
             else:
                 self.payload = seg[8:]

@@ -534,10 +534,25 @@ def health_signals(binary, work):
     check(st["control"]["local_ignored"] == 1, "the stray probe answer is ignored by the control lcore")
     check(web["packets"] >= 0 and "handshake_p95_ms_original" in web, "endpoint shows handshake p95 per side")
     outs = [Parsed(f) for f in read_pcap(out)]
-    probes = [p for p in outs if p.etype == 0x0800 and p.ip_src == "10.10.2.1"]
-    check(probes and all(p.proto == 6 and p.flags == SYN and p.sport >= 50000 and p.dport == 8080 and
+    mine = [p for p in outs if p.etype == 0x0800 and p.ip_src == "10.10.2.1"]
+    probes = [p for p in mine if p.flags == SYN]
+    check(probes and all(p.proto == 6 and p.sport >= 50000 and p.dport == 8080 and
                          p.ip_csum_ok and p.l4_csum_ok for p in probes),
           "probes are TCP SYNs from the backend address to port 8080 with valid checksums (%d)" % len(probes))
+    by_backend = {}
+    for p in probes:
+        by_backend.setdefault(p.ip_dst, []).append(p.sport)
+    check(all(ports[:8] == [ports[0] + i for i in range(min(len(ports), 8))] and
+              len(set(ports)) == min(len(ports), 8) for ports in by_backend.values()),
+          "each probe takes its 8 source ports in turn (%s)" % by_backend)
+    # the stray SYN-ACK looked like a late answer on probe 0's first port: its half-open
+    # connection at the backend is reset (RST with the SYN-ACK's ACK number)
+    rsts = [p for p in mine if p.flags == RST]
+    check(len(rsts) == 1 and rsts[0].sport == 50000 and rsts[0].dport == 8080 and rsts[0].seq == 77 and
+          rsts[0].l4_csum_ok, "the stale probe answer gets a RST (%s)" % [(p.sport, p.seq) for p in rsts])
+    check(st["control"]["probe_stale_answers_reset"] == 1, "counted as probe_stale_answers_reset (%s)"
+          % st["control"]["probe_stale_answers_reset"])
+    check(len(mine) == len(probes) + 1, "nothing else from the backend address (%d frames)" % len(mine))
     check({p.ip_dst for p in probes} == {ORIG, REPL}, "every backend is probed")
     fwd_rst = [p for p in outs if p.etype == 0x0800 and p.ip_dst == C and p.proto == 6 and p.flags & RST]
     check(not fwd_rst, "the refused SYN's RST did not reach the client (it retries instead)")
