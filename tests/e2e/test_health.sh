@@ -219,6 +219,7 @@ expect "slow replacement: 0 failed new connections" [ "$fails" = 0 ]
 # a backend's half-open connection from the previous ACES once did that)
 ORIG_DOWN=$(acesctl --json events | python3 -c 'import json,sys; print(sum(1 for e in json.load(sys.stdin) if e.get("backend", "").startswith("orig-") and e["to"] == "down"))')
 expect "no original backend marked down in this run ($ORIG_DOWN)" [ "$ORIG_DOWN" = 0 ]
+log "stale probe answers reset (2): $(acesctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["control"]["probe_stale_answers_reset"])')"
 acesctl events | sed 's/^/    /' | tail -20
 expect "aces still running" kill -0 "$ACES_PID"
 

@@ -424,6 +424,10 @@ def run_pktgen(work, tag, sock, seconds, pcap, cmdfile):
     def stop():
         subprocess.run(["tmux", "-L", server, "kill-server"], stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # a server that ended with its only session leaves its socket behind
+        sock = os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"), "tmux-%d" % os.getuid(), server)
+        if os.path.exists(sock):
+            os.unlink(sock)
         end = time.time() + 10
         while time.time() < end and subprocess.run(
                 ["pgrep", "-f", "file-prefix bpg%s%d" % (tag, os.getpid())],
