@@ -495,6 +495,10 @@ def pktgen_suite(args, results, work):
     """Reference (testpmd macswap, io) and ACES, interleaved, fed by pktgen over vhost-user;
     each rate is what the device under test sent back, per second, median."""
     failures = 0
+    # the device under test 512 MiB; pktgen allocates beyond its -m 512 (a pool of 24,576
+    # mbufs per mode and queue): about 1 GiB
+    if not ensure_hugepages(512 + 1024):
+        log("pktgen: could not grow the hugepage pool; runs may fail for memory")
     for rnd in range(args.rounds):
         for i, (name, cmds, pcap_kw, dut_kw) in enumerate(pktgen_scenarios(args)):
             for kind in ("macswap", "io", "aces") if i == 0 and not args.smoke else ("macswap", "aces"):
@@ -546,6 +550,13 @@ def pktgen_suite(args, results, work):
                     if dut is not None:
                         dut.stop()
                 disturbed = (not quiet) or not shares or min(shares) < 0.95
+                if not pps:
+                    try:
+                        with open(os.path.join(work, "pktgen-%s.log" % tag), errors="replace") as f:
+                            tail = [l for l in f.read().splitlines() if "EAL" in l or "rror" in l][-3:]
+                    except OSError:
+                        tail = []
+                    log("%s / %s: nothing came back; pktgen said: %s" % (name, kind, tail or "(no log)"))
                 run = {"scenario": name, "dut": kind, "round": rnd, "disturbed": disturbed, "measure": "rx_pps",
                        "rx_pps": pps or 0, "tx_pps": None, "generator": "pktgen", "link": "vhost-user",
                        "lcore_cpu_shares": shares, "per_second_rx": []}
