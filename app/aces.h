@@ -254,10 +254,7 @@ struct aces_app {
 	uint64_t ctl[ACES_CTL_MAX];
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
-	uint64_t to_tcp_est;			/**< timeouts in TSC cycles */
-	uint64_t to_tcp_trans;
-	uint64_t to_udp;
-	uint64_t to_state[ACES_FLOW_STATES];	/**< idle timeout of a flow in each state */
+	uint64_t to_state[ACES_FLOW_STATES];	/**< idle timeout (TSC cycles) in each state */
 	uint64_t age_sweep_tsc;			/**< the aging cursor passes every entry once per */
 	volatile bool force_quit;
 };

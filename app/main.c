@@ -529,22 +529,22 @@ main(int argc, char **argv)
 	}
 	aces.tsc_hz = rte_get_tsc_hz();
 	aces.start_tsc = rte_rdtsc();
-	aces.to_tcp_est = (uint64_t)aces.cfg->flows.tcp_established_timeout_s * aces.tsc_hz;
-	aces.to_tcp_trans = (uint64_t)aces.cfg->flows.tcp_transitory_timeout_s * aces.tsc_hz;
-	aces.to_udp = (uint64_t)aces.cfg->flows.udp_timeout_s * aces.tsc_hz;
-	aces.to_state[ACES_TCP_SYN_SENT] = aces.to_tcp_trans;
-	aces.to_state[ACES_TCP_SYN_RECV] = aces.to_tcp_trans;
-	aces.to_state[ACES_TCP_ESTABLISHED] = aces.to_tcp_est;
-	aces.to_state[ACES_TCP_CLOSING] = aces.to_tcp_trans;
-	aces.to_state[ACES_TCP_CLOSED] = aces.to_tcp_trans;
-	aces.to_state[ACES_UDP_ACTIVE] = aces.to_udp;
-	/* A flow is reaped at most half its shortest timeout late (at least every 100 ms,
-	 * at most every 10 s): the sweep's cost follows the table size and the timeouts,
-	 * not the packet rate. */
 	{
-		uint64_t t = RTE_MIN(aces.to_tcp_trans, aces.to_udp);
+		uint64_t est = (uint64_t)aces.cfg->flows.tcp_established_timeout_s * aces.tsc_hz;
+		uint64_t trans = (uint64_t)aces.cfg->flows.tcp_transitory_timeout_s * aces.tsc_hz;
+		uint64_t udp = (uint64_t)aces.cfg->flows.udp_timeout_s * aces.tsc_hz, t;
 
-		t = RTE_MIN(t, aces.to_tcp_est) / 2;
+		aces.to_state[ACES_TCP_SYN_SENT] = trans;
+		aces.to_state[ACES_TCP_SYN_RECV] = trans;
+		aces.to_state[ACES_TCP_ESTABLISHED] = est;
+		aces.to_state[ACES_TCP_CLOSING] = trans;
+		aces.to_state[ACES_TCP_CLOSED] = trans;
+		aces.to_state[ACES_UDP_ACTIVE] = udp;
+		/* A flow is reaped at most half its shortest timeout late (at least every
+		 * 100 ms, at most every 10 s): the sweep's cost follows the table size and the
+		 * timeouts, not the packet rate. */
+		t = RTE_MIN(trans, udp);
+		t = RTE_MIN(t, est) / 2;
 		t = RTE_MAX(t, aces.tsc_hz / 10);
 		aces.age_sweep_tsc = RTE_MIN(t, aces.tsc_hz * 10);
 	}

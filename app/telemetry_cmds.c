@@ -68,6 +68,17 @@ safe(const char *in, char *out, size_t len)
 
 #define SAFE(s) safe((s), (char[48]){ 0 }, 48)
 
+/* Index of the endpoint called @name; -1, with the error in @d, when there is none. */
+static int
+endpoint_named(struct rte_tel_data *d, const char *name)
+{
+	int e = aces_config_endpoint_index(aces.cfg, name);
+
+	if (e < 0)
+		tel_error(d, "no endpoint named \"%s\"", SAFE(name));
+	return e;
+}
+
 static void
 tel_key(const char *name, char *key, size_t len)
 {
@@ -363,9 +374,9 @@ cmd_endpoint(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 
 	if (params == NULL || params[0] == '\0')
 		return tel_error(d, "usage: /aces/endpoint,<name>");
-	e = aces_config_endpoint_index(aces.cfg, params);
+	e = endpoint_named(d, params);
 	if (e < 0)
-		return tel_error(d, "no endpoint named \"%s\"", SAFE(params));
+		return 0;
 	endpoint_fill(d, (uint32_t)e, 1);
 	return 0;
 }
@@ -407,9 +418,9 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	*comma = '\0';
 	name = buf;
 	what = comma + 1;
-	e = aces_config_endpoint_index(aces.cfg, name);
+	e = endpoint_named(d, name);
 	if (e < 0)
-		return tel_error(d, "no endpoint named \"%s\"", SAFE(name));
+		return 0;
 	if (strcmp(what, "original") == 0)
 		weight = 0;
 	else if (strcmp(what, "replacement") == 0)
@@ -588,9 +599,9 @@ cmd_state_ready(const char *cmd __rte_unused, const char *params, struct rte_tel
 
 	if (params == NULL || params[0] == '\0')
 		return tel_error(d, "usage: /aces/endpoint/state_ready,<name>");
-	e = aces_config_endpoint_index(aces.cfg, params);
+	e = endpoint_named(d, params);
 	if (e < 0)
-		return tel_error(d, "no endpoint named \"%s\"", SAFE(params));
+		return 0;
 	if (submit(d, ACES_CMD_STATE_READY, (uint32_t)e, 0) != 0)
 		return 0;
 	endpoint_fill(d, (uint32_t)e, 0);

@@ -229,19 +229,26 @@ flow_delete_keys(struct aces_worker *w, uint32_t idx, const struct aces_flow_key
 	ft->n_deleted++;
 }
 
-static void
-flow_delete(struct aces_worker *w, uint32_t idx)
+/* A flow's two keys (client side, backend side) and their hashes, from its entry. */
+static inline void
+flow_keys(const struct aces_flow_table *ft, const struct aces_flow *f, struct aces_flow_key *k,
+	  hash_sig_t *sig)
 {
-	const struct aces_flow *f = &w->ft->flows[idx];
-	struct aces_flow_key k[2];
-	hash_sig_t sig[2];
-
 	aces_flow_key_set(&k[0], f->client_ip, aces.cfg->endpoints[f->ep].vip, f->client_port,
 			  f->vip_port, f->proto);
 	aces_flow_key_set(&k[1], f->backend_ip, f->client_ip, f->backend_port, f->client_port,
 			  f->proto);
-	sig[0] = rte_hash_hash(w->ft->h, &k[0]);
-	sig[1] = rte_hash_hash(w->ft->h, &k[1]);
+	sig[0] = rte_hash_hash(ft->h, &k[0]);
+	sig[1] = rte_hash_hash(ft->h, &k[1]);
+}
+
+static void
+flow_delete(struct aces_worker *w, uint32_t idx)
+{
+	struct aces_flow_key k[2];
+	hash_sig_t sig[2];
+
+	flow_keys(w->ft, &w->ft->flows[idx], k, sig);
 	flow_delete_keys(w, idx, k, sig);
 }
 
@@ -263,16 +270,9 @@ flow_delete_batch(struct aces_worker *w, const uint32_t *idx, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		const struct aces_flow *f = &ft->flows[idx[i]];
-
-		aces_flow_key_set(&keys[2 * i], f->client_ip, aces.cfg->endpoints[f->ep].vip,
-				  f->client_port, f->vip_port, f->proto);
-		aces_flow_key_set(&keys[2 * i + 1], f->backend_ip, f->client_ip, f->backend_port,
-				  f->client_port, f->proto);
+		flow_keys(ft, &ft->flows[idx[i]], &keys[2 * i], &sigs[2 * i]);
 		kp[2 * i] = &keys[2 * i];
 		kp[2 * i + 1] = &keys[2 * i + 1];
-		sigs[2 * i] = rte_hash_hash(ft->h, &keys[2 * i]);
-		sigs[2 * i + 1] = rte_hash_hash(ft->h, &keys[2 * i + 1]);
 	}
 	rte_hash_lookup_with_hash_bulk(ft->h, kp, sigs, 2 * n, pos);
 	for (i = 0; i < n; i++)
@@ -720,7 +720,7 @@ handoff(struct aces_worker *w, struct rte_mbuf *out[][ACES_BURST], const uint16_
 static void
 plan_new_flows(const struct aces_flow_table *ft, const struct aces_assign *a,
 	       const struct aces_flow_key *keys, const uint8_t *kidx, const struct aces_pkt *p,
-	       const enum aces_parse_result *res, uint16_t n, uint64_t hits, uint32_t budget,
+	       uint16_t n, uint64_t hits, uint32_t budget,
 	       struct flow_plan *plans, uint8_t *planned, uint16_t *epx)
 {
 	struct aces_ep_key ek[ACES_BURST];
@@ -742,7 +742,7 @@ plan_new_flows(const struct aces_flow_table *ft, const struct aces_assign *a,
 			continue;
 		planned[k] = 0;
 		epx[k] = ACES_EPX_UNKNOWN;
-		if (((hits >> k) & 1) || res[i] != ACES_PARSE_IPV4 ||
+		if (((hits >> k) & 1) ||	/* a key index: IPv4 with TCP/UDP */
 		    (pk->proto == ACES_IPPROTO_TCP &&
 		     (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN))
 			continue;
@@ -886,7 +886,7 @@ handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t
 		w->est_seen_loop = w->st.loops + 1;	/* 0: never */
 	if (behind && w->est_seen_loop != 0 && w->st.loops + 1 - w->est_seen_loop < ACES_EST_RECENT)
 		budget = aces.cfg->flows.overload_new_flows;
-	plan_new_flows(ft, a, keys, kidx, p, res, n, hits, budget, plans, planned, epx);
+	plan_new_flows(ft, a, keys, kidx, p, n, hits, budget, plans, planned, epx);
 	del0 = ft->n_deleted;
 
 	for (i = 0; i < n; i++) {

@@ -339,9 +339,13 @@ def generate(make_dut, seconds, gen_args, during=None):
             res["bytes_per_flow"] = info["flow_table_bytes_per_flow"]
     if extra:
         res.update(extra)
-    # every poll-mode lcore (the device under test's and the generator's) got its CPU
-    disturbed = (not quiet) or not shares or min(shares) < 0.95
-    return res, per_sec, disturbed
+    return res, per_sec, disturbed_run(quiet, shares)
+
+
+def disturbed_run(quiet, shares):
+    """A run is disturbed unless the machine was quiet before it and every poll-mode lcore
+    (the device under test's, the generator's) got 95 % of its CPU."""
+    return (not quiet) or not shares or min(shares) < 0.95
 
 
 def rx_sampler(dut, tx=False, skip=2):
@@ -549,7 +553,7 @@ def pktgen_suite(args, results, work):
                         stop_gen()
                     if dut is not None:
                         dut.stop()
-                disturbed = (not quiet) or not shares or min(shares) < 0.95
+                disturbed = disturbed_run(quiet, shares)
                 if not pps:
                     try:
                         with open(os.path.join(work, "pktgen-%s.log" % tag), errors="replace") as f:
