@@ -18,6 +18,7 @@
 #include <rte_udp.h>
 
 #include "aces/cksum.h"
+#include "aces/nat.h"
 #include "aces/parse.h"
 #include "aces.h"
 #include "flow.h"
@@ -106,49 +107,6 @@ neigh_mac(uint32_t nh, struct rte_ether_addr *out)
 		return 0;
 	memcpy(out->addr_bytes, &v, RTE_ETHER_ADDR_LEN);
 	return 1;
-}
-
-/* Decrement TTL with an incremental IPv4 header checksum update. */
-static inline void
-ttl_dec(struct rte_ipv4_hdr *ip)
-{
-	uint16_t old = rd16(&ip->time_to_live), new_;
-
-	ip->time_to_live--;
-	new_ = rd16(&ip->time_to_live);
-	ip->hdr_checksum = aces_cksum_update16(ip->hdr_checksum, old, new_);
-}
-
-/* Rewrite one address and one port of the L4 header: dst when @fwd, else src. */
-static inline void
-nat_rewrite(struct rte_ipv4_hdr *ip, uint8_t *l4, uint8_t proto, int fwd, uint32_t new_ip,
-	    uint16_t new_port)
-{
-	uint32_t old_ip = fwd ? ip->dst_addr : ip->src_addr;
-	size_t port_off = fwd ? 2 : 0;
-	uint16_t old_port = rd16(l4 + port_off);
-
-	ip->hdr_checksum = aces_cksum_update32(ip->hdr_checksum, old_ip, new_ip);
-	if (proto == ACES_IPPROTO_TCP) {
-		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
-
-		t->cksum = aces_cksum_update32(t->cksum, old_ip, new_ip);
-		t->cksum = aces_cksum_update16(t->cksum, old_port, new_port);
-	} else {
-		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
-
-		if (u->dgram_cksum != 0) {	/* 0: sender did not checksum */
-			u->dgram_cksum = aces_cksum_update32(u->dgram_cksum, old_ip, new_ip);
-			u->dgram_cksum = aces_cksum_update16(u->dgram_cksum, old_port, new_port);
-			if (u->dgram_cksum == 0)
-				u->dgram_cksum = 0xffff;
-		}
-	}
-	if (fwd)
-		ip->dst_addr = new_ip;
-	else
-		ip->src_addr = new_ip;
-	wr16(l4 + port_off, new_port);
 }
 
 /* A flow stops counting as open (FIN, RST, reset, expiry): once. */
@@ -612,7 +570,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 			drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
 			return;
 		}
-		nat_rewrite(ip, l4, p->proto, 1, f->backend_ip, f->backend_port);
+		aces_nat_rewrite(ip, l4, p->proto, ACES_NAT_DST, f->backend_ip, f->backend_port);
 		out = aces.backend_pi;
 	} else {
 		f->flags |= ACES_FLOW_F_REPLIED;
@@ -624,7 +582,8 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		} else {
 			memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
 		}
-		nat_rewrite(ip, l4, p->proto, 0, aces.cfg->endpoints[f->ep].vip, f->vip_port);
+		aces_nat_rewrite(ip, l4, p->proto, ACES_NAT_SRC, aces.cfg->endpoints[f->ep].vip,
+				 f->vip_port);
 		out = aces.client_pi;
 	}
 	if (p->proto == ACES_IPPROTO_TCP) {
@@ -640,7 +599,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		else
 			f->srv_nxt = nxt;
 	}
-	ttl_dec(ip);
+	aces_nat_ttl_dec(ip);
 	rte_ether_addr_copy(&mac, &eth->dst_addr);
 	rte_ether_addr_copy(&aces.port_mac[out], &eth->src_addr);
 	f->last_tsc = now;
