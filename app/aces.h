@@ -31,7 +31,7 @@
 #include "aces/config.h"
 #include "aces/manager-t.h"
 #include "aces/tmsg-t.h"
-#include "flow.h"
+#include "aces/flow-t.h"
 
 #define ACES_BURST		32
 #define ACES_MAX_WORKERS	16
@@ -155,8 +155,6 @@ struct aces_worker_stats {
 	uint64_t busy_cycles;		/**< TSC cycles of loops that handled packets */
 };
 
-struct aces_flow_table;
-
 /** Commands from the control lcore to a worker. */
 enum aces_wmsg_type {
 	ACES_WMSG_RESET = 0,		/**< end the open flows of (ep, side): RST for TCP */
@@ -199,6 +197,7 @@ struct aces_worker {
 	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
 	uint8_t was_full[ACES_MAX_PORTS + 1];	/**< last burst per port (+ hand-offs) was full */
 	uint64_t est_seen_loop;		/**< 1 + loop of the last established flow's packet; 0: none yet */
+	uint64_t forced_loop;		/**< 1 + loop of the last extra reap for a full table */
 	uint16_t n_drop;
 	struct rte_mbuf *dropq[ACES_DROPQ];	/**< dropped, freed in bulk */
 	uint32_t pend_head, pend_tail;	/**< free-running indexes, ACES_PEND_SIZE ring */
@@ -254,8 +253,6 @@ struct aces_app {
 	uint64_t ctl[ACES_CTL_MAX];
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
-	uint64_t to_state[ACES_FLOW_STATES];	/**< idle timeout (TSC cycles) in each state */
-	uint64_t age_sweep_tsc;			/**< the aging cursor passes every entry once per */
 	volatile bool force_quit;
 };
 
@@ -300,6 +297,8 @@ aces_port_index(uint16_t port_id)
 
 /* worker.c */
 int aces_worker_main(void *arg);
+/* flowtrack.c: the flow table's expire callback (@arg: the worker), for its creator */
+void aces_wk_flow_expired(void *arg, struct aces_flow *f);
 
 /* Manager clock: milliseconds since start, CLOCK_MONOTONIC (control plane and telemetry
  * only; it keeps event times in step with the wall clock, which a TSC estimate drifts from). */

@@ -24,10 +24,11 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "aces/pkt-t.h"
+#include "aces/flow.h"
 #include "aces.h"
-#include "flow.h"
 
 #define NB_MBUF		16383
 #define MBUF_CACHE	256
@@ -363,11 +364,59 @@ tables_setup(void)
 	return 0;
 }
 
+static void *
+flow_zalloc(void *arg, size_t size, size_t align)
+{
+	return rte_zmalloc_socket("aces_flows", size, align, (int)(intptr_t)arg);
+}
+
+static void
+flow_free(void *arg, void *p)
+{
+	(void)arg;
+	rte_free(p);
+}
+
+/*
+ * A worker's flow table, in hugepages of its socket, with the config's timeouts. A
+ * flow is reaped at most half its shortest timeout late (at least every 100 ms, at
+ * most every 10 s): the sweep's cost follows the table size and the timeouts, not
+ * the packet rate. The hash seed is random: nobody can aim flows at one bucket.
+ */
+static struct aces_flow_table *
+flow_table_create(struct aces_worker *w, int socket)
+{
+	const struct aces_cfg_flows *fc = &aces.cfg->flows;
+	struct aces_flow_mem mem = { flow_zalloc, flow_free, (void *)(intptr_t)socket };
+	struct aces_flow_params p = {
+		.capacity = fc->capacity, .clock_hz = aces.tsc_hz, .seed = rte_rand(),
+		.expire = aces_wk_flow_expired, .cb_arg = w, .mem = &mem,
+	};
+	uint64_t est = (uint64_t)fc->tcp_established_timeout_s * aces.tsc_hz;
+	uint64_t trans = (uint64_t)fc->tcp_transitory_timeout_s * aces.tsc_hz;
+	uint64_t udp = (uint64_t)fc->udp_timeout_s * aces.tsc_hz, t;
+	struct aces_flow_table *ft = aces_flow_table_create(&p);
+
+	if (ft == NULL)
+		return NULL;
+	aces_flow_set_timeout(ft, ACES_TCP_SYN_SENT, trans);
+	aces_flow_set_timeout(ft, ACES_TCP_SYN_RECV, trans);
+	aces_flow_set_timeout(ft, ACES_TCP_ESTABLISHED, est);
+	aces_flow_set_timeout(ft, ACES_TCP_CLOSING, trans);
+	aces_flow_set_timeout(ft, ACES_TCP_CLOSED, trans);
+	aces_flow_set_timeout(ft, ACES_UDP_ACTIVE, udp);
+	t = RTE_MIN(trans, udp);
+	t = RTE_MIN(t, est) / 2;
+	t = RTE_MAX(t, aces.tsc_hz / 10);
+	aces_flow_set_sweep(ft, RTE_MIN(t, aces.tsc_hz * 10));
+	aces.flow_table_bytes = aces_flow_table_bytes(fc->capacity);
+	return ft;
+}
+
 static int
 workers_setup(void)
 {
 	const struct aces_config *c = aces.cfg;
-	struct rte_malloc_socket_stats before, after;
 	unsigned int lcore, i = 0;
 	size_t qsz;
 
@@ -389,16 +438,12 @@ workers_setup(void)
 
 		w->lcore_id = lcore;
 		w->idx = (uint16_t)i;
-		snprintf(name, sizeof(name), "aces_flows_%u", i);
-		rte_malloc_get_socket_stats(socket, &before);
-		w->ft = aces_flow_table_create(name, c->flows.capacity, socket);
-		rte_malloc_get_socket_stats(socket, &after);
-		/* what a table costs (entries, both hash keys, buckets), for sizing */
-		aces.flow_table_bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
+		w->ft = flow_table_create(w, socket);
 		if (w->ft == NULL) {
-			MAIN_LOG(ERR, "worker %u: cannot allocate a table of %u flows: %s "
+			MAIN_LOG(ERR, "worker %u: cannot allocate a table of %u flows (%zu MiB): %s "
 				 "(reserve more hugepages or lower flows.capacity)", i,
-				 c->flows.capacity, rte_strerror(rte_errno));
+				 c->flows.capacity, aces_flow_table_bytes(c->flows.capacity) >> 20,
+				 strerror(errno));
 			return -ENOMEM;
 		}
 		snprintf(name, sizeof(name), "aces_slow_%u", i);
@@ -529,25 +574,6 @@ main(int argc, char **argv)
 	}
 	aces.tsc_hz = rte_get_tsc_hz();
 	aces.start_tsc = rte_rdtsc();
-	{
-		uint64_t est = (uint64_t)aces.cfg->flows.tcp_established_timeout_s * aces.tsc_hz;
-		uint64_t trans = (uint64_t)aces.cfg->flows.tcp_transitory_timeout_s * aces.tsc_hz;
-		uint64_t udp = (uint64_t)aces.cfg->flows.udp_timeout_s * aces.tsc_hz, t;
-
-		aces.to_state[ACES_TCP_SYN_SENT] = trans;
-		aces.to_state[ACES_TCP_SYN_RECV] = trans;
-		aces.to_state[ACES_TCP_ESTABLISHED] = est;
-		aces.to_state[ACES_TCP_CLOSING] = trans;
-		aces.to_state[ACES_TCP_CLOSED] = trans;
-		aces.to_state[ACES_UDP_ACTIVE] = udp;
-		/* A flow is reaped at most half its shortest timeout late (at least every
-		 * 100 ms, at most every 10 s): the sweep's cost follows the table size and the
-		 * timeouts, not the packet rate. */
-		t = RTE_MIN(trans, udp);
-		t = RTE_MIN(t, est) / 2;
-		t = RTE_MAX(t, aces.tsc_hz / 10);
-		aces.age_sweep_tsc = RTE_MIN(t, aces.tsc_hz * 10);
-	}
 	aces.tmsg_period = aces.tsc_hz * aces.cfg->manager.tick_ms / 1000;
 	aces.syn_timeout_tsc = aces.tsc_hz * aces.cfg->manager.health.syn_timeout_ms / 1000;
 	{

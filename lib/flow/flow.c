@@ -492,7 +492,8 @@ struct field_def {
 	int required;		/* an import without it is refused */
 };
 
-#define FLD(n, req) { #n, (int)offsetof(struct aces_flow, n), sizeof(((struct aces_flow *)0)->n), req }
+#define FLD(n, req) \
+	{ #n, (int)offsetof(struct aces_flow, n), sizeof(((struct aces_flow *)0)->n), req }
 
 static const struct field_def fields[] = {
 	FLD(client_ip, 1), FLD(client_port, 1), FLD(proto, 1), FLD(state, 1),

@@ -30,6 +30,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("ACES_BUILD", os.path.join(ROOT, "build"))
 ACES = os.path.join(BUILD, "app", "aces")
+# --baseline BUILD_DIR: a second ACES (the commit before a change, built beside) runs
+# interleaved with this one as "aces-base", for an A/B in one invocation
+ACES_BASE = [None]
+ACES_KINDS = ("aces", "aces-base")
 GEN = os.path.join(BUILD, "tools", "bench", "aces-gen")
 ACESCTL = os.path.join(ROOT, "tools", "acesctl")
 TESTPMD = os.environ.get("TESTPMD", "dpdk-testpmd")
@@ -203,7 +207,7 @@ class Dut:
         # big flow tables: hugepages when the pool can grow, else plain memory (IOVA as VA, or
         # DPDK looks up every 4 KiB page) and the run says so
         self.memory = "hugepages"
-        if kind == "aces" and mem > 512:
+        if kind in ACES_KINDS and mem > 512:
             if ensure_hugepages(mem):
                 eal += ["--in-memory", "-m", str(mem)]
             else:
@@ -211,10 +215,10 @@ class Dut:
                 eal += ["--no-huge", "--iova-mode", "va", "-m", str(mem)]
         else:
             eal += ["--in-memory", "-m", "512"]
-        if kind == "aces":
+        if kind in ACES_KINDS:
             cfgp = os.path.join(work, "aces-%s.json" % tag)
             aces_config(cfgp, capacity, tcp, trans, mixed)
-            cmd = [ACES] + eal + ["--", "--config", cfgp]
+            cmd = [ACES_BASE[0] if kind == "aces-base" else ACES] + eal + ["--", "--config", cfgp]
         else:
             cmd = [TESTPMD] + eal + ["--", "--forward-mode=" + kind, "--stats-period",
                                      "1" if vdev else "60", "--auto-start", "--txd=1024", "--rxd=1024"]
@@ -225,10 +229,10 @@ class Dut:
         while time.time() < end:
             if self.p.poll() is not None:
                 raise RuntimeError("%s exited: see %s" % (kind, self.log.name))
-            if kind != "aces" or self._ready():
+            if kind not in ACES_KINDS or self._ready():
                 break
             time.sleep(0.2)
-        if kind != "aces":
+        if kind not in ACES_KINDS:
             time.sleep(1.0)
 
     def _ready(self):
@@ -239,7 +243,7 @@ class Dut:
             return False
 
     def stats(self):
-        return ctl(self.prefix, "stats") if self.kind == "aces" else None
+        return ctl(self.prefix, "stats") if self.kind in ACES_KINDS else None
 
     def stop(self):
         if self.p.poll() is None:
@@ -296,7 +300,7 @@ def generate(make_dut, seconds, gen_args, during=None):
         before = dut.stats()
         c0, t0 = proc_cpu(dut.p.pid), time.time()
         l_dut = lcore_cpu(dut.p.pid)
-        sampler = rx_sampler(dut) if dut.kind == "aces" else None
+        sampler = rx_sampler(dut) if dut.kind in ACES_KINDS else None
         extra = during(dut) if during is not None else None
         wait_exit(g, seconds + 120)
         el = time.time() - t0
@@ -304,7 +308,7 @@ def generate(make_dut, seconds, gen_args, during=None):
         shares = lcore_shares(dut.p.pid, l_dut, el)
         dut_rx = sampler() if sampler is not None else None
         after = dut.stats()
-        info = ctl(dut.prefix, "info") if dut.kind == "aces" else None
+        info = ctl(dut.prefix, "info") if dut.kind in ACES_KINDS else None
         if callable(extra):
             extra = extra()
     finally:
@@ -513,8 +517,8 @@ def pktgen_suite(args, results, work):
                 quiet = wait_quiet()
                 dut = stop_gen = None
                 try:
-                    kw = dict(dut_kw) if kind == "aces" else {}
-                    if kind == "aces" and "new flows" in name:
+                    kw = dict(dut_kw) if kind in ACES_KINDS else {}
+                    if kind in ACES_KINDS and "new flows" in name:
                         kw["trans"] = 1
                     dut = Dut(kind, work, tag, vdev="net_vhost0,iface=%s,queues=1" % sock, **kw)
                     mac = dut_mac(dut.log.name)
@@ -535,15 +539,15 @@ def pktgen_suite(args, results, work):
                     l_dut, l_gen = lcore_cpu(dut.p.pid), lcore_cpu(gpid) if gpid else {}
                     with open(dut.log.name) as f:
                         log_lines = sum(1 for _ in f)
-                    sampler = rx_sampler(dut, tx=True, skip=0) if kind == "aces" else None
-                    before = ctl(dut.prefix, "stats") if kind == "aces" else None
+                    sampler = rx_sampler(dut, tx=True, skip=0) if kind in ACES_KINDS else None
+                    before = ctl(dut.prefix, "stats") if kind in ACES_KINDS else None
                     t0 = time.time()
                     time.sleep(args.seconds)
                     el = time.time() - t0
                     shares = lcore_shares(dut.p.pid, l_dut, el) + (
                         lcore_shares(gpid, l_gen, el) if gpid else [])
                     pps = sampler() if sampler else testpmd_tx_pps(dut.log.name, log_lines)
-                    info = ctl(dut.prefix, "stats") if kind == "aces" else None
+                    info = ctl(dut.prefix, "stats") if kind in ACES_KINDS else None
                 except Exception as e:  # a broken run is a result too
                     log("%s / %s: failed: %s" % (name, kind, e))
                     failures += 1
@@ -711,7 +715,7 @@ def render(results, args):
     summary = []
     for name in names:
         row = {"scenario": name}
-        for kind in ("macswap", "io", "aces"):
+        for kind in ("macswap", "io", "aces", "aces-base"):
             key = lambda r: r.get(r.get("measure", "rx_pps")) or 0
             v = [key(r) for r in results["runs"] if r["scenario"] == name and r["dut"] == kind
                  and not r["disturbed"]]
@@ -720,6 +724,9 @@ def render(results, args):
                          "clean_runs": len(v), "runs": len(allv)}
         ref = row["macswap"]["median"]
         row["ratio_to_macswap"] = round(row["aces"]["median"] / ref, 3) if ref and row["aces"]["median"] else None
+        base = row["aces-base"]["median"]
+        row["base_ratio_to_macswap"] = round(base / ref, 3) if ref and base else None
+        row["new_over_base"] = round(row["aces"]["median"] / base, 3) if base and row["aces"]["median"] else None
         aces_runs = [r for r in results["runs"] if r["scenario"] == name and r["dut"] == "aces"]
         cyc = [r["cycles_per_packet"] for r in aces_runs if r.get("cycles_per_packet")]
         row["aces_cycles_per_packet"] = round(statistics.median(cyc), 1) if cyc else None
@@ -776,14 +783,18 @@ def render(results, args):
     results["summary"] = summary
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
-    md = ["| scenario | testpmd macswap | ACES median (max) | ACES / macswap | cycles/pkt | clean runs | notes |",
-          "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    ab = any(row["aces-base"]["runs"] for row in summary)
+    md = ["| scenario | testpmd macswap | ACES median (max) | ACES / macswap |%s cycles/pkt | clean runs | notes |"
+          % (" baseline / macswap | new / baseline |" if ab else ""),
+          "| --- | ---: | ---: | ---: |%s ---: | ---: | --- |" % (" ---: | ---: |" if ab else "")]
     fmt = lambda v: "%.2f Mpps" % (v / 1e6) if v else "-"
+    pct = lambda v: "%.0f %%" % (100 * v) if v else "-"
     for row in summary:
-        md.append("| %s | %s | %s (%s) | %s | %s | %d/%d | %s |" % (
+        md.append("| %s | %s | %s (%s) | %s |%s %s | %d/%d | %s |" % (
             row["scenario"], fmt(row["macswap"]["median"]), fmt(row["aces"]["median"]),
-            fmt(row["aces"]["max"]).replace(" Mpps", ""),
-            "%.0f %%" % (100 * row["ratio_to_macswap"]) if row["ratio_to_macswap"] else "-",
+            fmt(row["aces"]["max"]).replace(" Mpps", ""), pct(row["ratio_to_macswap"]),
+            " %s | %s |" % (pct(row["base_ratio_to_macswap"]),
+                            "%.2f" % row["new_over_base"] if row["new_over_base"] else "-") if ab else "",
             row["aces_cycles_per_packet"] or "-", row["aces"]["clean_runs"], row["aces"]["runs"],
             row["notes"]))
     table = "\n".join(md)
@@ -825,7 +836,14 @@ def main():
                     help="run only the scenarios whose name contains TEXT (repeatable)")
     ap.add_argument("--out", default=os.path.join(BUILD, "bench"))
     ap.add_argument("--render", action="store_true", help="only render an existing results.json")
+    ap.add_argument("--baseline", metavar="BUILD_DIR", default=os.environ.get("ACES_BASELINE"),
+                    help="also run BUILD_DIR/app/aces (e.g. the previous commit) interleaved: an A/B")
     args = ap.parse_args()
+    if args.baseline:
+        ACES_BASE[0] = os.path.join(os.path.abspath(args.baseline), "app", "aces")
+        if not os.access(ACES_BASE[0], os.X_OK):
+            log("--baseline: %s is not an executable" % ACES_BASE[0])
+            return 2
     if args.render:
         with open(os.path.join(args.out, "results.json")) as f:
             render(json.load(f), args)
@@ -851,29 +869,32 @@ def main():
     failures = 0
     for rnd in range(args.rounds):
         for i, (name, dut_kw, gen_args, during, measure) in enumerate(scenarios(args)):
-            for kind in ("macswap", "io", "aces") if i == 0 else ("macswap", "aces"):
+            kinds = ("macswap", "io", "aces") if i == 0 else ("macswap", "aces")
+            if ACES_BASE[0]:
+                kinds += ("aces-base",)
+            for kind in kinds:
                 if args.smoke and kind == "io":
                     continue
-                tag = "%d%d%s" % (rnd, i, kind[:2])
+                tag = "%d%d%s" % (rnd, i, "ab" if kind == "aces-base" else kind[:2])
 
                 def make_dut(kind=kind, tag=tag, dut_kw=dut_kw):
-                    return Dut(kind, work, tag, **(dut_kw if kind == "aces" else {}))
+                    return Dut(kind, work, tag, **(dut_kw if kind in ACES_KINDS else {}))
                 make_dut.tag = tag
                 try:
                     res, per_sec, disturbed = generate(
-                        make_dut, args.seconds, gen_args if kind == "aces" else
+                        make_dut, args.seconds, gen_args if kind in ACES_KINDS else
                         ["--flows", "1024", "--port", "53"] + (["--size", "512"] if "512" in name else []),
-                        during if kind == "aces" else None)
+                        during if kind in ACES_KINDS else None)
                 except Exception as e:  # a broken run is a result too
                     log("%s / %s: failed: %s" % (name, kind, e))
                     failures += 1
                     continue
                 results["runs"].append({"scenario": name, "dut": kind, "round": rnd, "disturbed": disturbed,
                                         "per_second_rx": per_sec,
-                                        "measure": measure if kind == "aces" else "rx_pps", **res})
+                                        "measure": measure if kind in ACES_KINDS else "rx_pps", **res})
                 log("%-55s %-8s rx %9.0f pps  tx %9.0f pps%s%s%s" % (
                     name[:55], kind, res["rx_pps"], res["tx_pps"],
-                    "  %s %.0f" % (measure, res.get(measure) or 0) if kind == "aces" and measure != "rx_pps" else "",
+                    "  %s %.0f" % (measure, res.get(measure) or 0) if kind in ACES_KINDS and measure != "rx_pps" else "",
                     "  %.1f cyc/pkt" % res["cycles_per_packet"] if res.get("cycles_per_packet") else "",
                     "  DISTURBED" if disturbed else ""))
     if pktgen:

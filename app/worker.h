@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_WORKER_H
+#define ACES_WORKER_H
+
+/**
+ * @file
+ * What the worker's rooms share: TX and drop batching, neighbour reads, the
+ * steering hash, and the functions one room calls in another. Private to the
+ * worker lcore's files (worker.c, flowtrack.c, handoff.c, worker_jobs.c).
+ *
+ *   worker.c      the loop and a burst's stages: RX -> parse -> classify -> flow ->
+ *                 steer -> NAT -> TX (forward, ICMP echo, local traffic)
+ *   flowtrack.c   a flow's life: create (steered by the assignment), TCP tracking,
+ *                 SYN rescue, watching for a first answer, delete and expiry counters
+ *   handoff.c     several workers: which one owns a flow, packets handed between them
+ *   worker_jobs.c periodic jobs: reports to the control lcore, drain resets, commands
+ *                 from the control lcore, frames it built
+ */
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "aces/flow.h"
+#include "aces/parse.h"
+#include "aces.h"
+
+struct tx_buf {
+	uint16_t n[ACES_MAX_PORTS];
+	struct rte_mbuf *pkts[ACES_MAX_PORTS][ACES_BURST];
+};
+
+static inline void
+aces_wk_drop_flush(struct aces_worker *w)
+{
+	rte_pktmbuf_free_bulk(w->dropq, w->n_drop);
+	w->n_drop = 0;
+}
+
+/* Count and free: in bulk, once per loop or every ACES_DROPQ packets (a flood is cheap). */
+static inline void
+aces_wk_drop(struct aces_worker *w, struct rte_mbuf *m, enum aces_drop r)
+{
+	w->st.drops[r]++;
+	w->dropq[w->n_drop++] = m;
+	if (unlikely(w->n_drop == ACES_DROPQ))
+		aces_wk_drop_flush(w);
+}
+
+static inline void
+aces_wk_tx_enqueue(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m)
+{
+	tx->pkts[pi][tx->n[pi]++] = m;
+}
+
+/* Read a neighbour's MAC; 0 when unresolved. */
+static inline int
+aces_wk_neigh_mac(uint32_t nh, struct rte_ether_addr *out)
+{
+	uint64_t v = __atomic_load_n(&aces.neigh[nh].mac, __ATOMIC_ACQUIRE);
+
+	if (unlikely((v & ACES_NEIGH_VALID) == 0))
+		return 0;
+	memcpy(out->addr_bytes, &v, RTE_ETHER_ADDR_LEN);
+	return 1;
+}
+
+/*
+ * The steering hash of a connection: its client and VIP ends, unseeded, so it is
+ * the same in every worker and every process (a restarted ACES, or another worker,
+ * steers a flow it has never seen where its first packet was steered).
+ */
+static inline uint32_t
+aces_wk_steer_hash(const struct aces_flow_tuple *t)
+{
+	uint64_t k = ((uint64_t)t->client_ip << 32 | t->peer_ip) ^
+		     (((uint64_t)t->client_port << 32 | (uint64_t)t->peer_port << 16 | t->proto) *
+		      0x9e3779b97f4a7c15ull);
+
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+/* flowtrack.c */
+/** Delete flow @idx now, with its counters. */
+void aces_wk_flow_delete(struct aces_worker *w, uint32_t idx);
+/** A flow stops counting as open (FIN, RST, reset, expiry): once. */
+void aces_wk_flow_close(struct aces_worker *w, struct aces_flow *f);
+/**
+ * Create the flow of first packet @m (tuple @t, key hash @h) to endpoint @ep, steered
+ * by the assignment table @a. Returns the flow, or NULL when @m was dropped.
+ */
+struct aces_flow *aces_wk_flow_create(struct aces_worker *w, struct rte_mbuf *m,
+				      const struct aces_pkt *p, const struct aces_flow_tuple *t,
+				      uint64_t h, const struct aces_assign *a, uint16_t ep,
+				      uint64_t now);
+/** TCP state from a packet's flags in direction @dir. */
+void aces_wk_tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags,
+		       enum aces_flow_dir dir, uint64_t now);
+/**
+ * A SYN_SENT flow's refusal or retransmitted SYN: 1 when the packet was consumed
+ * (dropped) or must be decided again (the flow is gone then).
+ */
+int aces_wk_syn_rescue(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
+		       struct aces_flow *f, enum aces_flow_dir dir, uint64_t now);
+/** New flows whose first answer is overdue: counted as timeouts. */
+void aces_wk_pending_check(struct aces_worker *w, uint64_t now);
+
+/* handoff.c */
+/** The worker that owns the flow of client end @t (both directions agree). */
+static inline uint32_t
+aces_wk_flow_owner(const struct aces_flow_tuple *t)
+{
+	return aces_chash_mix32(t->client_ip ^ ((uint32_t)t->client_port << 16) ^ t->proto) %
+	       aces.n_workers;
+}
+/** Hand packets of other workers' flows over; a full ring drops and counts. */
+void aces_wk_handoff(struct aces_worker *w, struct rte_mbuf *out[][ACES_BURST],
+		     const uint16_t *nout);
+/** Packets other workers received for this worker's flows. Returns how many. */
+uint16_t aces_wk_take_handoffs(struct aces_worker *w, uint64_t now, struct tx_buf *tx);
+
+/* worker.c */
+void aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t n,
+			  uint64_t now, struct tx_buf *tx, int handed);
+void aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx);
+
+/* worker_jobs.c */
+/** Report round: every tmsg_period, every record to the control lcore, 32 per loop. */
+void aces_wk_report(struct aces_worker *w, uint64_t now);
+/** Commands from the control lcore (drain resets). */
+void aces_wk_poll_msgs(struct aces_worker *w);
+/** A bounded slice of the running drain reset. */
+void aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx);
+/** Frames built by the control lcore, to send on m->port. */
+void aces_wk_send_ctl_frames(struct aces_worker *w);
+
+#endif /* ACES_WORKER_H */

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's periodic jobs, off the per-packet path: report rounds of counters to
+ * the control lcore, drain resets it asks for, and the frames it built (ARP, probes)
+ * sent through this worker's queues.
+ */
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+
+#include "frame.h"
+#include "worker.h"
+
+/* Frames built by the control lcore (ARP), to send on m->port. */
+void
+aces_wk_send_ctl_frames(struct aces_worker *w)
+{
+	struct rte_mbuf *ms[ACES_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->ctl_tx_ring, (void **)ms, ACES_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		uint8_t pi = aces_port_index(ms[i]->port);
+		uint32_t len = ms[i]->pkt_len;
+
+		if (rte_eth_tx_burst(ms[i]->port, w->idx, &ms[i], 1) == 1) {
+			w->st.tx_pkts[pi]++;
+			w->st.tx_bytes[pi] += len;
+		} else {
+			aces_wk_drop(w, ms[i], ACES_DROP_TX_FULL);
+		}
+	}
+}
+
+/* Report round: every tmsg_period, push every record (counters, passive health,
+ * handshake histograms of each endpoint side and backend), 32 per loop. */
+void
+aces_wk_report(struct aces_worker *w, uint64_t now)
+{
+	struct aces_tmsg recs[ACES_BURST];
+	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, n_be = aces.cfg->n_backends, n = 0, sent;
+
+	if (w->tm_cursor >= aces.n_report) {
+		if (now < w->tm_next_tsc)
+			return;
+		w->tm_cursor = 0;
+		w->tm_next_tsc = now + aces.tmsg_period;
+	}
+	while (n < ACES_BURST && w->tm_cursor < aces.n_report) {
+		uint32_t id = w->tm_cursor++;
+		struct aces_tmsg *r = &recs[n++];
+
+		r->worker = w->idx;
+		r->tsc = now;
+		if (id < n_ep2) {
+			r->type = ACES_TMSG_EP_SIDE;
+			r->id = id;
+			r->c = w->eps[id];
+		} else if ((id -= n_ep2) < n_be) {
+			r->type = ACES_TMSG_BACKEND;
+			r->id = id;
+			r->c = w->bes[id];
+		} else if ((id -= n_be) < n_ep2) {
+			r->type = ACES_TMSG_EP_HEALTH;
+			r->id = id;
+			r->h = w->eph[id];
+		} else if ((id -= n_ep2) < n_ep2) {
+			r->type = ACES_TMSG_EP_HIST;
+			r->id = id;
+			r->hist = w->ephist[id];
+		} else {
+			id -= n_ep2;
+			r->type = ACES_TMSG_BE_HEALTH;
+			r->id = id;
+			r->h = w->beh[id];
+		}
+	}
+	sent = rte_ring_sp_enqueue_burst_elem(w->tmsg_ring, recs, sizeof(recs[0]), n, NULL);
+	w->st.tmsg_sent += sent;
+	w->st.tmsg_dropped += n - sent;
+}
+
+/* Build one RST from (sip:sp) to (dip:dp) with @seq, out of port index @pi. */
+static void
+send_rst(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, const struct rte_ether_addr *dst,
+	 uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp, uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(aces.pool);
+
+	if (m == NULL) {
+		w->st.rst_alloc_failed++;
+		return;
+	}
+	aces_frame_tcp((struct rte_tcp_hdr *)aces_frame_ipv4(m, dst, &aces.port_mac[pi], sip, dip,
+							     ACES_IPPROTO_TCP,
+							     sizeof(struct rte_tcp_hdr)),
+		       sip, dip, sp, dp, seq, ACES_TCP_RST, 0);
+	w->st.rst_sent++;
+	if (tx->n[pi] == ACES_BURST)
+		aces_wk_tx_flush(w, tx);
+	aces_wk_tx_enqueue(tx, pi, m);
+}
+
+/* Drain reset: end the open flows of (ep, side), a bounded slice per loop. */
+void
+aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
+{
+	struct aces_flow_table *ft = w->ft;
+	struct aces_wmsg *job = w->reset_job;
+	uint32_t budget = 64;
+
+	while (budget-- > 0 && w->reset_cursor < ft->capacity) {
+		uint32_t idx = w->reset_cursor++;
+		struct aces_flow *f = &ft->flows[idx];
+		struct rte_ether_addr mac;
+
+		if (!f->in_use || !f->open)
+			continue;
+		if (job->type == ACES_WMSG_RESET ? (f->ep != job->ep || f->side != job->side) :
+		    f->backend != job->ep)
+			continue;
+		if (f->proto == ACES_IPPROTO_TCP) {
+			if (aces_wk_neigh_mac(aces.backend_nh[f->backend], &mac))
+				send_rst(w, tx, aces.backend_pi, &mac, f->client_ip, f->backend_ip,
+					 f->client_port, f->backend_port, f->cli_nxt);
+			if (aces.client_gw_nh < 0 || !aces_wk_neigh_mac((uint32_t)aces.client_gw_nh, &mac))
+				memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
+			send_rst(w, tx, aces.client_pi, &mac, aces.cfg->endpoints[f->ep].vip,
+				 f->client_ip, f->vip_port,
+				 f->client_port, f->srv_nxt);
+			f->state = ACES_TCP_CLOSED;
+			aces_wk_flow_close(w, f);
+		} else {
+			aces_wk_flow_delete(w, idx);	/* UDP: the next datagram decides again */
+		}
+		w->st.flows_reset++;
+	}
+	aces_wk_tx_flush(w, tx);
+	if (w->reset_cursor >= ft->capacity) {
+		/* job done: shift the queue */
+		memmove(w->jobs, w->jobs + 1, (w->n_jobs - 1) * sizeof(*w->jobs));
+		w->n_jobs--;
+		w->reset_cursor = 0;
+		w->reset_job = w->n_jobs > 0 ? &w->jobs[0] : NULL;
+	}
+}
+
+void
+aces_wk_poll_msgs(struct aces_worker *w)
+{
+	struct aces_wmsg m;
+
+	while (w->n_jobs < ACES_MAX_JOBS &&
+	       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0) {
+		if (m.type == ACES_WMSG_RESET ? (m.ep >= aces.cfg->n_endpoints || m.side > 1) :
+		    (m.type != ACES_WMSG_RESET_BACKEND || m.ep >= aces.cfg->n_backends))
+			continue;
+		w->jobs[w->n_jobs++] = m;
+		if (w->reset_job == NULL) {
+			w->reset_job = &w->jobs[0];
+			w->reset_cursor = 0;
+		}
+	}
+}
+
