@@ -42,8 +42,8 @@
 #define ACES_VIP_SET		(1u << ACES_VIP_SET_BITS)
 #define ACES_CMD_TIMEOUT_MS	2000
 
-/* Packet drop reasons (worker lcores). Counter invariant, per port:
- * rx_packets = forwarded + echo replies + slow path + sum(drops) (+ packets still in a burst). */
+/* Packet drop reasons (worker lcores): every received packet not sent on has one (the
+ * invariant is written at ACES_WK_LIST). */
 #define ACES_DROP_LIST(_) \
 	_(L2_OTHER_HOST,    "l2_other_host",       "unicast frame for another MAC") \
 	_(BAD_L2,           "malformed_l2",        "truncated Ethernet/VLAN/ARP header") \
@@ -127,32 +127,52 @@ struct aces_neigh {
 
 #define ACES_NEIGH_VALID (1ull << 63)
 
+/*
+ * Worker counters (one writer each: their worker), named once: the struct fields, the
+ * telemetry names of /aces/stats and their meaning come from this list.
+ * Invariant, summed over the workers (the data-plane tests hold it, also while a TX
+ * queue refuses):
+ *   rx_packets (all ports) = forwarded + icmp_echo_replies + to_control_plane
+ *                            + sum(drops) (+ packets in a burst or a hand-off ring)
+ * forwarded and icmp_echo_replies count what a TX queue took; what it refused is the
+ * drop tx_full. Frames ACES makes itself (drain-reset RSTs, the control lcore's ARP and
+ * probes) are no received packets: their refusals are rst_tx_refused and
+ * ctl_tx_refused, not drops.
+ */
+#define ACES_WK_LIST(_) \
+	_(forwarded,         "forwarded",               "received packets sent on by a TX queue") \
+	_(icmp_echo_replies, "icmp_echo_replies",       "echo requests answered (sent)") \
+	_(slowpath,          "to_control_plane",        "ARP and own-address frames to the control lcore") \
+	_(to_local,          "to_own_address",          "of which TCP/UDP to an own address (probe answers)") \
+	_(flows_created,     "flows_created",           "flows created") \
+	_(flows_expired,     "flows_expired",           "flows aged out (the sweep, or an insert reusing the slot)") \
+	_(flows_reused,      "flows_reused",            "closed flow replaced by a new SYN on the same tuple") \
+	_(flows_reset,       "flows_reset",             "flows ended by a drain reset") \
+	_(flows_rescued,     "flows_rescued",           "retransmitted SYNs re-steered after the SYN timeout") \
+	_(flows_active,      "flows_active",            "flows in the tables now") \
+	_(pending_full,      "flows_unwatched",         "new flows not watched for a first answer (queue full)") \
+	_(rst_sent,          "rst_sent",                "drain-reset RSTs a TX queue took") \
+	_(rst_alloc_failed,  "rst_alloc_failed",        "drain-reset RSTs not built: no mbuf") \
+	_(rst_tx_refused,    "rst_tx_refused",          "drain-reset RSTs a TX queue refused") \
+	_(ctl_tx_sent,       "control_frames_sent",     "control lcore frames (ARP, probes) sent") \
+	_(ctl_tx_refused,    "control_frames_refused",  "control lcore frames a TX queue refused") \
+	_(handoff_out,       "handed_to_owner_worker",  "packets handed to the flow's owner worker") \
+	_(handoff_in,        "taken_from_other_workers","packets taken from other workers' rings") \
+	_(tmsg_sent,         "telemetry_records_sent",  "records to the control lcore") \
+	_(tmsg_dropped,      "telemetry_records_dropped","records lost to a full ring") \
+	_(loops,             "worker_loops",            "poll loops") \
+	_(busy_loops,        "worker_busy_loops",       "loops that handled packets") \
+	_(busy_cycles,       "worker_busy_cycles",      "TSC cycles of those loops")
+
 struct aces_worker_stats {
 	uint64_t rx_pkts[ACES_MAX_PORTS];
 	uint64_t rx_bytes[ACES_MAX_PORTS];
 	uint64_t tx_pkts[ACES_MAX_PORTS];
 	uint64_t tx_bytes[ACES_MAX_PORTS];
 	uint64_t drops[ACES_DROP_MAX];
-	uint64_t forwarded;
-	uint64_t icmp_echo_replies;
-	uint64_t slowpath;
-	uint64_t flows_created;
-	uint64_t flows_expired;
-	uint64_t flows_reused;		/**< closed flow replaced by a new SYN on the same tuple */
-	uint64_t flows_reset;		/**< flows ended by a drain reset */
-	uint64_t rst_sent;		/**< TCP RST frames sent by drain resets */
-	uint64_t rst_alloc_failed;	/**< RSTs not sent: no mbuf */
-	uint64_t flows_rescued;		/**< retransmitted SYNs re-steered after timeout/refusal */
-	uint64_t pending_full;		/**< new flows not watched for SYN/UDP timeout */
-	uint64_t to_local;		/**< TCP/UDP to own addresses, to the control lcore */
-	uint64_t handoff_out;		/**< packets handed to the flow's owner worker */
-	uint64_t handoff_in;		/**< packets taken from other workers */
-	uint64_t tmsg_sent;		/**< telemetry records enqueued */
-	uint64_t tmsg_dropped;		/**< telemetry records lost to a full ring */
-	uint64_t flows_active;
-	uint64_t loops;
-	uint64_t busy_loops;
-	uint64_t busy_cycles;		/**< TSC cycles of loops that handled packets */
+#define ACES_WK_FIELD(f, n, d) uint64_t f;
+	ACES_WK_LIST(ACES_WK_FIELD)
+#undef ACES_WK_FIELD
 };
 
 /** Commands from the control lcore to a worker. */

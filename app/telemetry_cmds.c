@@ -168,6 +168,14 @@ cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *
 	return 0;
 }
 
+/* The worker counters of /aces/stats, from their one list. */
+#define WK_COUNTER(f, n, d) { n, offsetof(struct aces_worker_stats, f) },
+static const struct {
+	const char *name;
+	size_t off;
+} wk_counters[] = { ACES_WK_LIST(WK_COUNTER) };
+#undef WK_COUNTER
+
 static int
 cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
@@ -214,10 +222,8 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_container(d, "drops", drops, 0);
 	}
 	rte_tel_data_add_dict_u64(d, "drops_total", total);
-	rte_tel_data_add_dict_u64(d, "forwarded", ACES_SUM(forwarded));
-	rte_tel_data_add_dict_u64(d, "icmp_echo_replies", ACES_SUM(icmp_echo_replies));
-	rte_tel_data_add_dict_u64(d, "to_control_plane", ACES_SUM(slowpath));
-	rte_tel_data_add_dict_u64(d, "flows_active", ACES_SUM(flows_active));
+	for (i = 0; i < (int)RTE_DIM(wk_counters); i++)
+		rte_tel_data_add_dict_u64(d, wk_counters[i].name, aces_sum_worker(wk_counters[i].off));
 	per = rte_tel_data_alloc();
 	if (per != NULL) {	/* how the flows spread over the workers */
 		rte_tel_data_start_array(per, RTE_TEL_U64_VAL);
@@ -228,19 +234,7 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	}
 	rte_tel_data_add_dict_u64(d, "flow_capacity",
 				  (uint64_t)aces.cfg->flows.capacity * aces.n_workers);
-	rte_tel_data_add_dict_u64(d, "flows_created", ACES_SUM(flows_created));
-	rte_tel_data_add_dict_u64(d, "flows_expired", ACES_SUM(flows_expired));
-	rte_tel_data_add_dict_u64(d, "flows_reused", ACES_SUM(flows_reused));
-	rte_tel_data_add_dict_u64(d, "flows_reset", ACES_SUM(flows_reset));
-	rte_tel_data_add_dict_u64(d, "rst_sent", ACES_SUM(rst_sent));
-	rte_tel_data_add_dict_u64(d, "rst_alloc_failed", ACES_SUM(rst_alloc_failed));
-	rte_tel_data_add_dict_u64(d, "handed_to_owner_worker", ACES_SUM(handoff_out));
-	rte_tel_data_add_dict_u64(d, "worker_loops", ACES_SUM(loops));
-	rte_tel_data_add_dict_u64(d, "worker_busy_loops", ACES_SUM(busy_loops));
-	rte_tel_data_add_dict_u64(d, "worker_busy_cycles", ACES_SUM(busy_cycles));
 	rte_tel_data_add_dict_u64(d, "tsc_hz", aces.tsc_hz);
-	rte_tel_data_add_dict_u64(d, "telemetry_records_sent", ACES_SUM(tmsg_sent));
-	rte_tel_data_add_dict_u64(d, "telemetry_records_dropped", ACES_SUM(tmsg_dropped));
 	ctl = rte_tel_data_alloc();
 	if (ctl != NULL) {
 		rte_tel_data_start_dict(ctl);

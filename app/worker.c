@@ -24,6 +24,11 @@
 #define PREFETCH_OFFSET 3
 #define ACES_EST_RECENT	1024	/**< loops after an established packet that count as "recent" */
 
+/*
+ * Send what the burst queued. Counted here, by what the queue took: forwarded, echo
+ * replies, RSTs sent; a refused received packet is the drop tx_full, a refused RST is
+ * rst_tx_refused (no received packet was lost).
+ */
 void
 aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx)
 {
@@ -31,17 +36,26 @@ aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx)
 
 	for (pi = 0; pi < aces.n_ports; pi++) {
 		uint16_t n = tx->n[pi], sent, i;
-		uint64_t bytes = 0;
+		uint64_t bytes = 0, by_kind[3] = { 0, 0, 0 };
 
 		if (n == 0)
 			continue;
-		for (i = 0; i < n; i++)
-			bytes += tx->pkts[pi][i]->pkt_len;
 		sent = rte_eth_tx_burst(aces.port_ids[pi], w->idx, tx->pkts[pi], n);
-		for (i = sent; i < n; i++) {
-			bytes -= tx->pkts[pi][i]->pkt_len;
-			aces_wk_drop(w, tx->pkts[pi][i], ACES_DROP_TX_FULL);
+		for (i = 0; i < sent; i++) {
+			bytes += tx->pkts[pi][i]->pkt_len;
+			by_kind[tx->kind[pi][i]]++;
 		}
+		for (i = sent; i < n; i++) {
+			if (tx->kind[pi][i] == ACES_WK_TX_RST) {
+				w->st.rst_tx_refused++;
+				aces_wk_free(w, tx->pkts[pi][i]);
+			} else {
+				aces_wk_drop(w, tx->pkts[pi][i], ACES_DROP_TX_FULL);
+			}
+		}
+		w->st.forwarded += by_kind[ACES_WK_TX_FWD];
+		w->st.icmp_echo_replies += by_kind[ACES_WK_TX_ECHO];
+		w->st.rst_sent += by_kind[ACES_WK_TX_RST];
 		w->st.tx_pkts[pi] += sent;
 		w->st.tx_bytes[pi] += bytes;
 		tx->n[pi] = 0;
@@ -59,7 +73,7 @@ rd16(const void *p)
 
 /* Answer an ICMP echo request in place, out of the port it came in on. */
 static void
-echo_reply(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
+echo_reply(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 	   const struct aces_pkt *p)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -79,8 +93,7 @@ echo_reply(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf
 	memcpy(&ck, icmp + 2, 2);
 	ck = aces_cksum_update16(ck, old, rd16(icmp));
 	memcpy(icmp + 2, &ck, 2);
-	w->st.icmp_echo_replies++;
-	aces_wk_tx_enqueue(tx, pi, m);
+	aces_wk_tx_enqueue(tx, pi, m, ACES_WK_TX_ECHO);
 }
 
 static inline int
@@ -149,8 +162,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		bc->pkts++;
 		bc->bytes += m->pkt_len;
 	}
-	w->st.forwarded++;
-	aces_wk_tx_enqueue(tx, out, m);
+	aces_wk_tx_enqueue(tx, out, m, ACES_WK_TX_FWD);
 }
 
 static void
@@ -161,7 +173,7 @@ handle_ipv4_other(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct r
 
 	if (p->proto == ACES_IPPROTO_ICMP && p->icmp_type == 8 &&
 	    (is_vip || is_own_addr(p->dst_ip))) {
-		echo_reply(w, tx, pi, m, p);
+		echo_reply(tx, pi, m, p);
 		return;
 	}
 	if (is_own_addr(p->dst_ip))

@@ -26,9 +26,18 @@
 #include "aces/parse.h"
 #include "aces.h"
 
+/* What a queued frame is, for the counters of aces_wk_tx_flush(): a received packet
+ * sent on, an echo reply, or a frame ACES built (a drain reset's RST). */
+enum aces_wk_tx_kind {
+	ACES_WK_TX_FWD = 0,
+	ACES_WK_TX_ECHO,
+	ACES_WK_TX_RST,
+};
+
 struct tx_buf {
 	uint16_t n[ACES_MAX_PORTS];
 	struct rte_mbuf *pkts[ACES_MAX_PORTS][ACES_BURST];
+	uint8_t kind[ACES_MAX_PORTS][ACES_BURST];	/**< enum aces_wk_tx_kind */
 };
 
 static inline void
@@ -48,9 +57,19 @@ aces_wk_drop(struct aces_worker *w, struct rte_mbuf *m, enum aces_drop r)
 		aces_wk_drop_flush(w);
 }
 
+/* Free a frame that is no received packet (not a drop): in bulk with the drops. */
 static inline void
-aces_wk_tx_enqueue(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m)
+aces_wk_free(struct aces_worker *w, struct rte_mbuf *m)
 {
+	w->dropq[w->n_drop++] = m;
+	if (unlikely(w->n_drop == ACES_DROPQ))
+		aces_wk_drop_flush(w);
+}
+
+static inline void
+aces_wk_tx_enqueue(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m, enum aces_wk_tx_kind kind)
+{
+	tx->kind[pi][tx->n[pi]] = (uint8_t)kind;
 	tx->pkts[pi][tx->n[pi]++] = m;
 }
 

@@ -11,7 +11,7 @@
 #include "frame.h"
 #include "worker.h"
 
-/* Frames built by the control lcore (ARP), to send on m->port. */
+/* Frames built by the control lcore (ARP, probes), to send on m->port. */
 void
 aces_wk_send_ctl_frames(struct aces_worker *w)
 {
@@ -26,8 +26,10 @@ aces_wk_send_ctl_frames(struct aces_worker *w)
 		if (rte_eth_tx_burst(ms[i]->port, w->idx, &ms[i], 1) == 1) {
 			w->st.tx_pkts[pi]++;
 			w->st.tx_bytes[pi] += len;
+			w->st.ctl_tx_sent++;
 		} else {
-			aces_wk_drop(w, ms[i], ACES_DROP_TX_FULL);
+			w->st.ctl_tx_refused++;	/* not a received packet: no drop */
+			aces_wk_free(w, ms[i]);
 		}
 	}
 }
@@ -95,10 +97,9 @@ send_rst(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, const struct rte_
 							     ACES_IPPROTO_TCP,
 							     sizeof(struct rte_tcp_hdr)),
 		       sip, dip, sp, dp, seq, ACES_TCP_RST, 0);
-	w->st.rst_sent++;
 	if (tx->n[pi] == ACES_BURST)
 		aces_wk_tx_flush(w, tx);
-	aces_wk_tx_enqueue(tx, pi, m);
+	aces_wk_tx_enqueue(tx, pi, m, ACES_WK_TX_RST);
 }
 
 /* Drain reset: end the open flows of (ep, side), a bounded slice per loop. */

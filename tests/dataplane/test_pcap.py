@@ -347,6 +347,45 @@ def two_armed(binary, work):
           % st["control"]["arp_ignored"])
 
 
+def tx_refused(binary, work):
+    """A TX queue that refuses (the backend port is a net_memif server nobody connects to:
+    its TX takes nothing): every received frame is still accounted for once, the refused
+    SYNs as tx_full and not also as forwarded; the control lcore's own frames (gratuitous
+    ARP) refused on that port are counted apart and are no drops."""
+    cin, cout = os.path.join(work, "txr-in.pcap"), os.path.join(work, "txr-out.pcap")
+    n_syn = 40
+    frames = [eth(BCAST, CLIENT_MAC, 0x0806, arp(1, CLIENT_MAC, C, "00:00:00:00:00:00", VIP))]
+    frames += [eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 1, icmp_echo(seq=i))) for i in range(3)]
+    frames += [c2v(42000 + i, SYN) for i in range(n_syn)]
+    frames += [c2v(42999, SYN)[:10]]                    # one malformed frame: one drop
+    write_pcap(cin, frames)
+    a = Aces(binary, work, "dp-txr", config(False, True),
+             ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (cin, cout),
+              "net_memif0,role=server,socket=%s,socket-abstract=no" % os.path.join(work, "txr.sock")])
+    try:
+        a.wait("telemetry", lambda: a.ctl("info"))
+        st = a.wait("frames received and refused", lambda: (
+            lambda s: s if s["port0"]["rx_packets"] == len(frames) and
+            s["drops"]["tx_full"] + s["forwarded"] == n_syn and s["control_frames_refused"] > 0
+            else None)(a.ctl("stats")))
+    finally:
+        rc = a.stop()
+    check(rc == 0, "tx refused: aces exits 0")
+    check(st["drops"]["tx_full"] == n_syn and st["forwarded"] == 0,
+          "every SYN refused by the backend port's TX counted once, as tx_full (%d), none as forwarded (%d)"
+          % (st["drops"]["tx_full"], st["forwarded"]))
+    check(st["drops_total"] == n_syn + 1, "drops: the refused SYNs and the malformed frame (%d)" % st["drops_total"])
+    check(st["icmp_echo_replies"] == 3, "3 echo replies sent on the client port (%d)" % st["icmp_echo_replies"])
+    rx = st["port0"]["rx_packets"] + st["port1"]["rx_packets"]
+    handled = st["forwarded"] + st["icmp_echo_replies"] + st["to_control_plane"] + st["drops_total"]
+    check(rx == handled, "rx = forwarded + echo replies + to control plane + drops (%d = %d)" % (rx, handled))
+    check(st["port1"]["tx_packets"] == 0, "the refusing port sent nothing (%d)" % st["port1"]["tx_packets"])
+    check(st["control_frames_sent"] >= 2, "the control lcore's ARP frames on the client port were sent (%d)"
+          % st["control_frames_sent"])
+    out = [Parsed(f) for f in read_pcap(cout)]
+    check(len([p for p in out if p.etype == 0x0800]) == 3, "only the 3 echo replies left on the client port")
+
+
 def on_pcap(binary, work, tag, cfg, frames):
     """Start ACES on one net_pcap port that reads @frames; returns it and the path of the
     capture it writes."""
@@ -642,7 +681,7 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="aces-dp-")
     try:
-        for t in (one_armed, two_armed, table_full_and_aging, flood_keeps_established, two_workers_one_armed,
+        for t in (one_armed, two_armed, tx_refused, table_full_and_aging, flood_keeps_established, two_workers_one_armed,
                   health_signals, many_endpoints,
                   telemetry_params):
             print("== %s" % t.__name__, flush=True)
