@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The Endpoint Manager on the control lcore: drains the workers' telemetry
- * rings into sliding windows, runs the rules every tick_ms, carries out their
- * actions (hooks, drain resets) and publishes the resulting weights with RCU.
+ * The Endpoint Manager on the control lcore: keeps the workers' newest counters
+ * (telemetry_ring.c hands them over), samples them into sliding windows every tick,
+ * runs the rules every tick_ms and carries out their actions (hooks, drain resets);
+ * assign.c publishes the weights they decide.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,28 +15,22 @@
 #include <rte_malloc.h>
 
 #include "aces/manager.h"
+#include "aces/window.h"
 #include "aces.h"
 #include "hooks.h"
 
 #define WIN_SLOTS	32	/* samples kept per entity */
 #define WIN_MS		1000	/* rates are taken over about this long */
 
+enum { WV_PKTS = 0, WV_BYTES, WV_NEW_FLOWS, WV_MAX };	/* counters of a window sample */
+
 RTE_LOG_REGISTER(aces_logtype_mgr, user.aces.manager, INFO);
 #define MGR_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, aces_logtype_mgr, "aces: " fmt "\n", ## __VA_ARGS__)
 
-struct sample {
-	uint64_t t_ms;
-	uint64_t pkts;
-	uint64_t bytes;
-	uint64_t new_flows;
-};
-
 static struct {
 	struct aces_ctr *wk_last;	/* [worker * n_entities + entity] latest record */
-	struct sample *win;		/* [entity * WIN_SLOTS] */
-	uint32_t win_head;		/* slot of the newest sample (same for all entities) */
-	uint32_t win_n;
+	struct aces_window *win;	/* per entity: WV_* */
 	struct aces_hook *hooks;	/* [endpoint * ACES_HOOK_MAX] */
 	uint64_t last_event_logged;
 } epm;
@@ -47,7 +42,7 @@ aces_epm_init(void)
 
 	aces.mgr = aces_mgr_create(c, 4096);
 	epm.wk_last = calloc((size_t)aces.n_workers * aces.n_entities, sizeof(*epm.wk_last));
-	epm.win = calloc((size_t)aces.n_entities * WIN_SLOTS, sizeof(*epm.win));
+	epm.win = aces_window_create(WIN_SLOTS, aces.n_entities, WV_MAX);
 	epm.hooks = calloc((size_t)c->n_endpoints * ACES_HOOK_MAX, sizeof(*epm.hooks));
 	if (aces.mgr == NULL || epm.wk_last == NULL || epm.win == NULL || epm.hooks == NULL)
 		return -ENOMEM;
@@ -63,7 +58,7 @@ aces_epm_fini(void)
 	for (i = 0; epm.hooks != NULL && i < aces.cfg->n_endpoints * ACES_HOOK_MAX; i++)
 		aces_hook_kill(&epm.hooks[i]);
 	free(epm.hooks);
-	free(epm.win);
+	aces_window_free(epm.win);
 	free(epm.wk_last);
 	epm.hooks = NULL;
 	epm.win = NULL;
@@ -71,61 +66,32 @@ aces_epm_fini(void)
 	/* aces.mgr is freed by the caller after the telemetry threads are gone */
 }
 
-/* Drain every worker's telemetry ring: keep the newest record per entity. */
+/* Telemetry ring records (telemetry_ring.c): the newest counters of each worker and
+ * entity (endpoint sides, then backends). */
 void
-aces_epm_drain(void)
+aces_epm_rec_ep(unsigned int w, const struct aces_tmsg *r)
 {
-	struct aces_tmsg recs[256];
-	unsigned int w, n, i;
-	uint32_t n_ep2 = aces.cfg->n_endpoints * 2;
-
-	for (w = 0; w < aces.n_workers; w++) {
-		do {
-			n = rte_ring_sc_dequeue_burst_elem(aces.workers[w].tmsg_ring, recs,
-							   sizeof(recs[0]), RTE_DIM(recs), NULL);
-			for (i = 0; i < n; i++) {
-				const struct aces_tmsg *r = &recs[i];
-				uint32_t ent;
-
-				if (r->type == ACES_TMSG_EP_SIDE && r->id < n_ep2) {
-					ent = r->id;
-				} else if (r->type == ACES_TMSG_BACKEND &&
-					   r->id < aces.cfg->n_backends) {
-					ent = n_ep2 + r->id;
-				} else {
-					aces_health_record(w, r);
-					continue;
-				}
-				epm.wk_last[(size_t)w * aces.n_entities + ent] = r->c;
-			}
-		} while (n == RTE_DIM(recs));
-	}
+	if (r->id < aces.cfg->n_endpoints * 2)
+		epm.wk_last[(size_t)w * aces.n_entities + r->id] = r->c;
 }
 
-/* Sum the workers, push a window sample, and derive rates. */
+void
+aces_epm_rec_be(unsigned int w, const struct aces_tmsg *r)
+{
+	if (r->id < aces.cfg->n_backends)
+		epm.wk_last[(size_t)w * aces.n_entities + aces.cfg->n_endpoints * 2 + r->id] = r->c;
+}
+
+/* Sum the workers, push a window sample, and derive rates over about WIN_MS. */
 static void
 update_windows(uint64_t now)
 {
-	const struct aces_config *c = aces.cfg;
-	uint32_t n_ep2 = c->n_endpoints * 2, e, w, back = 0, oldest;
+	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, e, w, start;
 
-	epm.win_head = (epm.win_head + 1) % WIN_SLOTS;
-	if (epm.win_n < WIN_SLOTS)
-		epm.win_n++;
-	/* the sample about WIN_MS old (or the oldest we have) */
-	oldest = epm.win_head;
-	for (back = 1; back < epm.win_n; back++) {
-		uint32_t slot = (epm.win_head + WIN_SLOTS - back) % WIN_SLOTS;
-
-		oldest = slot;
-		if (now - epm.win[slot].t_ms >= WIN_MS)
-			break;
-	}
+	aces_window_advance(epm.win, now);
 	for (e = 0; e < aces.n_entities; e++) {
 		struct aces_ctr sum = { 0 };
-		struct sample *s = &epm.win[(size_t)e * WIN_SLOTS + epm.win_head];
-		const struct sample *o = &epm.win[(size_t)e * WIN_SLOTS + oldest];
-		double dt;
+		uint64_t *s = aces_window_newest(epm.win, e);
 
 		for (w = 0; w < aces.n_workers; w++) {
 			const struct aces_ctr *x = &epm.wk_last[(size_t)w * aces.n_entities + e];
@@ -138,44 +104,27 @@ update_windows(uint64_t now)
 			sum.open += x->open;
 		}
 		aces.ctr_sum[e] = sum;
-		s->t_ms = now;
-		s->pkts = sum.pkts;
-		s->bytes = sum.bytes;
-		s->new_flows = sum.new_flows;
-		dt = (oldest == epm.win_head || now <= o->t_ms) ? 0 : (double)(now - o->t_ms) / 1000;
+		s[WV_PKTS] = sum.pkts;
+		s[WV_BYTES] = sum.bytes;
+		s[WV_NEW_FLOWS] = sum.new_flows;
+	}
+	start = aces_window_start(epm.win, WIN_MS);
+	for (e = 0; e < aces.n_entities; e++) {
+		uint64_t d[WV_MAX];
+		double dt = (double)aces_window_delta(epm.win, e, start, d) / 1000;
+
 		if (e < n_ep2) {
 			struct aces_mgr_ep_load *l = &aces.ep_load[e / 2];
 			int side = (int)(e % 2);
 
-			l->pps[side] = dt > 0 ? (double)(sum.pkts - o->pkts) / dt : 0;
-			l->bps[side] = dt > 0 ? (double)(sum.bytes - o->bytes) / dt : 0;
-			l->new_fps[side] = dt > 0 ? (double)(sum.new_flows - o->new_flows) / dt : 0;
-			l->open_flows[side] = sum.open;
+			l->pps[side] = dt > 0 ? (double)d[WV_PKTS] / dt : 0;
+			l->bps[side] = dt > 0 ? (double)d[WV_BYTES] / dt : 0;
+			l->new_fps[side] = dt > 0 ? (double)d[WV_NEW_FLOWS] / dt : 0;
+			l->open_flows[side] = aces.ctr_sum[e].open;
 		} else {
-			aces.be_pps[e - n_ep2] = dt > 0 ? (double)(sum.pkts - o->pkts) / dt : 0;
+			aces.be_pps[e - n_ep2] = dt > 0 ? (double)d[WV_PKTS] / dt : 0;
 		}
 	}
-}
-
-/* Publish one table with every weight the manager decided. */
-static void
-sync_weights(void)
-{
-	const struct aces_config *c = aces.cfg;
-	struct aces_assign *t;
-	uint32_t e;
-	int changed = 0;
-
-	for (e = 0; e < c->n_endpoints; e++)
-		changed |= aces.assign->weight[e] != aces_mgr_weight(aces.mgr, e);
-	if (!changed)
-		return;
-	t = aces_assign_copy();
-	if (t == NULL)
-		return;		/* tried again next tick */
-	for (e = 0; e < c->n_endpoints; e++)
-		t->weight[e] = aces_mgr_weight(aces.mgr, e);
-	aces_assign_publish(t);
 }
 
 static void
@@ -297,12 +246,12 @@ log_events(void)
 	epm.last_event_logged = next;
 }
 
-/* After any manager call: carry out its actions, publish, mirror. */
+/* After any manager call: carry out its actions and mirror its state (the control
+ * loop publishes its weights: assign.c). */
 void
 aces_epm_apply(uint64_t now)
 {
 	do_actions(now);
-	sync_weights();
 	mirror();
 	log_events();
 }

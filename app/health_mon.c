@@ -29,6 +29,7 @@
 #include "aces/health.h"
 #include "aces/manager.h"
 #include "aces/parse.h"
+#include "aces/window.h"
 #include "aces.h"
 #include "frame.h"
 
@@ -56,10 +57,9 @@ struct probe {
 	struct aces_be_health h;	/* this port's own state */
 };
 
-struct hsample {
-	uint64_t t_ms;
-	struct aces_health_ctr h;
-};
+/* A window sample of a health series is its struct aces_health_ctr, counter by counter. */
+#define HCTR_WIDTH	(sizeof(struct aces_health_ctr) / sizeof(uint64_t))
+_Static_assert(sizeof(struct aces_health_ctr) % sizeof(uint64_t) == 0, "health counters are u64");
 
 static struct {
 	struct probe *p;
@@ -67,11 +67,11 @@ static struct {
 	struct aces_be_health *be;	/* per backend: passive + all its probes */
 	uint8_t *state;			/* effective state per backend */
 	uint8_t *down;			/* 1 when down (what the tables exclude) */
+	uint64_t down_gen;		/* bumped at every change of down */
 	struct aces_health_ctr *wk_h;	/* [worker * (n_ep2 + n_be) + id] latest */
 	struct aces_hs_hist *wk_hist;	/* [worker * n_ep2 + id] latest */
-	struct hsample *win;		/* [(n_ep2 + n_be) * HWIN] */
-	struct aces_hs_hist *hwin;	/* [n_ep2 * HWIN] */
-	uint32_t head, count;
+	struct aces_window *win;	/* per endpoint side, then backend: health counters */
+	struct aces_window *hwin;	/* per endpoint side: handshake histogram */
 	struct aces_mgr_ep_health *eph;	/* for the manager */
 	uint32_t seq;
 	uint32_t k;			/* source ports per probe */
@@ -99,8 +99,8 @@ aces_health_init(void)
 	hm.down = calloc(c->n_backends, 1);
 	hm.wk_h = calloc((size_t)aces.n_workers * n_hent(), sizeof(*hm.wk_h));
 	hm.wk_hist = calloc((size_t)aces.n_workers * n_ep2, sizeof(*hm.wk_hist));
-	hm.win = calloc((size_t)n_hent() * HWIN, sizeof(*hm.win));
-	hm.hwin = calloc((size_t)n_ep2 * HWIN, sizeof(*hm.hwin));
+	hm.win = aces_window_create(HWIN, n_hent(), HCTR_WIDTH);
+	hm.hwin = aces_window_create(HWIN, n_ep2, ACES_HS_BUCKETS);
 	hm.eph = calloc(c->n_endpoints, sizeof(*hm.eph));
 	hm.since = calloc(c->n_backends, sizeof(*hm.since));
 	hm.reason = calloc(c->n_backends, sizeof(*hm.reason));
@@ -163,8 +163,8 @@ aces_health_fini(void)
 	free(hm.down);
 	free(hm.wk_h);
 	free(hm.wk_hist);
-	free(hm.win);
-	free(hm.hwin);
+	aces_window_free(hm.win);
+	aces_window_free(hm.hwin);
 	free(hm.eph);
 	free(hm.since);
 	free(hm.reason);
@@ -172,19 +172,35 @@ aces_health_fini(void)
 	memset(&hm, 0, sizeof(hm));
 }
 
+/* Telemetry ring records (telemetry_ring.c): the newest of each worker and entity. */
 void
-aces_health_record(unsigned int w, const struct aces_tmsg *r)
+aces_health_rec_ep(unsigned int w, const struct aces_tmsg *r)
+{
+	if (hm.wk_h != NULL && r->id < aces.cfg->n_endpoints * 2)
+		hm.wk_h[(size_t)w * n_hent() + r->id] = r->h;
+}
+
+void
+aces_health_rec_be(unsigned int w, const struct aces_tmsg *r)
+{
+	if (hm.wk_h != NULL && r->id < aces.cfg->n_backends)
+		hm.wk_h[(size_t)w * n_hent() + aces.cfg->n_endpoints * 2 + r->id] = r->h;
+}
+
+void
+aces_health_rec_hist(unsigned int w, const struct aces_tmsg *r)
 {
 	uint32_t n_ep2 = aces.cfg->n_endpoints * 2;
 
-	if (hm.wk_h == NULL)
-		return;
-	if (r->type == ACES_TMSG_EP_HEALTH && r->id < n_ep2)
-		hm.wk_h[(size_t)w * n_hent() + r->id] = r->h;
-	else if (r->type == ACES_TMSG_BE_HEALTH && r->id < aces.cfg->n_backends)
-		hm.wk_h[(size_t)w * n_hent() + n_ep2 + r->id] = r->h;
-	else if (r->type == ACES_TMSG_EP_HIST && r->id < n_ep2)
+	if (hm.wk_hist != NULL && r->id < n_ep2)
 		hm.wk_hist[(size_t)w * n_ep2 + r->id] = r->hist;
+}
+
+const uint8_t *
+aces_health_down(uint64_t *gen)
+{
+	*gen = hm.down_gen;
+	return hm.down;
 }
 
 /* ---- probes ---- */
@@ -363,31 +379,26 @@ sum_workers(uint32_t id, struct aces_health_ctr *out)
 	}
 }
 
-/* The slot about window_ms old, or the oldest there is. */
-static uint32_t
-window_start(uint64_t now)
+/* The 95th percentile of the handshake times of a window's histogram change @d. */
+/* The change of health series @id since window slot @start. */
+static void
+window_delta(uint32_t id, uint32_t start, struct aces_health_ctr *d)
 {
-	uint32_t back, slot = hm.head;
+	uint64_t v[HCTR_WIDTH];
 
-	for (back = 1; back < hm.count; back++) {
-		slot = (hm.head + HWIN - back) % HWIN;
-		if (now - hm.win[slot].t_ms >= aces.cfg->manager.health.window_ms)
-			break;
-	}
-	return slot;
+	aces_window_delta(hm.win, id, start, v);
+	memcpy(d, v, sizeof(*d));
 }
 
 static double
-p95_ms(const struct aces_hs_hist *newer, const struct aces_hs_hist *older)
+p95_ms(const uint64_t *d)
 {
 	static const uint32_t bounds[ACES_HS_BUCKETS] = ACES_HS_BOUNDS_MS;
-	uint64_t total = 0, acc = 0, d[ACES_HS_BUCKETS];
+	uint64_t total = 0, acc = 0;
 	int b;
 
-	for (b = 0; b < ACES_HS_BUCKETS; b++) {
-		d[b] = newer->b[b] - older->b[b];
+	for (b = 0; b < ACES_HS_BUCKETS; b++)
 		total += d[b];
-	}
 	if (total == 0)
 		return 0;
 	for (b = 0; b < ACES_HS_BUCKETS; b++) {
@@ -419,9 +430,9 @@ set_state(uint32_t b, uint8_t to, const char *reason, uint64_t now)
 	      aces_be_state_name((enum aces_be_state)from), aces_be_state_name((enum aces_be_state)to),
 	      reason);
 	if ((to == ACES_BE_DOWN) != hm.down[b]) {
+		/* assign.c publishes tables without it (or with it again) this control loop */
 		hm.down[b] = to == ACES_BE_DOWN;
-		if (aces_assign_set_down(hm.down) != 0)
-			H_LOG(ERR, "backend %s: cannot publish new tables", c->backends[b].name);
+		hm.down_gen++;
 		if (to == ACES_BE_DOWN && c->manager.health.on_backend_down == ACES_DRAIN_RESET) {
 			struct aces_wmsg msg = { .type = ACES_WMSG_RESET_BACKEND, .ep = b };
 			unsigned int w;
@@ -443,53 +454,51 @@ aces_health_tick(uint64_t now)
 
 	if (hm.win == NULL)
 		return;
-	hm.head = (hm.head + 1) % HWIN;
-	if (hm.count < HWIN)
-		hm.count++;
+	aces_window_advance(hm.win, now);
+	aces_window_advance(hm.hwin, now);
 	for (id = 0; id < n_hent(); id++) {
-		struct hsample *s = &hm.win[(size_t)id * HWIN + hm.head];
+		struct aces_health_ctr sum;
 
-		s->t_ms = now;
-		sum_workers(id, &s->h);
+		sum_workers(id, &sum);
+		memcpy(aces_window_newest(hm.win, id), &sum, sizeof(sum));
 	}
 	for (id = 0; id < n_ep2; id++) {
-		struct aces_hs_hist *h = &hm.hwin[(size_t)id * HWIN + hm.head];
+		uint64_t *h = aces_window_newest(hm.hwin, id);
 		unsigned int w;
 		int k;
 
-		memset(h, 0, sizeof(*h));
+		for (k = 0; k < ACES_HS_BUCKETS; k++)
+			h[k] = 0;
 		for (w = 0; w < aces.n_workers; w++)
 			for (k = 0; k < ACES_HS_BUCKETS; k++)
-				h->b[k] += hm.wk_hist[(size_t)w * n_ep2 + id].b[k];
+				h[k] += hm.wk_hist[(size_t)w * n_ep2 + id].b[k];
 	}
-	start = window_start(now);
+	start = aces_window_start(hm.win, hc->window_ms);
 	/* endpoint sides, for the manager */
 	for (id = 0; id < n_ep2; id++) {
-		const struct aces_health_ctr *a = &hm.win[(size_t)id * HWIN + hm.head].h;
-		const struct aces_health_ctr *o = &hm.win[(size_t)id * HWIN + start].h;
 		struct aces_mgr_ep_health *e = &hm.eph[id / 2];
+		uint64_t dh[ACES_HS_BUCKETS];
+		struct aces_health_ctr d;
 		int side = (int)(id % 2);
 
-		e->attempts[side] = a->attempts - o->attempts;
-		e->failures[side] = (a->syn_timeouts - o->syn_timeouts) + (a->refused - o->refused) +
-				    (a->udp_noreply - o->udp_noreply);
-		e->hs_p95_ms[side] = p95_ms(&hm.hwin[(size_t)id * HWIN + hm.head],
-					    &hm.hwin[(size_t)id * HWIN + start]);
+		window_delta(id, start, &d);
+		e->attempts[side] = d.attempts;
+		e->failures[side] = d.syn_timeouts + d.refused + d.udp_noreply;
+		aces_window_delta(hm.hwin, id, start, dh);
+		e->hs_p95_ms[side] = p95_ms(dh);
 	}
 	/* backends: passive signals, then the effective state of each */
 	for (b = 0; b < c->n_backends; b++) {
-		const struct aces_health_ctr *a = &hm.win[(size_t)(n_ep2 + b) * HWIN + hm.head].h;
-		const struct aces_health_ctr *o = &hm.win[(size_t)(n_ep2 + b) * HWIN + start].h;
-		struct aces_be_signals sig = {
-			.attempts = a->attempts - o->attempts,
-			.syn_timeouts = a->syn_timeouts - o->syn_timeouts,
-			.refused = a->refused - o->refused,
-			.udp_noreply = a->udp_noreply - o->udp_noreply,
-			.cpu_percent = -1,
-		};
+		struct aces_health_ctr d;
+		struct aces_be_signals sig = { .cpu_percent = -1 };
 		const char *reason = hm.be[b].reason;
 		uint8_t st;
 
+		window_delta(n_ep2 + b, start, &d);
+		sig.attempts = d.attempts;
+		sig.syn_timeouts = d.syn_timeouts;
+		sig.refused = d.refused;
+		sig.udp_noreply = d.udp_noreply;
 		if (aces.be_cpu[b] != UINT32_MAX && now - aces.be_cpu_ms[b] < CPU_FRESH_MS)
 			sig.cpu_percent = (int32_t)aces.be_cpu[b];
 		aces_be_health_passive(&hm.be[b], hc, c->backends[b].name, &sig, now);
@@ -566,11 +575,11 @@ aces_health_state(uint32_t b, uint64_t *since_ms, char *reason, size_t len)
 void
 aces_health_counters(uint32_t id, struct aces_health_ctr *out)
 {
-	if (hm.win == NULL || hm.count == 0) {
+	if (hm.win == NULL || hm.win->count == 0) {
 		memset(out, 0, sizeof(*out));
 		return;
 	}
-	*out = hm.win[(size_t)id * HWIN + hm.head].h;
+	memcpy(out, aces_window_newest(hm.win, id), sizeof(*out));
 }
 
 const struct aces_mgr_ep_health *

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_APP_COUNTERS_T_H
+#define ACES_APP_COUNTERS_T_H
+
+/**
+ * @file
+ * Counters, each from one list (X-macros): drop reasons, control-plane counters,
+ * worker counters. The names are what /aces/stats shows.
+ */
+
+#include <stdint.h>
+
+#include "limits-t.h"
+
+/* Packet drop reasons (worker lcores): every received packet not sent on has one (the
+ * invariant is written at ACES_WK_LIST). */
+#define ACES_DROP_LIST(_) \
+	_(L2_OTHER_HOST,    "l2_other_host",       "unicast frame for another MAC") \
+	_(BAD_L2,           "malformed_l2",        "truncated Ethernet/VLAN/ARP header") \
+	_(BAD_L3,           "malformed_ip",        "truncated IPv4, bad version/IHL/length") \
+	_(BAD_L4,           "malformed_l4",        "truncated TCP/UDP/ICMP header") \
+	_(NON_IP,           "non_ip",              "ethertype not IPv4/ARP (IPv6 included)") \
+	_(MULTICAST,        "ip_multicast",        "IPv4 to a multicast/broadcast address (IGMP, mDNS)") \
+	_(FRAGMENT,         "ip_fragment",         "IPv4 fragment") \
+	_(BAD_CKSUM,        "bad_checksum",        "NIC reported a bad IPv4/L4 checksum") \
+	_(TTL,              "ttl_exceeded",        "TTL <= 1 on a packet to forward") \
+	_(UNKNOWN_DEST,     "unknown_destination", "not an endpoint, not ours, no flow") \
+	_(UNSUPPORTED,      "unsupported_protocol","protocol/ICMP type not served at a VIP") \
+	_(LOCAL,            "local_unhandled",     "to an own address, not ICMP echo") \
+	_(NO_FLOW,          "no_flow",             "TCP non-SYN or backend reply without flow") \
+	_(NO_BACKEND,       "no_backend",          "side has no backend with weight") \
+	_(TABLE_FULL,       "flow_table_full",     "flow table full: new flow refused") \
+	_(NEW_FLOW_SHED,    "new_flow_shed",       "overloaded: new flow shed, established first") \
+	_(FLOW_CONFLICT,    "flow_tuple_conflict", "backend-side 5-tuple already in use") \
+	_(SYN_REFUSED,      "syn_refused_rescued", "backend RST to a SYN: dropped, SYN retried") \
+	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC not resolved yet") \
+	_(SLOWPATH_FULL,    "slowpath_ring_full",  "ARP ring to control lcore full") \
+	_(HANDOFF_FULL,     "handoff_ring_full",   "ring to the flow's owner worker full") \
+	_(TX_FULL,          "tx_full",             "TX queue did not take the packet")
+
+#define ACES_DROP_ENUM(n, s, d) ACES_DROP_##n,
+enum aces_drop {
+	ACES_DROP_LIST(ACES_DROP_ENUM)
+	ACES_DROP_MAX
+};
+#undef ACES_DROP_ENUM
+
+/* Control-plane counters (control lcore only). */
+#define ACES_CTL_LIST(_) \
+	_(ARP_RX,          "arp_received") \
+	_(ARP_REPLIES,     "arp_replies_sent") \
+	_(ARP_REQUESTS,    "arp_requests_sent") \
+	_(ARP_LEARNED,     "arp_neighbors_learned") \
+	_(ARP_IGNORED,     "arp_ignored") \
+	_(ALLOC_FAIL,      "ctl_mbuf_alloc_failed") \
+	_(CTL_TX_FULL,     "ctl_tx_ring_full") \
+	_(COMMANDS,        "commands_done") \
+	_(COMMANDS_FAILED, "commands_refused") \
+	_(TABLES,          "assignment_tables_published") \
+	_(RETIRE_WAITS,    "assignment_publish_waits") \
+	_(LOCAL_IGNORED,   "local_ignored") \
+	_(PROBES_SENT,     "probes_sent") \
+	_(PROBE_ANSWERS,   "probe_answers") \
+	_(PROBE_FAILURES,  "probe_failures") \
+	_(PROBE_STALE,     "probe_stale_answers_reset") \
+	_(TMSG_UNKNOWN,    "telemetry_records_unknown")
+
+#define ACES_CTL_ENUM(n, s) ACES_CTL_##n,
+enum aces_ctl_counter {
+	ACES_CTL_LIST(ACES_CTL_ENUM)
+	ACES_CTL_MAX
+};
+#undef ACES_CTL_ENUM
+
+extern const char *const aces_drop_names[ACES_DROP_MAX];
+extern const char *const aces_ctl_names[ACES_CTL_MAX];
+
+/*
+ * Worker counters (one writer each: their worker), named once: the struct fields, the
+ * telemetry names of /aces/stats and their meaning come from this list.
+ * Invariant, summed over the workers (the data-plane tests hold it, also while a TX
+ * queue refuses):
+ *   rx_packets (all ports) = forwarded + icmp_echo_replies + to_control_plane
+ *                            + sum(drops) (+ packets in a burst or a hand-off ring)
+ * forwarded and icmp_echo_replies count what a TX queue took; what it refused is the
+ * drop tx_full. Frames ACES makes itself (drain-reset RSTs, the control lcore's ARP and
+ * probes) are no received packets: their refusals are rst_tx_refused and
+ * ctl_tx_refused, not drops.
+ */
+#define ACES_WK_LIST(_) \
+	_(forwarded,         "forwarded",               "received packets sent on by a TX queue") \
+	_(icmp_echo_replies, "icmp_echo_replies",       "echo requests answered (sent)") \
+	_(slowpath,          "to_control_plane",        "ARP and own-address frames to the control lcore") \
+	_(to_local,          "to_own_address",          "of which TCP/UDP to an own address (probe answers)") \
+	_(flows_created,     "flows_created",           "flows created") \
+	_(flows_expired,     "flows_expired",           "flows aged out (the sweep, or an insert reusing the slot)") \
+	_(flows_reused,      "flows_reused",            "closed flow replaced by a new SYN on the same tuple") \
+	_(flows_reset,       "flows_reset",             "flows ended by a drain reset") \
+	_(flows_rescued,     "flows_rescued",           "retransmitted SYNs re-steered after the SYN timeout") \
+	_(flows_active,      "flows_active",            "flows in the tables now") \
+	_(pending_full,      "flows_unwatched",         "new flows not watched for a first answer (queue full)") \
+	_(rst_sent,          "rst_sent",                "drain-reset RSTs a TX queue took") \
+	_(rst_alloc_failed,  "rst_alloc_failed",        "drain-reset RSTs not built: no mbuf") \
+	_(rst_tx_refused,    "rst_tx_refused",          "drain-reset RSTs a TX queue refused") \
+	_(ctl_tx_sent,       "control_frames_sent",     "control lcore frames (ARP, probes) sent") \
+	_(ctl_tx_refused,    "control_frames_refused",  "control lcore frames a TX queue refused") \
+	_(handoff_out,       "handed_to_owner_worker",  "packets handed to the flow's owner worker") \
+	_(handoff_in,        "taken_from_other_workers","packets taken from other workers' rings") \
+	_(tmsg_sent,         "telemetry_records_sent",  "records to the control lcore") \
+	_(tmsg_dropped,      "telemetry_records_dropped","records lost to a full ring") \
+	_(loops,             "worker_loops",            "poll loops") \
+	_(busy_loops,        "worker_busy_loops",       "loops that handled packets") \
+	_(busy_cycles,       "worker_busy_cycles",      "TSC cycles of those loops")
+
+struct aces_worker_stats {
+	uint64_t rx_pkts[ACES_MAX_PORTS];
+	uint64_t rx_bytes[ACES_MAX_PORTS];
+	uint64_t tx_pkts[ACES_MAX_PORTS];
+	uint64_t tx_bytes[ACES_MAX_PORTS];
+	uint64_t drops[ACES_DROP_MAX];
+#define ACES_WK_FIELD(f, n, d) uint64_t f;
+	ACES_WK_LIST(ACES_WK_FIELD)
+#undef ACES_WK_FIELD
+};
+
+#endif /* ACES_APP_COUNTERS_T_H */

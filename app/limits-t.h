@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_APP_LIMITS_T_H
+#define ACES_APP_LIMITS_T_H
+
+/**
+ * @file
+ * Sizes the appliance is built with.
+ */
+
+#include <stdint.h>
+
+#define ACES_BURST		32
+#define ACES_MAX_WORKERS	16
+#define ACES_MAX_PORTS		2	/**< client and backend roles (may be one port) */
+#define ACES_RING_SIZE		1024
+#define ACES_DROPQ		64	/**< dropped mbufs freed together */
+#define ACES_VIP_SET_BITS	11	/**< VIP set: 2,048 slots, at most half used */
+#define ACES_VIP_SET		(1u << ACES_VIP_SET_BITS)
+#define ACES_CMD_TIMEOUT_MS	2000
+
+#endif /* ACES_APP_LIMITS_T_H */

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Neighbours and ARP on the control lcore: ACES answers ARP for the VIPs and its
+ * interface addresses, announces them at start, resolves backends and gateways and
+ * learns their MACs, which the workers read as one 64-bit word each. Also the way
+ * out for every frame the control lcore builds (through worker 0's TX queue), and
+ * the sorting of what the workers hand over (ARP, frames to ACES itself).
+ */
+#include <string.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "aces/parse.h"
+#include "aces.h"
+
+#define ARP_RETRY_S	1	/* unresolved: ask again every second */
+#define ARP_REFRESH_S	60	/* resolved by ARP: refresh every minute */
+
+RTE_LOG_REGISTER(aces_logtype_neigh, user.aces.neigh, INFO);
+#define CTL_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, aces_logtype_neigh, "aces: " fmt "\n", ## __VA_ARGS__)
+
+/* Frames go out through worker 0's TX queue: the control lcore owns no queue. */
+void
+aces_ctl_send(struct rte_mbuf *m, uint16_t port_id)
+{
+	m->port = port_id;
+	if (rte_ring_enqueue(aces.workers[0].ctl_tx_ring, m) != 0) {
+		aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void
+send_arp(uint16_t pi, uint16_t op, uint32_t sip, uint32_t tip, const struct rte_ether_addr *tha)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(aces.pool);
+	struct rte_ether_hdr *eth;
+	struct rte_arp_hdr *arp;
+
+	if (m == NULL) {
+		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+	arp = (struct rte_arp_hdr *)(eth + 1);
+	memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(&aces.port_mac[pi], &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(op);
+	rte_ether_addr_copy(&aces.port_mac[pi], &arp->arp_data.arp_sha);
+	arp->arp_data.arp_sip = sip;
+	if (tha != NULL)
+		rte_ether_addr_copy(tha, &arp->arp_data.arp_tha);
+	else
+		memset(&arp->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
+	arp->arp_data.arp_tip = tip;
+	aces_ctl_send(m, aces.port_ids[pi]);
+}
+
+/* Is @ip one ACES answers ARP for on port index @pi? */
+static int
+is_arp_target(uint16_t pi, uint32_t ip)
+{
+	const struct aces_config *c = aces.cfg;
+	uint32_t i;
+
+	if (pi == aces.client_pi && ip == c->client.addr)
+		return 1;
+	if (pi == aces.backend_pi && ip == c->backend.addr)
+		return 1;
+	if (pi != aces.client_pi)
+		return 0;
+	for (i = 0; i < c->n_endpoints; i++)
+		if (c->endpoints[i].vip == ip)
+			return 1;
+	return 0;
+}
+
+static void
+handle_arp(struct rte_mbuf *m)
+{
+	struct aces_pkt p;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp;
+	uint16_t pi = aces_port_index(m->port), op;
+	uint32_t i, sip, tip;
+
+	aces.ctl[ACES_CTL_ARP_RX]++;
+	if (aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p) != ACES_PARSE_ARP) {
+		aces.ctl[ACES_CTL_ARP_IGNORED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	arp = (struct rte_arp_hdr *)((uint8_t *)eth + p.l2_len);
+	op = rte_be_to_cpu_16(arp->arp_opcode);
+	sip = arp->arp_data.arp_sip;
+	tip = arp->arp_data.arp_tip;
+
+	/* Learn (or refresh) a neighbour we track, from any ARP it sends. */
+	for (i = 0; i < aces.n_neigh; i++) {
+		struct aces_neigh *n = &aces.neigh[i];
+		uint64_t v = ACES_NEIGH_VALID, old;
+
+		if (n->addr != sip || aces_port_index(n->port) != pi || n->is_static)
+			continue;
+		if (rte_is_zero_ether_addr(&arp->arp_data.arp_sha) ||
+		    rte_is_multicast_ether_addr(&arp->arp_data.arp_sha))
+			continue;
+		memcpy(&v, arp->arp_data.arp_sha.addr_bytes, RTE_ETHER_ADDR_LEN);
+		v |= ACES_NEIGH_VALID;
+		old = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
+		if (old != v) {
+			char a[16];
+
+			__atomic_store_n(&n->mac, v, __ATOMIC_RELEASE);
+			aces.ctl[ACES_CTL_ARP_LEARNED]++;
+			CTL_LOG(INFO, "neighbor %s is at " RTE_ETHER_ADDR_PRT_FMT,
+				aces_ip_str(n->addr, a, sizeof(a)),
+				RTE_ETHER_ADDR_BYTES(&arp->arp_data.arp_sha));
+		}
+		n->learned_tsc = rte_rdtsc();
+	}
+
+	if (op != RTE_ARP_OP_REQUEST || !is_arp_target(pi, tip) || sip == tip) {
+		if (op != RTE_ARP_OP_REPLY)
+			aces.ctl[ACES_CTL_ARP_IGNORED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Turn the request into the reply in place (keeps any VLAN tags). */
+	rte_ether_addr_copy(&arp->arp_data.arp_sha, &eth->dst_addr);
+	rte_ether_addr_copy(&aces.port_mac[pi], &eth->src_addr);
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	rte_ether_addr_copy(&arp->arp_data.arp_sha, &arp->arp_data.arp_tha);
+	arp->arp_data.arp_tip = sip;
+	rte_ether_addr_copy(&aces.port_mac[pi], &arp->arp_data.arp_sha);
+	arp->arp_data.arp_sip = tip;
+	aces.ctl[ACES_CTL_ARP_REPLIES]++;
+	aces_ctl_send(m, m->port);
+}
+
+/* Frames the workers hand over: ARP, and TCP/UDP sent to ACES's own addresses. */
+void
+aces_neigh_slow_path(struct rte_mbuf *m)
+{
+	struct aces_pkt p;
+	enum aces_parse_result r = aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					      &p);
+
+	if (r == ACES_PARSE_ARP) {
+		handle_arp(m);
+		return;
+	}
+	if (r == ACES_PARSE_IPV4 && p.has_l4 && aces_health_rx(m, &p) == 0)
+		return;		/* a probe's answer */
+	aces.ctl[ACES_CTL_LOCAL_IGNORED]++;
+	rte_pktmbuf_free(m);
+}
+
+void
+aces_neigh_maintain(uint64_t now)
+{
+	uint32_t i;
+
+	for (i = 0; i < aces.n_neigh; i++) {
+		struct aces_neigh *n = &aces.neigh[i];
+		uint64_t v = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
+		uint64_t every = (v & ACES_NEIGH_VALID) ? ARP_REFRESH_S : ARP_RETRY_S;
+		uint16_t pi = aces_port_index(n->port);
+
+		if (n->is_static)
+			continue;
+		if (n->last_req_tsc != 0 && now - n->last_req_tsc < every * aces.tsc_hz)
+			continue;
+		n->last_req_tsc = now;
+		send_arp(pi, RTE_ARP_OP_REQUEST, n->src_addr, n->addr, NULL);
+		aces.ctl[ACES_CTL_ARP_REQUESTS]++;
+	}
+}
+
+/* Gratuitous ARP for every address ACES owns, so switches and hosts learn it at once. */
+void
+aces_neigh_announce(void)
+{
+	const struct aces_config *c = aces.cfg;
+	uint32_t i, j;
+
+	send_arp(aces.client_pi, RTE_ARP_OP_REQUEST, c->client.addr, c->client.addr, NULL);
+	if (c->backend.addr != c->client.addr || aces.backend_pi != aces.client_pi)
+		send_arp(aces.backend_pi, RTE_ARP_OP_REQUEST, c->backend.addr, c->backend.addr,
+			 NULL);
+	for (i = 0; i < c->n_endpoints; i++) {
+		for (j = 0; j < i; j++)
+			if (c->endpoints[j].vip == c->endpoints[i].vip)
+				break;
+		if (j == i && c->endpoints[i].vip != c->client.addr)
+			send_arp(aces.client_pi, RTE_ARP_OP_REQUEST, c->endpoints[i].vip,
+				 c->endpoints[i].vip, NULL);
+	}
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_APP_WORKER_T_H
+#define ACES_APP_WORKER_T_H
+
+/**
+ * @file
+ * A worker lcore's state and the commands the control lcore sends it.
+ */
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "aces/flow-t.h"
+#include "aces/tmsg-t.h"
+#include "counters-t.h"
+#include "limits-t.h"
+
+/** Commands from the control lcore to a worker. */
+enum aces_wmsg_type {
+	ACES_WMSG_RESET = 0,		/**< end the open flows of (ep, side): RST for TCP */
+	ACES_WMSG_RESET_BACKEND,	/**< end the open flows to backend ep (a backend index) */
+	ACES_WMSG_MAX
+};
+
+struct aces_wmsg {
+	uint32_t type;
+	uint32_t ep;
+	uint32_t side;
+	uint32_t pad;
+};
+
+#define ACES_MAX_JOBS 64
+#define ACES_PEND_SIZE 8192	/* power of two */
+
+/** A new flow waiting for its backend's first answer (SYN-ACK or UDP reply). */
+struct aces_pending {
+	uint32_t idx;
+	uint32_t gen;		/**< the flow's generation when it was created */
+	uint64_t created_tsc;
+};
+
+/** Per-worker state; written only by its own lcore. */
+struct aces_worker {
+	unsigned int lcore_id;
+	uint16_t idx;			/**< RCU thread id and queue id */
+	struct aces_flow_table *ft;
+	struct rte_ring *slow_ring;	/**< worker -> control (ARP frames) */
+	struct rte_ring *ctl_tx_ring;	/**< control -> worker (frames to send, m->port set) */
+	struct rte_ring *tmsg_ring;	/**< worker -> control: struct aces_tmsg records */
+	struct rte_ring *handoff_ring;	/**< other workers -> this one: packets of its flows */
+	struct rte_ring *msg_ring;	/**< control -> worker: struct aces_wmsg commands */
+	struct aces_ctr *eps;		/**< [endpoint * 2 + side] */
+	struct aces_ctr *bes;		/**< [backend] */
+	struct aces_health_ctr *eph;	/**< [endpoint * 2 + side] passive health */
+	struct aces_hs_hist *ephist;	/**< [endpoint * 2 + side] handshake times */
+	struct aces_health_ctr *beh;	/**< [backend] passive health */
+	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
+	uint8_t was_full[ACES_MAX_PORTS + 1];	/**< last burst per port (+ hand-offs) was full */
+	uint64_t est_seen_loop;		/**< 1 + loop of the last established flow's packet; 0: none yet */
+	uint64_t forced_loop;		/**< 1 + loop of the last extra reap for a full table */
+	uint16_t n_drop;
+	struct rte_mbuf *dropq[ACES_DROPQ];	/**< dropped, freed in bulk */
+	uint32_t pend_head, pend_tail;	/**< free-running indexes, ACES_PEND_SIZE ring */
+	uint32_t tm_cursor;		/**< next entity of the current report round */
+	uint64_t tm_next_tsc;		/**< when the next round starts */
+	struct aces_wmsg *reset_job;	/**< drain reset in progress (points into jobs) */
+	uint32_t reset_cursor;
+	uint32_t n_jobs;
+	struct aces_wmsg *jobs;		/**< pending drain resets, ACES_MAX_JOBS */
+	struct aces_worker_stats st __rte_cache_aligned;
+} __rte_cache_aligned;
+
+#endif /* ACES_APP_WORKER_T_H */
