@@ -88,29 +88,52 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
  * ctl_tx_refused, not drops.
  */
 #define ACES_WK_LIST(_) \
-	_(forwarded,         "forwarded",               "received packets sent on by a TX queue") \
-	_(icmp_echo_replies, "icmp_echo_replies",       "echo requests answered (sent)") \
-	_(slowpath,          "to_control_plane",        "ARP and own-address frames to the control lcore") \
-	_(to_local,          "to_own_address",          "of which TCP/UDP to an own address (probe answers)") \
-	_(flows_created,     "flows_created",           "flows created") \
-	_(flows_expired,     "flows_expired",           "flows aged out (the sweep, or an insert reusing the slot)") \
-	_(flows_reused,      "flows_reused",            "closed flow replaced by a new SYN on the same tuple") \
-	_(flows_reset,       "flows_reset",             "flows ended by a drain reset") \
-	_(flows_rescued,     "flows_rescued",           "retransmitted SYNs re-steered after the SYN timeout") \
-	_(flows_active,      "flows_active",            "flows in the tables now") \
-	_(pending_full,      "flows_unwatched",         "new flows not watched for a first answer (queue full)") \
-	_(rst_sent,          "rst_sent",                "drain-reset RSTs a TX queue took") \
-	_(rst_alloc_failed,  "rst_alloc_failed",        "drain-reset RSTs not built: no mbuf") \
-	_(rst_tx_refused,    "rst_tx_refused",          "drain-reset RSTs a TX queue refused") \
-	_(ctl_tx_sent,       "control_frames_sent",     "control lcore frames (ARP, probes) sent") \
-	_(ctl_tx_refused,    "control_frames_refused",  "control lcore frames a TX queue refused") \
-	_(handoff_out,       "handed_to_owner_worker",  "packets handed to the flow's owner worker") \
-	_(handoff_in,        "taken_from_other_workers","packets taken from other workers' rings") \
-	_(tmsg_sent,         "telemetry_records_sent",  "records to the control lcore") \
-	_(tmsg_dropped,      "telemetry_records_dropped","records lost to a full ring") \
-	_(loops,             "worker_loops",            "poll loops") \
-	_(busy_loops,        "worker_busy_loops",       "loops that handled packets") \
-	_(busy_cycles,       "worker_busy_cycles",      "TSC cycles of those loops")
+	_(forwarded, "forwarded", \
+	  "received packets sent on by a TX queue") \
+	_(icmp_echo_replies, "icmp_echo_replies", \
+	  "echo requests answered (sent)") \
+	_(slowpath, "to_control_plane", \
+	  "ARP and own-address frames to the control lcore") \
+	_(to_local, "to_own_address", \
+	  "of which TCP/UDP to an own address (probe answers)") \
+	_(flows_created, "flows_created", \
+	  "flows created") \
+	_(flows_expired, "flows_expired", \
+	  "flows aged out (the sweep, or an insert reusing the slot)") \
+	_(flows_reused, "flows_reused", \
+	  "closed flow replaced by a new SYN on the same tuple") \
+	_(flows_reset, "flows_reset", \
+	  "flows ended by a drain reset") \
+	_(flows_rescued, "flows_rescued", \
+	  "retransmitted SYNs re-steered after the SYN timeout") \
+	_(flows_active, "flows_active", \
+	  "flows in the tables now") \
+	_(pending_full, "flows_unwatched", \
+	  "new flows not watched for a first answer (queue full)") \
+	_(rst_sent, "rst_sent", \
+	  "drain-reset RSTs a TX queue took") \
+	_(rst_alloc_failed, "rst_alloc_failed", \
+	  "drain-reset RSTs not built: no mbuf") \
+	_(rst_tx_refused, "rst_tx_refused", \
+	  "drain-reset RSTs a TX queue refused") \
+	_(ctl_tx_sent, "control_frames_sent", \
+	  "control lcore frames (ARP, probes) sent") \
+	_(ctl_tx_refused, "control_frames_refused", \
+	  "control lcore frames a TX queue refused") \
+	_(handoff_out, "handed_to_owner_worker", \
+	  "packets handed to the flow's owner worker") \
+	_(handoff_in, "taken_from_other_workers", \
+	  "packets taken from other workers' rings") \
+	_(tmsg_sent, "telemetry_records_sent", \
+	  "records to the control lcore") \
+	_(tmsg_dropped, "telemetry_records_dropped", \
+	  "records lost to a full ring") \
+	_(loops, "worker_loops", \
+	  "poll loops") \
+	_(busy_loops, "worker_busy_loops", \
+	  "loops that handled packets") \
+	_(busy_cycles, "worker_busy_cycles", \
+	  "TSC cycles of those loops")
 
 struct aces_worker_stats {
 	uint64_t rx_pkts[ACES_MAX_PORTS];
