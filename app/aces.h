@@ -41,6 +41,7 @@
 #include "counters-t.h"
 #include "limits-t.h"
 #include "neigh-t.h"
+#include "snapshot-t.h"
 #include "worker-t.h"
 
 extern struct aces_app aces;
@@ -113,6 +114,17 @@ void aces_neigh_slow_path(struct rte_mbuf *m);
 void aces_neigh_maintain(uint64_t now_tsc);
 /** Gratuitous ARP for every address ACES owns. */
 void aces_neigh_announce(void);
+
+/* snapshot.c: what telemetry threads read of the control lcore's state */
+int aces_snap_init(void);
+void aces_snap_fini(void);
+/** Take a snapshot (control lcore: after every tick and every command). */
+void aces_snap_publish(uint64_t now_ms);
+/**
+ * Copy the latest snapshot (telemetry threads): the head, and the endpoints and
+ * backends into @ep and @be (n_endpoints and n_backends entries, or NULL). 0 or -EAGAIN.
+ */
+int aces_snap_read(struct aces_snap *head, struct aces_snap_ep *ep, struct aces_snap_be *be);
 
 /* telemetry_ring.c */
 /** Drain every worker's telemetry ring, each record to the handler of its type. */

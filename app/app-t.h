@@ -41,9 +41,6 @@ struct aces_app {
 	uint32_t vip_set[ACES_VIP_SET];		/**< VIP addresses, open addressing; 0: empty */
 	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
 	struct aces_assign *assign;		/**< current table; RCU protected */
-	uint8_t *ep_weight;			/**< mirror of assign->weight for readers */
-	uint8_t *ep_pinned;			/**< mirror: 1 when set by hand */
-	uint8_t *ep_phase;			/**< mirror: enum aces_phase */
 	struct aces_mgr *mgr;			/**< Endpoint Manager (control lcore) */
 	struct aces_mgr_ep_load *ep_load;	/**< windowed load; written by control */
 	struct aces_ctr *ctr_sum;		/**< summed counters per entity (control) */
@@ -53,9 +50,6 @@ struct aces_app {
 	uint32_t n_entities;			/**< endpoints * 2 + backends */
 	uint32_t n_report;			/**< records per report round */
 	uint64_t syn_timeout_tsc;		/**< health.syn_timeout_ms in TSC cycles */
-	uint32_t tstate;			/**< mirror: enum aces_transition_state */
-	uint64_t tstarted_ms;			/**< mirror */
-	uint64_t tended_ms;			/**< mirror */
 	uint64_t tmsg_period;			/**< TSC cycles between report rounds */
 	uint64_t flow_table_bytes;		/**< memory of one worker's flow table */
 	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */

@@ -105,11 +105,8 @@ static void
 assign_publish(struct aces_assign *t)
 {
 	struct aces_assign *old = aces.assign;
-	uint32_t e;
 
 	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
-	for (e = 0; e < aces.cfg->n_endpoints; e++)
-		__atomic_store_n(&aces.ep_weight[e], t->weight[e], __ATOMIC_RELEASE);
 	/* every worker passes a quiescent state once per loop: then nobody holds old */
 	if (n_retired == ACES_RETIRED_MAX) {
 		/* 64 publications before a worker loop went by: wait for the oldest */

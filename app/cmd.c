@@ -20,6 +20,7 @@ aces_cmd_run(struct aces_cmd *cmd)
 {
 	cmd->result = aces_epm_cmd(cmd, aces_now_ms());
 	aces_assign_sync();	/* its answer comes with its table in place */
+	aces_snap_publish(aces_now_ms());	/* and with what telemetry shows */
 	aces.ctl[cmd->result == 0 ? ACES_CTL_COMMANDS : ACES_CTL_COMMANDS_FAILED]++;
 	__atomic_store_n(&cmd->done, 1, __ATOMIC_RELEASE);
 	if (__atomic_sub_fetch(&cmd->refs, 1, __ATOMIC_ACQ_REL) == 0)

@@ -26,7 +26,13 @@ aces_control_init(void)
 
 	if (rc == 0)
 		rc = aces_epm_init();
-	return rc != 0 ? rc : aces_health_init();
+	if (rc == 0)
+		rc = aces_health_init();
+	if (rc == 0)
+		rc = aces_snap_init();
+	if (rc == 0)
+		aces_snap_publish(aces_now_ms());
+	return rc;
 }
 
 void
@@ -41,6 +47,7 @@ aces_control_loop(void)
 	while (!aces.force_quit) {
 		uint64_t now = rte_rdtsc();
 		unsigned int work = 0;
+		int ticked = 0;
 
 		for (wi = 0; wi < aces.n_workers; wi++) {
 			n = rte_ring_sc_dequeue_burst(aces.workers[wi].slow_ring, objs, ACES_BURST,
@@ -70,8 +77,11 @@ aces_control_loop(void)
 			aces_health_tick(aces_now_ms());
 			aces_epm_tick(aces_now_ms());
 			next_tick = now + tick_cycles;
+			ticked = 1;
 		}
 		aces_assign_sync();
+		if (ticked)	/* what telemetry shows (commands publish their own) */
+			aces_snap_publish(aces_now_ms());
 		aces_assign_reclaim(false);
 		/* The control plane sleeps when idle (1 ms): it must leave the CPU to others, a worker
 		 * on the same CPU above all. ARP and commands wait at most that long. */
@@ -88,4 +98,5 @@ aces_control_fini(void)
 	aces_mgr_free(aces.mgr);
 	aces.mgr = NULL;
 	aces_cmd_fini();
+	aces_snap_fini();
 }

@@ -128,22 +128,6 @@ update_windows(uint64_t now)
 }
 
 static void
-mirror(void)
-{
-	uint32_t e;
-
-	for (e = 0; e < aces.cfg->n_endpoints; e++) {
-		__atomic_store_n(&aces.ep_phase[e], (uint8_t)aces_mgr_phase(aces.mgr, e),
-				 __ATOMIC_RELAXED);
-		__atomic_store_n(&aces.ep_pinned[e], (uint8_t)aces_mgr_pinned(aces.mgr, e),
-				 __ATOMIC_RELAXED);
-	}
-	__atomic_store_n(&aces.tstarted_ms, aces_mgr_started_ms(aces.mgr), __ATOMIC_RELAXED);
-	__atomic_store_n(&aces.tended_ms, aces_mgr_ended_ms(aces.mgr), __ATOMIC_RELAXED);
-	__atomic_store_n(&aces.tstate, (uint32_t)aces_mgr_state(aces.mgr), __ATOMIC_RELEASE);
-}
-
-static void
 run_hook(uint32_t e, enum aces_hook_kind kind, uint64_t now)
 {
 	const struct aces_config *c = aces.cfg;
@@ -246,13 +230,12 @@ log_events(void)
 	epm.last_event_logged = next;
 }
 
-/* After any manager call: carry out its actions and mirror its state (the control
- * loop publishes its weights: assign.c). */
+/* After any manager call: carry out its actions (assign.c publishes its weights,
+ * snapshot.c what telemetry shows of it). */
 void
 aces_epm_apply(uint64_t now)
 {
 	do_actions(now);
-	mirror();
 	log_events();
 }
 

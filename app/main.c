@@ -334,9 +334,6 @@ tables_setup(void)
 	aces.neigh = rte_zmalloc("aces_neigh", (c->n_backends + 2) * sizeof(*aces.neigh),
 				 RTE_CACHE_LINE_SIZE);
 	aces.backend_nh = rte_zmalloc("aces_be_nh", c->n_backends * sizeof(uint32_t), 0);
-	aces.ep_weight = rte_zmalloc("aces_ep_w", c->n_endpoints, 0);
-	aces.ep_pinned = rte_zmalloc("aces_ep_pin", c->n_endpoints, 0);
-	aces.ep_phase = rte_zmalloc("aces_ep_phase", c->n_endpoints, 0);
 	aces.n_entities = c->n_endpoints * 2 + c->n_backends;
 	aces.n_report = c->n_endpoints * 2 * 3 + c->n_backends * 2;
 	aces.ep_load = rte_zmalloc("aces_ep_load", c->n_endpoints * sizeof(*aces.ep_load), 0);
@@ -344,8 +341,7 @@ tables_setup(void)
 	aces.be_pps = rte_zmalloc("aces_be_pps", c->n_backends * sizeof(double), 0);
 	aces.be_cpu = rte_malloc("aces_be_cpu", c->n_backends * sizeof(uint32_t), 0);
 	aces.be_cpu_ms = rte_zmalloc("aces_be_cpu_ms", c->n_backends * sizeof(uint64_t), 0);
-	if (aces.neigh == NULL || aces.backend_nh == NULL || aces.ep_weight == NULL ||
-	    aces.ep_pinned == NULL || aces.ep_phase == NULL || aces.ep_load == NULL ||
+	if (aces.neigh == NULL || aces.backend_nh == NULL || aces.ep_load == NULL ||
 	    aces.ctr_sum == NULL || aces.be_pps == NULL || aces.be_cpu == NULL ||
 	    aces.be_cpu_ms == NULL)
 		return -ENOMEM;
@@ -522,9 +518,6 @@ tables_fini(void)
 	rte_hash_free(aces.ep_hash);
 	rte_free(aces.neigh);
 	rte_free(aces.backend_nh);
-	rte_free(aces.ep_weight);
-	rte_free(aces.ep_pinned);
-	rte_free(aces.ep_phase);
 	rte_free(aces.ep_load);
 	rte_free(aces.ctr_sum);
 	rte_free(aces.be_pps);

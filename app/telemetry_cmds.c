@@ -246,24 +246,59 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	return 0;
 }
 
-/* Fill dict @x with one endpoint; @full adds its metadata. */
+/* One request's copy of the control lcore's snapshot (snapshot.c): handlers show that,
+ * never fields the control lcore is writing. */
+struct view {
+	struct aces_snap head;
+	struct aces_snap_ep *ep;
+	struct aces_snap_be *be;
+};
+
 static void
-endpoint_fill(struct rte_tel_data *x, uint32_t e, int full)
+view_put(struct view *v)
+{
+	free(v->ep);
+	free(v->be);
+	v->ep = NULL;
+	v->be = NULL;
+}
+
+/* 0, or -1 with the reason in @d. */
+static int
+view_get(struct view *v, struct rte_tel_data *d)
+{
+	v->ep = calloc(aces.cfg->n_endpoints ? aces.cfg->n_endpoints : 1, sizeof(*v->ep));
+	v->be = calloc(aces.cfg->n_backends ? aces.cfg->n_backends : 1, sizeof(*v->be));
+	if (v->ep == NULL || v->be == NULL) {
+		view_put(v);
+		tel_error(d, "out of memory");
+		return -1;
+	}
+	if (aces_snap_read(&v->head, v->ep, v->be) != 0) {
+		view_put(v);
+		tel_error(d, "control plane snapshot busy, try again");
+		return -1;
+	}
+	return 0;
+}
+
+/* Fill dict @x with endpoint @e of view @v; @full adds its metadata. */
+static void
+endpoint_fill(struct rte_tel_data *x, const struct view *v, uint32_t e, int full)
 {
 	const struct aces_cfg_endpoint *ep = &aces.cfg->endpoints[e];
-	uint8_t w = __atomic_load_n(&aces.ep_weight[e], __ATOMIC_ACQUIRE);
+	const struct aces_snap_ep *se = &v->ep[e];
+	uint8_t w = se->weight;
 
 	rte_tel_data_start_dict(x);
 	rte_tel_data_add_dict_string(x, "name", ep->name);
 	rte_tel_data_add_dict_string(x, "assignment", assignment_name(w));
 	rte_tel_data_add_dict_u64(x, "replacement_weight", w);
-	rte_tel_data_add_dict_string(x, "phase",
-				     aces_phase_name((enum aces_phase)aces.ep_phase[e]));
-	rte_tel_data_add_dict_string(x, "control", aces.ep_pinned[e] ? "manual" : "auto");
-	rte_tel_data_add_dict_u64(x, "flows_original", aces.ctr_sum[e * 2].open);
-	rte_tel_data_add_dict_u64(x, "flows_replacement", aces.ctr_sum[e * 2 + 1].open);
-	rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(aces.ep_load[e].pps[0] +
-						       aces.ep_load[e].pps[1] + 0.5));
+	rte_tel_data_add_dict_string(x, "phase", aces_phase_name((enum aces_phase)se->phase));
+	rte_tel_data_add_dict_string(x, "control", se->pinned ? "manual" : "auto");
+	rte_tel_data_add_dict_u64(x, "flows_original", se->c[0].open);
+	rte_tel_data_add_dict_u64(x, "flows_replacement", se->c[1].open);
+	rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(se->pps[0] + se->pps[1] + 0.5));
 	if (!full)
 		return;
 	add_ip(x, "vip", ep->vip);
@@ -286,22 +321,19 @@ endpoint_fill(struct rte_tel_data *x, uint32_t e, int full)
 	}
 	rte_tel_data_add_dict_string(x, "drain_action", aces_drain_action_name(ep->drain_action));
 	rte_tel_data_add_dict_u64(x, "drain_timeout_ms", ep->drain_timeout_ms);
-	rte_tel_data_add_dict_u64(x, "pps_original", (uint64_t)(aces.ep_load[e].pps[0] + 0.5));
-	rte_tel_data_add_dict_u64(x, "pps_replacement", (uint64_t)(aces.ep_load[e].pps[1] + 0.5));
+	rte_tel_data_add_dict_u64(x, "pps_original", (uint64_t)(se->pps[0] + 0.5));
+	rte_tel_data_add_dict_u64(x, "pps_replacement", (uint64_t)(se->pps[1] + 0.5));
 	rte_tel_data_add_dict_u64(x, "new_flows_per_s",
-				  (uint64_t)(aces.ep_load[e].new_fps[0] + aces.ep_load[e].new_fps[1] +
-					     0.5));
-	rte_tel_data_add_dict_u64(x, "packets", aces.ctr_sum[e * 2].pkts + aces.ctr_sum[e * 2 + 1].pkts);
-	rte_tel_data_add_dict_u64(x, "bytes", aces.ctr_sum[e * 2].bytes + aces.ctr_sum[e * 2 + 1].bytes);
-	rte_tel_data_add_dict_u64(x, "new_flows",
-				  aces.ctr_sum[e * 2].new_flows + aces.ctr_sum[e * 2 + 1].new_flows);
-	rte_tel_data_add_dict_u64(x, "flows_in_table",
-				  aces.ctr_sum[e * 2].flows + aces.ctr_sum[e * 2 + 1].flows);
+				  (uint64_t)(se->new_fps[0] + se->new_fps[1] + 0.5));
+	rte_tel_data_add_dict_u64(x, "packets", se->c[0].pkts + se->c[1].pkts);
+	rte_tel_data_add_dict_u64(x, "bytes", se->c[0].bytes + se->c[1].bytes);
+	rte_tel_data_add_dict_u64(x, "new_flows", se->c[0].new_flows + se->c[1].new_flows);
+	rte_tel_data_add_dict_u64(x, "flows_in_table", se->c[0].flows + se->c[1].flows);
 	{
-		const struct aces_mgr_ep_health *h = aces_health_ep(e);
+		const struct aces_mgr_ep_health *h = &se->h;
 		int side;
 
-		for (side = 0; h != NULL && side < ACES_SIDE_MAX; side++) {
+		for (side = 0; side < ACES_SIDE_MAX; side++) {
 			const char *sn = side == 0 ? "original" : "replacement";
 			char k[48];
 
@@ -335,6 +367,7 @@ static int
 cmd_endpoints(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	uint32_t n = aces.cfg->n_endpoints, e, end;
+	struct view v;
 	long off = 0;
 
 	if (params != NULL && params[0] != '\0') {
@@ -342,6 +375,8 @@ cmd_endpoints(const char *cmd __rte_unused, const char *params, struct rte_tel_d
 		if (off < 0)
 			return tel_error(d, "offset \"%s\" is not a number", SAFE(params));
 	}
+	if (view_get(&v, d) != 0)
+		return 0;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "total", n);
 	rte_tel_data_add_dict_u64(d, "offset", (uint64_t)off);
@@ -354,24 +389,27 @@ cmd_endpoints(const char *cmd __rte_unused, const char *params, struct rte_tel_d
 
 		if (x == NULL)
 			continue;
-		endpoint_fill(x, e, 0);
+		endpoint_fill(x, &v, e, 0);
 		tel_key(aces.cfg->endpoints[e].name, key, sizeof(key));
 		rte_tel_data_add_dict_container(d, key, x, 0);
 	}
+	view_put(&v);
 	return 0;
 }
 
 static int
 cmd_endpoint(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
+	struct view v;
 	int e;
 
 	if (params == NULL || params[0] == '\0')
 		return tel_error(d, "usage: /aces/endpoint,<name>");
 	e = endpoint_named(d, params);
-	if (e < 0)
+	if (e < 0 || view_get(&v, d) != 0)
 		return 0;
-	endpoint_fill(d, (uint32_t)e, 1);
+	endpoint_fill(d, &v, (uint32_t)e, 1);
+	view_put(&v);
 	return 0;
 }
 
@@ -398,6 +436,7 @@ static int
 cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	char buf[160], *comma, *name, *what;
+	struct view v;
 	long weight;
 	int e;
 
@@ -424,14 +463,16 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	else if ((weight = parse_num(what, 0, 100)) < 0)
 		return tel_error(d, "\"%s\" is not original, replacement, auto or a weight 0-100",
 				 SAFE(what));
-	if (submit(d, weight < 0 ? ACES_CMD_AUTO : ACES_CMD_ASSIGN, (uint32_t)e, (int)weight) != 0)
+	if (submit(d, weight < 0 ? ACES_CMD_AUTO : ACES_CMD_ASSIGN, (uint32_t)e, (int)weight) != 0 ||
+	    view_get(&v, d) != 0)
 		return 0;
-	weight = __atomic_load_n(&aces.ep_weight[e], __ATOMIC_ACQUIRE);
+	weight = v.ep[e].weight;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "endpoint", aces.cfg->endpoints[e].name);
 	rte_tel_data_add_dict_string(d, "assignment", assignment_name((uint8_t)weight));
 	rte_tel_data_add_dict_u64(d, "replacement_weight", (uint64_t)weight);
-	rte_tel_data_add_dict_string(d, "control", aces.ep_pinned[e] ? "manual" : "auto");
+	rte_tel_data_add_dict_string(d, "control", v.ep[e].pinned ? "manual" : "auto");
+	view_put(&v);
 	return 0;
 }
 
@@ -439,15 +480,18 @@ static int
 cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	const struct aces_config *c = aces.cfg;
+	struct view v;
 	uint32_t b;
 
 	if (params != NULL && params[0] != '\0')
 		return tel_error(d, "/aces/backends takes no parameters");
+	if (view_get(&v, d) != 0)
+		return 0;
 	rte_tel_data_start_dict(d);
 	for (b = 0; b < c->n_backends && b < RTE_TEL_MAX_DICT_ENTRIES; b++) {
 		const struct aces_cfg_backend *be = &c->backends[b];
 		const struct aces_neigh *n = &aces.neigh[aces.backend_nh[b]];
-		uint64_t mac = __atomic_load_n(&n->mac, __ATOMIC_ACQUIRE), act;
+		uint64_t mac = __atomic_load_n(&n->mac, __ATOMIC_ACQUIRE);
 		struct rte_tel_data *x = rte_tel_data_alloc();
 		char key[ACES_NAME_MAX];
 
@@ -471,34 +515,31 @@ cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 		rte_tel_data_add_dict_string(x, "neighbor", n->is_static ? "static" :
 					     (mac & ACES_NEIGH_VALID) ? "arp" : "unresolved");
 		{
-			struct aces_health_ctr hc;
-			uint64_t since = 0;
-			char reason[112];
-			uint8_t st = aces_health_state(b, &since, reason, sizeof(reason));
+			const struct aces_snap_be *sb = &v.be[b];
+			const struct aces_health_ctr *hc = &sb->hc;
 
 			rte_tel_data_add_dict_string(x, "state",
-						     aces_be_state_name((enum aces_be_state)st));
-			rte_tel_data_add_dict_u64(x, "state_since_ms_ago", aces_now_ms() - since);
-			rte_tel_data_add_dict_string(x, "state_reason", reason);
-			aces_health_counters(aces.cfg->n_endpoints * 2 + b, &hc);
-			rte_tel_data_add_dict_u64(x, "attempts", hc.attempts);
-			rte_tel_data_add_dict_u64(x, "handshakes", hc.handshakes);
-			rte_tel_data_add_dict_u64(x, "syn_timeouts", hc.syn_timeouts);
-			rte_tel_data_add_dict_u64(x, "refused", hc.refused);
-			rte_tel_data_add_dict_u64(x, "udp_noreply", hc.udp_noreply);
-			rte_tel_data_add_dict_u64(x, "syn_rescued", hc.rescued);
-		}
-		act = aces.ctr_sum[aces.cfg->n_endpoints * 2 + b].open;
-		rte_tel_data_add_dict_u64(x, "flows_active", act);
-		rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(aces.be_pps[b] + 0.5));
-		if (aces.be_cpu[b] != UINT32_MAX) {
-			rte_tel_data_add_dict_u64(x, "cpu_percent", aces.be_cpu[b]);
-			rte_tel_data_add_dict_u64(x, "cpu_reported_ms_ago",
-						  aces_now_ms() - aces.be_cpu_ms[b]);
+						     aces_be_state_name((enum aces_be_state)sb->state));
+			rte_tel_data_add_dict_u64(x, "state_since_ms_ago", aces_now_ms() - sb->since_ms);
+			rte_tel_data_add_dict_string(x, "state_reason", sb->reason);
+			rte_tel_data_add_dict_u64(x, "attempts", hc->attempts);
+			rte_tel_data_add_dict_u64(x, "handshakes", hc->handshakes);
+			rte_tel_data_add_dict_u64(x, "syn_timeouts", hc->syn_timeouts);
+			rte_tel_data_add_dict_u64(x, "refused", hc->refused);
+			rte_tel_data_add_dict_u64(x, "udp_noreply", hc->udp_noreply);
+			rte_tel_data_add_dict_u64(x, "syn_rescued", hc->rescued);
+			rte_tel_data_add_dict_u64(x, "flows_active", sb->c.open);
+			rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(sb->pps + 0.5));
+			if (sb->cpu != UINT32_MAX) {
+				rte_tel_data_add_dict_u64(x, "cpu_percent", sb->cpu);
+				rte_tel_data_add_dict_u64(x, "cpu_reported_ms_ago",
+							  aces_now_ms() - sb->cpu_ms);
+			}
 		}
 		tel_key(be->name, key, sizeof(key));
 		rte_tel_data_add_dict_container(d, key, x, 0);
 	}
+	view_put(&v);
 	return 0;
 }
 
@@ -520,12 +561,17 @@ add_wall_time(struct rte_tel_data *d, const char *key, uint64_t t_ms)
 static void
 transition_fill(struct rte_tel_data *d)
 {
-	uint32_t st = __atomic_load_n(&aces.tstate, __ATOMIC_ACQUIRE), e;
-	uint64_t started = __atomic_load_n(&aces.tstarted_ms, __ATOMIC_RELAXED);
-	uint64_t ended = __atomic_load_n(&aces.tended_ms, __ATOMIC_RELAXED);
-	uint32_t count[ACES_PHASE_MAX] = { 0 };
+	uint32_t count[ACES_PHASE_MAX] = { 0 }, st, e;
+	uint64_t started, ended;
 	struct rte_tel_data *ph, *left;
+	struct view v;
 	int p;
+
+	if (view_get(&v, d) != 0)
+		return;
+	st = v.head.tstate;
+	started = v.head.tstarted_ms;
+	ended = v.head.tended_ms;
 
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "state",
@@ -542,15 +588,16 @@ transition_fill(struct rte_tel_data *d)
 	if (ph == NULL || left == NULL) {
 		rte_tel_data_free(ph);
 		rte_tel_data_free(left);
+		view_put(&v);
 		return;
 	}
 	rte_tel_data_start_dict(ph);
 	rte_tel_data_start_dict(left);
 	for (e = 0; e < aces.cfg->n_endpoints; e++) {
-		uint64_t n = aces.ctr_sum[e * 2].open;
+		uint64_t n = v.ep[e].c[0].open;
 
-		count[aces.ep_phase[e] < ACES_PHASE_MAX ? aces.ep_phase[e] : 0]++;
-		if (n > 0 && aces.ep_weight[e] == 100 && e < RTE_TEL_MAX_DICT_ENTRIES) {
+		count[v.ep[e].phase < ACES_PHASE_MAX ? v.ep[e].phase : 0]++;
+		if (n > 0 && v.ep[e].weight == 100 && e < RTE_TEL_MAX_DICT_ENTRIES) {
 			char key[ACES_NAME_MAX];
 
 			tel_key(aces.cfg->endpoints[e].name, key, sizeof(key));
@@ -562,6 +609,7 @@ transition_fill(struct rte_tel_data *d)
 	rte_tel_data_add_dict_container(d, "endpoints_by_phase", ph, 0);
 	rte_tel_data_add_dict_container(d, "flows_left_on_original", left, 0);
 	rte_tel_data_add_dict_u64(d, "last_event_id", aces_mgr_journal_next_id(aces.mgr) - 1);
+	view_put(&v);
 }
 
 static int
@@ -589,6 +637,7 @@ cmd_transition_change(const char *cmd, const char *params, struct rte_tel_data *
 static int
 cmd_state_ready(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
+	struct view v;
 	int e;
 
 	if (params == NULL || params[0] == '\0')
@@ -596,9 +645,10 @@ cmd_state_ready(const char *cmd __rte_unused, const char *params, struct rte_tel
 	e = endpoint_named(d, params);
 	if (e < 0)
 		return 0;
-	if (submit(d, ACES_CMD_STATE_READY, (uint32_t)e, 0) != 0)
+	if (submit(d, ACES_CMD_STATE_READY, (uint32_t)e, 0) != 0 || view_get(&v, d) != 0)
 		return 0;
-	endpoint_fill(d, (uint32_t)e, 0);
+	endpoint_fill(d, &v, (uint32_t)e, 0);
+	view_put(&v);
 	return 0;
 }
 

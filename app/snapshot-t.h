@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_APP_SNAPSHOT_T_H
+#define ACES_APP_SNAPSHOT_T_H
+
+/**
+ * @file
+ * What telemetry threads show of the control lcore's state: a snapshot it publishes
+ * after every tick and every command (snapshot.c), read whole and consistent.
+ */
+
+#include <stdint.h>
+
+#include "aces/manager-t.h"
+#include "aces/tmsg-t.h"
+
+/** One endpoint as of the snapshot. */
+struct aces_snap_ep {
+	struct aces_ctr c[ACES_SIDE_MAX];	/**< summed over the workers, per side */
+	double pps[ACES_SIDE_MAX];		/**< windowed */
+	double new_fps[ACES_SIDE_MAX];
+	struct aces_mgr_ep_health h;		/**< windowed health */
+	uint8_t weight;				/**< replacement weight published */
+	uint8_t phase;				/**< enum aces_phase */
+	uint8_t pinned;				/**< set by hand */
+};
+
+/** One backend as of the snapshot. */
+struct aces_snap_be {
+	struct aces_ctr c;
+	struct aces_health_ctr hc;		/**< cumulative passive counters */
+	double pps;
+	uint64_t since_ms;			/**< of its state */
+	uint64_t cpu_ms;			/**< when its CPU figure came */
+	uint32_t cpu;				/**< reported CPU %, UINT32_MAX: none */
+	uint8_t state;				/**< enum aces_be_state */
+	char reason[112];
+};
+
+/** The snapshot's head (the arrays come beside it). */
+struct aces_snap {
+	uint64_t at_ms;				/**< manager clock when it was taken */
+	uint32_t tstate;			/**< enum aces_transition_state */
+	uint64_t tstarted_ms;
+	uint64_t tended_ms;
+};
+
+#endif /* ACES_APP_SNAPSHOT_T_H */
