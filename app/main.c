@@ -395,12 +395,17 @@ flow_table_create(struct aces_worker *w, int socket)
 
 	if (ft == NULL)
 		return NULL;
-	aces_flow_set_timeout(ft, ACES_TCP_SYN_SENT, trans);
-	aces_flow_set_timeout(ft, ACES_TCP_SYN_RECV, trans);
-	aces_flow_set_timeout(ft, ACES_TCP_ESTABLISHED, est);
-	aces_flow_set_timeout(ft, ACES_TCP_CLOSING, trans);
-	aces_flow_set_timeout(ft, ACES_TCP_CLOSED, trans);
-	aces_flow_set_timeout(ft, ACES_UDP_ACTIVE, udp);
+	if (aces_flow_set_timeout(ft, ACES_TCP_SYN_SENT, trans) != 0 ||
+	    aces_flow_set_timeout(ft, ACES_TCP_SYN_RECV, trans) != 0 ||
+	    aces_flow_set_timeout(ft, ACES_TCP_ESTABLISHED, est) != 0 ||
+	    aces_flow_set_timeout(ft, ACES_TCP_CLOSING, trans) != 0 ||
+	    aces_flow_set_timeout(ft, ACES_TCP_CLOSED, trans) != 0 ||
+	    aces_flow_set_timeout(ft, ACES_UDP_ACTIVE, udp) != 0) {
+		/* the config allows at most 7 days, the table 12: not reached */
+		aces_flow_table_free(ft);
+		errno = EINVAL;
+		return NULL;
+	}
 	t = RTE_MIN(trans, udp);
 	t = RTE_MIN(t, est) / 2;
 	t = RTE_MAX(t, aces.tsc_hz / 10);

@@ -52,7 +52,7 @@ void aces_flow_table_free(struct aces_flow_table *ft);
 /** Bytes a table of @p capacity flows takes (entries, buckets, free stacks). */
 size_t aces_flow_table_bytes(uint32_t capacity);
 
-/** Idle timeout of @p state in clock units; 0 or -EINVAL (bad state, over 2^30 ticks). */
+/** Idle timeout of @p state in clock units; 0 or -EINVAL (bad state, 12 days or more). */
 int aces_flow_set_timeout(struct aces_flow_table *ft, unsigned int state, uint64_t clock_units);
 
 /** The sweep looks at every bucket once per @p period clock units (0: never by itself). */

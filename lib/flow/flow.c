@@ -10,7 +10,9 @@ _Static_assert(sizeof(struct aces_flow) == 64, "a flow is one cache line");
 _Static_assert(sizeof(struct aces_flow_bucket) == 64, "a bucket is one cache line");
 
 #define REAP_BATCH	8
-#define MAX_TIMEOUT	(1u << 30)	/* ticks: expiry compares as a signed 32-bit difference */
+/* ticks: expiry compares as a signed 32-bit difference, so a timeout stays well under
+ * 2^31 ticks (12 days at the shortest tick of 0.5 ms; config allows 7) */
+#define MAX_TIMEOUT	((1u << 31) - (1u << 24))
 
 static void *
 default_zalloc(void *arg, size_t size, size_t align)

@@ -503,6 +503,19 @@ test_flow_bad_params(void)
 	p.clock_hz = 0;
 	CU_ASSERT_PTR_NULL(aces_flow_table_create(&p));
 	CU_ASSERT_PTR_NULL(aces_flow_table_create(NULL));
+	/* the config's longest timeout (7 days) fits a TSC clock's ticks; 20 days do not */
+	p.capacity = 10;
+	p.clock_hz = 1999ull << 21;	/* a 4.19 GHz TSC: ticks of 0.5 ms, the shortest */
+	{
+		struct aces_flow_table *ft = aces_flow_table_create(&p);
+
+		CU_ASSERT_FATAL(ft != NULL);
+		CU_ASSERT_EQUAL(aces_flow_set_timeout(ft, ACES_TCP_ESTABLISHED,
+						      7ull * 86400 * p.clock_hz), 0);
+		CU_ASSERT_EQUAL(aces_flow_set_timeout(ft, ACES_TCP_ESTABLISHED,
+						      20ull * 86400 * p.clock_hz), -EINVAL);
+		aces_flow_table_free(ft);
+	}
 	/* at most 128 bytes a flow, as the issue asks of 4 M flows */
 	CU_ASSERT(aces_flow_table_bytes(4u << 20) <= (size_t)128 * (4u << 20));
 }
