@@ -179,7 +179,7 @@ static const struct {
 static int
 cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	struct rte_tel_data *drops, *ctl, *p, *per;
+	struct rte_tel_data *drops, *ctl, *p, *per, *ft;
 	uint64_t total = 0, v;
 	uint8_t pi;
 	int i;
@@ -234,6 +234,33 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	}
 	rte_tel_data_add_dict_u64(d, "flow_capacity",
 				  (uint64_t)aces.cfg->flows.capacity * aces.n_workers);
+	ft = rte_tel_data_alloc();
+	if (ft != NULL) {	/* the tables' own counters (lib/flow), summed */
+		static const struct {
+			const char *name;
+			size_t off;
+		} fts[] = {
+			{ "inserted", offsetof(struct aces_flow_table_stats, inserted) },
+			{ "expired_by_sweep", offsetof(struct aces_flow_table_stats, expired) },
+			{ "expired_slot_reused", offsetof(struct aces_flow_table_stats, reused_stale) },
+			{ "refused_no_entry", offsetof(struct aces_flow_table_stats, insert_no_flow) },
+			{ "refused_no_bucket", offsetof(struct aces_flow_table_stats, insert_no_bucket) },
+			{ "overflow_buckets_in_use",
+			  offsetof(struct aces_flow_table_stats, overflow_in_use) },
+		};
+		size_t k;
+
+		rte_tel_data_start_dict(ft);
+		for (k = 0; k < RTE_DIM(fts); k++) {
+			uint64_t sum = 0;
+
+			for (i = 0; i < (int)aces.n_workers; i++)
+				sum += *(const volatile uint64_t *)((const char *)&aces.workers[i].ft->st +
+								   fts[k].off);
+			rte_tel_data_add_dict_u64(ft, fts[k].name, sum);
+		}
+		rte_tel_data_add_dict_container(d, "flow_table", ft, 0);
+	}
 	rte_tel_data_add_dict_u64(d, "tsc_hz", aces.tsc_hz);
 	ctl = rte_tel_data_alloc();
 	if (ctl != NULL) {

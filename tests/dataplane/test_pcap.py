@@ -424,6 +424,12 @@ def table_full_and_aging(binary, work):
         st = a.wait("idle flows reaped", lambda: (lambda s: s if s["flows_active"] == 1 else None)(a.ctl("stats")),
                     limit=20)
         check(st["flows_expired"] == 1023, "1023 idle flows expired (%s)" % st["flows_expired"])
+        ftc = st["flow_table"]
+        check(ftc["expired_by_sweep"] + ftc["expired_slot_reused"] == st["flows_expired"],
+              "the table's own expiry counters add up to flows_expired (%s)" % ftc)
+        check(ftc["refused_no_entry"] + ftc["refused_no_bucket"] >= n_tcp - 1024,
+              "the table counted its refusals (%s)" % ftc)
+        check(ftc["inserted"] == 1024, "1024 inserts (%s)" % ftc["inserted"])
     finally:
         rc = a.stop()
     check(rc == 0, "table-full scenario: aces exits 0")
