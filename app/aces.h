@@ -106,6 +106,9 @@ int aces_assign_sync(void);
 unsigned int aces_assign_reclaim(bool wait);
 
 /* neigh.c: ARP and neighbours */
+/** The next hops of the config's backends and gateways (owned here). */
+int aces_neigh_init(void);
+void aces_neigh_fini(void);
 /** Send a frame the control lcore built, through worker 0's queue on port @port_id. */
 void aces_ctl_send(struct rte_mbuf *m, uint16_t port_id);
 /** A frame a worker handed over: ARP, or TCP/UDP to an own address (probe answers). */

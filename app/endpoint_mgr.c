@@ -39,7 +39,19 @@ int
 aces_epm_init(void)
 {
 	const struct aces_config *c = aces.cfg;
+	uint32_t b;
 
+	/* the load and counter state the manager and the snapshot read (owned here) */
+	aces.ep_load = calloc(c->n_endpoints ? c->n_endpoints : 1, sizeof(*aces.ep_load));
+	aces.ctr_sum = calloc(aces.n_entities, sizeof(*aces.ctr_sum));
+	aces.be_pps = calloc(c->n_backends, sizeof(*aces.be_pps));
+	aces.be_cpu = calloc(c->n_backends, sizeof(*aces.be_cpu));
+	aces.be_cpu_ms = calloc(c->n_backends, sizeof(*aces.be_cpu_ms));
+	if (aces.ep_load == NULL || aces.ctr_sum == NULL || aces.be_pps == NULL ||
+	    aces.be_cpu == NULL || aces.be_cpu_ms == NULL)
+		return -ENOMEM;
+	for (b = 0; b < c->n_backends; b++)
+		aces.be_cpu[b] = UINT32_MAX;
 	aces.mgr = aces_mgr_create(c, 4096);
 	epm.wk_last = calloc((size_t)aces.n_workers * aces.n_entities, sizeof(*epm.wk_last));
 	epm.win = aces_window_create(WIN_SLOTS, aces.n_entities, WV_MAX);
@@ -63,6 +75,16 @@ aces_epm_fini(void)
 	epm.hooks = NULL;
 	epm.win = NULL;
 	epm.wk_last = NULL;
+	free(aces.ep_load);
+	free(aces.ctr_sum);
+	free(aces.be_pps);
+	free(aces.be_cpu);
+	free(aces.be_cpu_ms);
+	aces.ep_load = NULL;
+	aces.ctr_sum = NULL;
+	aces.be_pps = NULL;
+	aces.be_cpu = NULL;
+	aces.be_cpu_ms = NULL;
 	/* aces.mgr is freed by the caller after the telemetry threads are gone */
 }
 

@@ -265,30 +265,6 @@ ports_setup(void)
 }
 
 static int
-add_neigh(uint32_t addr, uint16_t port_id, uint32_t src)
-{
-	uint32_t i;
-
-	for (i = 0; i < aces.n_neigh; i++)
-		if (aces.neigh[i].addr == addr && aces.neigh[i].port == port_id)
-			return (int)i;
-	aces.neigh[aces.n_neigh].addr = addr;
-	aces.neigh[aces.n_neigh].port = port_id;
-	aces.neigh[aces.n_neigh].src_addr = src;
-	for (i = 0; i < aces.cfg->n_neighbors; i++) {
-		const struct aces_cfg_neighbor *sn = &aces.cfg->neighbors[i];
-		uint64_t v = 0;
-
-		if (sn->addr != addr)
-			continue;
-		memcpy(&v, sn->mac, 6);
-		aces.neigh[aces.n_neigh].mac = v | ACES_NEIGH_VALID;
-		aces.neigh[aces.n_neigh].is_static = 1;
-	}
-	return (int)aces.n_neigh++;
-}
-
-static int
 tables_setup(void)
 {
 	const struct aces_config *c = aces.cfg;
@@ -330,33 +306,8 @@ tables_setup(void)
 			return ret;
 	}
 
-	/* Next hops: on-link backends, else the backend gateway; the client gateway. */
-	aces.neigh = rte_zmalloc("aces_neigh", (c->n_backends + 2) * sizeof(*aces.neigh),
-				 RTE_CACHE_LINE_SIZE);
-	aces.backend_nh = rte_zmalloc("aces_be_nh", c->n_backends * sizeof(uint32_t), 0);
 	aces.n_entities = c->n_endpoints * 2 + c->n_backends;
 	aces.n_report = c->n_endpoints * 2 * 3 + c->n_backends * 2;
-	aces.ep_load = rte_zmalloc("aces_ep_load", c->n_endpoints * sizeof(*aces.ep_load), 0);
-	aces.ctr_sum = rte_zmalloc("aces_ctr_sum", aces.n_entities * sizeof(*aces.ctr_sum), 0);
-	aces.be_pps = rte_zmalloc("aces_be_pps", c->n_backends * sizeof(double), 0);
-	aces.be_cpu = rte_malloc("aces_be_cpu", c->n_backends * sizeof(uint32_t), 0);
-	aces.be_cpu_ms = rte_zmalloc("aces_be_cpu_ms", c->n_backends * sizeof(uint64_t), 0);
-	if (aces.neigh == NULL || aces.backend_nh == NULL || aces.ep_load == NULL ||
-	    aces.ctr_sum == NULL || aces.be_pps == NULL || aces.be_cpu == NULL ||
-	    aces.be_cpu_ms == NULL)
-		return -ENOMEM;
-	for (i = 0; i < c->n_backends; i++)
-		aces.be_cpu[i] = UINT32_MAX;
-	for (i = 0; i < c->n_backends; i++) {
-		uint32_t a = c->backends[i].addr;
-
-		if (c->backend.has_gateway &&
-		    !aces_config_in_subnet(a, c->backend.addr, c->backend.prefix_len))
-			a = c->backend.gateway;
-		aces.backend_nh[i] = (uint32_t)add_neigh(a, c->backend.port, c->backend.addr);
-	}
-	aces.client_gw_nh = c->client.has_gateway ?
-		add_neigh(c->client.gateway, c->client.port, c->client.addr) : -1;
 	return 0;
 }
 
@@ -521,13 +472,6 @@ static void
 tables_fini(void)
 {
 	rte_hash_free(aces.ep_hash);
-	rte_free(aces.neigh);
-	rte_free(aces.backend_nh);
-	rte_free(aces.ep_load);
-	rte_free(aces.ctr_sum);
-	rte_free(aces.be_pps);
-	rte_free(aces.be_cpu);
-	rte_free(aces.be_cpu_ms);
 	aces_assign_reclaim(true);
 	rte_free(aces.assign);
 	rte_ring_free(aces.cmd_ring);
@@ -542,6 +486,7 @@ static const struct {
 } modules[] = {
 	{ "ports", ports_setup, ports_fini },
 	{ "tables", tables_setup, tables_fini },
+	{ "neighbors", aces_neigh_init, aces_neigh_fini },
 	{ "workers", workers_setup, workers_fini },
 	{ "control", aces_control_init, aces_control_fini },
 	{ "telemetry", aces_telemetry_init, aces_telemetry_fini },

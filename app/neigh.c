@@ -6,12 +6,14 @@
  * out for every frame the control lcore builds (through worker 0's TX queue), and
  * the sorting of what the workers hand over (ARP, frames to ACES itself).
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include "aces/parse.h"
 #include "aces.h"
@@ -205,4 +207,67 @@ aces_neigh_announce(void)
 			send_arp(aces.client_pi, RTE_ARP_OP_REQUEST, c->endpoints[i].vip,
 				 c->endpoints[i].vip, NULL);
 	}
+}
+
+static int
+add_neigh(uint32_t addr, uint16_t port_id, uint32_t src)
+{
+	uint32_t i;
+
+	for (i = 0; i < aces.n_neigh; i++)
+		if (aces.neigh[i].addr == addr && aces.neigh[i].port == port_id)
+			return (int)i;
+	aces.neigh[aces.n_neigh].addr = addr;
+	aces.neigh[aces.n_neigh].port = port_id;
+	aces.neigh[aces.n_neigh].src_addr = src;
+	for (i = 0; i < aces.cfg->n_neighbors; i++) {
+		const struct aces_cfg_neighbor *sn = &aces.cfg->neighbors[i];
+		uint64_t v = 0;
+
+		if (sn->addr != addr)
+			continue;
+		memcpy(&v, sn->mac, 6);
+		aces.neigh[aces.n_neigh].mac = v | ACES_NEIGH_VALID;
+		aces.neigh[aces.n_neigh].is_static = 1;
+	}
+	return (int)aces.n_neigh++;
+}
+
+/* Next hops: on-link backends, else the backend gateway; the client gateway. Statically
+ * configured MACs are valid from the start; the others are ARPed for. */
+int
+aces_neigh_init(void)
+{
+	const struct aces_config *c = aces.cfg;
+	uint32_t i;
+
+	aces.neigh = rte_zmalloc("aces_neigh", (c->n_backends + 2) * sizeof(*aces.neigh),
+				 RTE_CACHE_LINE_SIZE);
+	aces.backend_nh = rte_zmalloc("aces_be_nh", c->n_backends * sizeof(uint32_t), 0);
+	if (aces.neigh == NULL || aces.backend_nh == NULL) {
+		aces_neigh_fini();
+		return -ENOMEM;
+	}
+	aces.n_neigh = 0;
+	for (i = 0; i < c->n_backends; i++) {
+		uint32_t a = c->backends[i].addr;
+
+		if (c->backend.has_gateway &&
+		    !aces_config_in_subnet(a, c->backend.addr, c->backend.prefix_len))
+			a = c->backend.gateway;
+		aces.backend_nh[i] = (uint32_t)add_neigh(a, c->backend.port, c->backend.addr);
+	}
+	aces.client_gw_nh = c->client.has_gateway ?
+		add_neigh(c->client.gateway, c->client.port, c->client.addr) : -1;
+	return 0;
+}
+
+void
+aces_neigh_fini(void)
+{
+	rte_free(aces.neigh);
+	rte_free(aces.backend_nh);
+	aces.neigh = NULL;
+	aces.backend_nh = NULL;
+	aces.n_neigh = 0;
 }
