@@ -73,6 +73,10 @@ aces_port_index(uint16_t port_id)
 	return port_id == aces.port_ids[0] ? 0 : 1;
 }
 
+/* workers.c: the workers' state, rings and flow tables (owned there) */
+int aces_workers_init(void);
+void aces_workers_fini(void);
+
 /* worker.c */
 int aces_worker_main(void *arg);
 /* flowtrack.c: the flow table's expire callback (@arg: the worker), for its creator */

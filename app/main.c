@@ -24,18 +24,14 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_random.h>
 
 #include "aces/pkt-t.h"
-#include "aces/flow.h"
 #include "aces.h"
 
 #define NB_MBUF		16383
 #define MBUF_CACHE	256
 #define RX_DESC		1024
 #define TX_DESC		1024
-#define ACES_TMSG_RING	4096	/* records per worker ring */
-#define ACES_HANDOFF_RING 4096	/* packets handed to a flow's owner worker */
 
 struct aces_app aces;
 
@@ -311,163 +307,6 @@ tables_setup(void)
 	return 0;
 }
 
-static void *
-flow_zalloc(void *arg, size_t size, size_t align)
-{
-	return rte_zmalloc_socket("aces_flows", size, align, (int)(intptr_t)arg);
-}
-
-static void
-flow_free(void *arg, void *p)
-{
-	(void)arg;
-	rte_free(p);
-}
-
-/*
- * A worker's flow table, in hugepages of its socket, with the config's timeouts. A
- * flow is reaped at most half its shortest timeout late (at least every 100 ms, at
- * most every 10 s): the sweep's cost follows the table size and the timeouts, not
- * the packet rate. The hash seed is random: nobody can aim flows at one bucket.
- */
-static struct aces_flow_table *
-flow_table_create(struct aces_worker *w, int socket)
-{
-	const struct aces_cfg_flows *fc = &aces.cfg->flows;
-	struct aces_flow_mem mem = { flow_zalloc, flow_free, (void *)(intptr_t)socket };
-	struct aces_flow_params p = {
-		.capacity = fc->capacity, .clock_hz = aces.tsc_hz, .seed = rte_rand(),
-		.expire = aces_wk_flow_expired, .cb_arg = w, .mem = &mem,
-	};
-	uint64_t est = (uint64_t)fc->tcp_established_timeout_s * aces.tsc_hz;
-	uint64_t trans = (uint64_t)fc->tcp_transitory_timeout_s * aces.tsc_hz;
-	uint64_t udp = (uint64_t)fc->udp_timeout_s * aces.tsc_hz, t;
-	struct aces_flow_table *ft = aces_flow_table_create(&p);
-
-	if (ft == NULL)
-		return NULL;
-	if (aces_flow_set_timeout(ft, ACES_TCP_SYN_SENT, trans) != 0 ||
-	    aces_flow_set_timeout(ft, ACES_TCP_SYN_RECV, trans) != 0 ||
-	    aces_flow_set_timeout(ft, ACES_TCP_ESTABLISHED, est) != 0 ||
-	    aces_flow_set_timeout(ft, ACES_TCP_CLOSING, trans) != 0 ||
-	    aces_flow_set_timeout(ft, ACES_TCP_CLOSED, trans) != 0 ||
-	    aces_flow_set_timeout(ft, ACES_UDP_ACTIVE, udp) != 0) {
-		/* the config allows at most 7 days, the table 12: not reached */
-		aces_flow_table_free(ft);
-		errno = EINVAL;
-		return NULL;
-	}
-	t = RTE_MIN(trans, udp);
-	t = RTE_MIN(t, est) / 2;
-	t = RTE_MAX(t, aces.tsc_hz / 10);
-	aces_flow_set_sweep(ft, RTE_MIN(t, aces.tsc_hz * 10));
-	aces.flow_table_bytes = aces_flow_table_bytes(fc->capacity);
-	return ft;
-}
-
-static int
-workers_setup(void)
-{
-	const struct aces_config *c = aces.cfg;
-	unsigned int lcore, i = 0;
-	size_t qsz;
-
-	aces.workers = rte_zmalloc("aces_workers", aces.n_workers * sizeof(struct aces_worker),
-				   RTE_CACHE_LINE_SIZE);
-	if (aces.workers == NULL)
-		return -ENOMEM;
-	qsz = rte_rcu_qsbr_get_memsize(aces.n_workers);
-	aces.qsbr = rte_zmalloc("aces_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (aces.qsbr == NULL || rte_rcu_qsbr_init(aces.qsbr, aces.n_workers) != 0)
-		return -ENOMEM;
-	aces.cmd_ring = rte_ring_create("aces_cmd", 64, (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (aces.cmd_ring == NULL)
-		return -ENOMEM;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		struct aces_worker *w = &aces.workers[i];
-		char name[RTE_RING_NAMESIZE];
-		int socket = (int)rte_lcore_to_socket_id(lcore);
-
-		w->lcore_id = lcore;
-		w->idx = (uint16_t)i;
-		w->ft = flow_table_create(w, socket);
-		if (w->ft == NULL) {
-			MAIN_LOG(ERR, "worker %u: cannot allocate a table of %u flows (%zu MiB): %s "
-				 "(reserve more hugepages or lower flows.capacity)", i,
-				 c->flows.capacity, aces_flow_table_bytes(c->flows.capacity) >> 20,
-				 strerror(errno));
-			return -ENOMEM;
-		}
-		snprintf(name, sizeof(name), "aces_slow_%u", i);
-		w->slow_ring = rte_ring_create(name, ACES_RING_SIZE, socket,
-					       RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "aces_ctltx_%u", i);
-		w->ctl_tx_ring = rte_ring_create(name, ACES_RING_SIZE, socket,
-						 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "aces_tmsg_%u", i);
-		w->tmsg_ring = rte_ring_create_elem(name, sizeof(struct aces_tmsg), ACES_TMSG_RING,
-						    socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "aces_handoff_%u", i);
-		w->handoff_ring = rte_ring_create(name, ACES_HANDOFF_RING, socket, RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "aces_wmsg_%u", i);
-		w->msg_ring = rte_ring_create_elem(name, sizeof(struct aces_wmsg), 64, socket,
-						   RING_F_SC_DEQ);
-		w->eps = rte_zmalloc_socket(NULL, c->n_endpoints * 2 * sizeof(struct aces_ctr), 64,
-					    socket);
-		w->bes = rte_zmalloc_socket(NULL, c->n_backends * sizeof(struct aces_ctr), 64,
-					    socket);
-		w->jobs = rte_zmalloc_socket(NULL, ACES_MAX_JOBS * sizeof(struct aces_wmsg), 64,
-					     socket);
-		w->eph = rte_zmalloc_socket(NULL, c->n_endpoints * 2 * sizeof(*w->eph), 64, socket);
-		w->ephist = rte_zmalloc_socket(NULL, c->n_endpoints * 2 * sizeof(*w->ephist), 64,
-					       socket);
-		w->beh = rte_zmalloc_socket(NULL, c->n_backends * sizeof(*w->beh), 64, socket);
-		w->pend = rte_zmalloc_socket(NULL, ACES_PEND_SIZE * sizeof(*w->pend), 64, socket);
-		if (w->slow_ring == NULL || w->ctl_tx_ring == NULL || w->tmsg_ring == NULL ||
-		    w->handoff_ring == NULL ||
-		    w->msg_ring == NULL || w->eps == NULL || w->bes == NULL || w->jobs == NULL ||
-		    w->eph == NULL || w->ephist == NULL || w->beh == NULL || w->pend == NULL)
-			return -ENOMEM;
-		i++;
-	}
-	return 0;
-}
-
-static void
-workers_fini(void)
-{
-	unsigned int i;
-	void *m;
-
-	if (aces.workers == NULL)
-		return;
-	for (i = 0; i < aces.n_workers; i++) {
-		struct aces_worker *w = &aces.workers[i];
-
-		aces_flow_table_free(w->ft);
-		while (w->slow_ring != NULL && rte_ring_dequeue(w->slow_ring, &m) == 0)
-			rte_pktmbuf_free(m);
-		while (w->ctl_tx_ring != NULL && rte_ring_dequeue(w->ctl_tx_ring, &m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(w->slow_ring);
-		rte_ring_free(w->ctl_tx_ring);
-		while (w->handoff_ring != NULL && rte_ring_dequeue(w->handoff_ring, &m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(w->handoff_ring);
-		rte_ring_free(w->tmsg_ring);
-		rte_ring_free(w->msg_ring);
-		rte_free(w->eps);
-		rte_free(w->bes);
-		rte_free(w->jobs);
-		rte_free(w->eph);
-		rte_free(w->ephist);
-		rte_free(w->beh);
-		rte_free(w->pend);
-	}
-	rte_free(aces.workers);
-	aces.workers = NULL;
-}
-
 static void
 tables_fini(void)
 {
@@ -487,7 +326,7 @@ static const struct {
 	{ "ports", ports_setup, ports_fini },
 	{ "tables", tables_setup, tables_fini },
 	{ "neighbors", aces_neigh_init, aces_neigh_fini },
-	{ "workers", workers_setup, workers_fini },
+	{ "workers", aces_workers_init, aces_workers_fini },
 	{ "control", aces_control_init, aces_control_fini },
 	{ "telemetry", aces_telemetry_init, aces_telemetry_fini },
 };
