@@ -73,6 +73,10 @@ aces_port_index(uint16_t port_id)
 	return port_id == aces.port_ids[0] ? 0 : 1;
 }
 
+/* endpoints.c: the endpoint hash and the VIP set (owned there) */
+int aces_endpoints_init(void);
+void aces_endpoints_fini(void);
+
 /* workers.c: the workers' state, rings and flow tables (owned there) */
 int aces_workers_init(void);
 void aces_workers_fini(void);
@@ -108,6 +112,8 @@ int aces_assign_init(void);
 int aces_assign_sync(void);
 /** Free retired tables no worker holds (@wait: wait for all). Returns how many. */
 unsigned int aces_assign_reclaim(bool wait);
+/** Free every table (shutdown, no worker running). */
+void aces_assign_fini(void);
 
 /* neigh.c: ARP and neighbours */
 /** The next hops of the config's backends and gateways (owned here). */

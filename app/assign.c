@@ -150,3 +150,12 @@ aces_assign_sync(void)
 	assign_publish(t);
 	return 0;
 }
+
+/* At shutdown, once no worker runs: every table, retired or current. */
+void
+aces_assign_fini(void)
+{
+	aces_assign_reclaim(true);
+	rte_free(aces.assign);
+	aces.assign = NULL;
+}

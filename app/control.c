@@ -99,4 +99,5 @@ aces_control_fini(void)
 	aces.mgr = NULL;
 	aces_cmd_fini();
 	aces_snap_fini();
+	aces_assign_fini();
 }

@@ -18,7 +18,6 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_hash_crc.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -260,62 +259,7 @@ ports_setup(void)
 	return 0;
 }
 
-static int
-tables_setup(void)
-{
-	const struct aces_config *c = aces.cfg;
-	struct rte_hash_parameters hp = {
-		.name = "aces_endpoints",
-		.entries = 2 * ACES_MAX_ENDPOINTS,
-		.key_len = sizeof(struct aces_ep_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = (int)rte_socket_id(),
-	};
-	uint32_t i;
-	int ret;
 
-	aces.ep_hash = rte_hash_create(&hp);
-	if (aces.ep_hash == NULL)
-		return -ENOMEM;
-	for (i = 0; i < c->n_endpoints; i++) {
-		struct aces_ep_key k = {
-			.vip = c->endpoints[i].vip,
-			.port = rte_cpu_to_be_16(c->endpoints[i].port),
-			.proto = c->endpoints[i].proto,
-		};
-
-		RTE_BUILD_BUG_ON(ACES_VIP_SET < 2 * ACES_MAX_ENDPOINTS);
-		ret = rte_hash_add_key_data(aces.ep_hash, &k, (void *)(uintptr_t)i);
-		if (!aces_is_vip(k.vip)) {	/* ACES_MAX_ENDPOINTS VIPs at most: never full */
-			uint32_t j = aces_vip_slot(k.vip);
-
-			while (aces.vip_set[j] != 0)
-				j = (j + 1) & (ACES_VIP_SET - 1);
-			aces.vip_set[j] = k.vip;
-		}
-		k.port = 0;
-		k.proto = ACES_IPPROTO_ICMP;
-		if (ret == 0)
-			ret = rte_hash_add_key_data(aces.ep_hash, &k,
-						    (void *)(uintptr_t)ACES_EP_VIP_MARK);
-		if (ret != 0)
-			return ret;
-	}
-
-	aces.n_entities = c->n_endpoints * 2 + c->n_backends;
-	aces.n_report = c->n_endpoints * 2 * 3 + c->n_backends * 2;
-	return 0;
-}
-
-static void
-tables_fini(void)
-{
-	rte_hash_free(aces.ep_hash);
-	aces_assign_reclaim(true);
-	rte_free(aces.assign);
-	rte_ring_free(aces.cmd_ring);
-	rte_free(aces.qsbr);
-}
 
 /* Module table: initialised in order, torn down in reverse. */
 static const struct {
@@ -324,7 +268,7 @@ static const struct {
 	void (*fini)(void);
 } modules[] = {
 	{ "ports", ports_setup, ports_fini },
-	{ "tables", tables_setup, tables_fini },
+	{ "endpoints", aces_endpoints_init, aces_endpoints_fini },
 	{ "neighbors", aces_neigh_init, aces_neigh_fini },
 	{ "workers", aces_workers_init, aces_workers_fini },
 	{ "control", aces_control_init, aces_control_fini },

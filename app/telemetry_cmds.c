@@ -236,18 +236,12 @@ cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 				  (uint64_t)aces.cfg->flows.capacity * aces.n_workers);
 	ft = rte_tel_data_alloc();
 	if (ft != NULL) {	/* the tables' own counters (lib/flow), summed */
+#define FT_STAT(f, n, d) { n, offsetof(struct aces_flow_table_stats, f) },
 		static const struct {
 			const char *name;
 			size_t off;
-		} fts[] = {
-			{ "inserted", offsetof(struct aces_flow_table_stats, inserted) },
-			{ "expired_by_sweep", offsetof(struct aces_flow_table_stats, expired) },
-			{ "expired_slot_reused", offsetof(struct aces_flow_table_stats, reused_stale) },
-			{ "refused_no_entry", offsetof(struct aces_flow_table_stats, insert_no_flow) },
-			{ "refused_no_bucket", offsetof(struct aces_flow_table_stats, insert_no_bucket) },
-			{ "overflow_buckets_in_use",
-			  offsetof(struct aces_flow_table_stats, overflow_in_use) },
-		};
+		} fts[] = { ACES_FLOW_STATS_LIST(FT_STAT) };
+#undef FT_STAT
 		size_t k;
 
 		rte_tel_data_start_dict(ft);

@@ -180,4 +180,8 @@ aces_workers_fini(void)
 	}
 	rte_free(aces.workers);
 	aces.workers = NULL;
+	rte_ring_free(aces.cmd_ring);
+	rte_free(aces.qsbr);
+	aces.cmd_ring = NULL;
+	aces.qsbr = NULL;
 }

@@ -92,15 +92,23 @@ struct aces_flow_bucket {
 	uint32_t next;				/**< next bucket of the chain + 1, 0: none */
 } __attribute__((aligned(64)));
 
-/** Counters the table keeps itself (single writer: the table's owner). */
+/**
+ * Counters the table keeps itself (single writer: the table's owner), named once: the
+ * struct fields, the names a caller shows them under and their meaning.
+ */
+#define ACES_FLOW_STATS_LIST(_) \
+	_(inserted,         "inserted",                "flows inserted") \
+	_(deleted,          "deleted",                 "flows deleted by their owner") \
+	_(expired,          "expired_by_sweep",        "flows the sweep reclaimed") \
+	_(reused_stale,     "expired_slot_reused",     "expired flows whose slot an insert took") \
+	_(insert_no_flow,   "refused_no_entry",        "inserts refused: every entry in use") \
+	_(insert_no_bucket, "refused_no_bucket",       "inserts refused: chain full, no overflow") \
+	_(overflow_in_use,  "overflow_buckets_in_use", "overflow buckets linked now")
+
 struct aces_flow_table_stats {
-	uint64_t inserted;
-	uint64_t deleted;		/**< by aces_flow_delete() */
-	uint64_t expired;		/**< reclaimed by the sweep */
-	uint64_t reused_stale;		/**< expired flows whose slot an insert took */
-	uint64_t insert_no_flow;	/**< refused: every flow entry in use */
-	uint64_t insert_no_bucket;	/**< refused: chain full and no overflow bucket left */
-	uint64_t overflow_in_use;	/**< overflow buckets linked now */
+#define ACES_FLOW_STAT_FIELD(f, n, d) uint64_t f;
+	ACES_FLOW_STATS_LIST(ACES_FLOW_STAT_FIELD)
+#undef ACES_FLOW_STAT_FIELD
 };
 
 /**
