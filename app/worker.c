@@ -62,15 +62,6 @@ aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx)
 	}
 }
 
-static inline uint16_t
-rd16(const void *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
 /* Answer an ICMP echo request in place, out of the port it came in on. */
 static void
 echo_reply(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
@@ -79,7 +70,7 @@ echo_reply(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)((uint8_t *)eth + p->l2_len);
 	uint8_t *icmp = (uint8_t *)ip + p->l3_len;
-	uint16_t old = rd16(icmp), ck;
+	uint16_t old = aces_nat_rd16(icmp), ck;
 	uint32_t a;
 
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
@@ -91,7 +82,7 @@ echo_reply(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, p->l3_len);
 	icmp[0] = 0;	/* echo reply, same code */
 	memcpy(&ck, icmp + 2, 2);
-	ck = aces_cksum_update16(ck, old, rd16(icmp));
+	ck = aces_cksum_update16(ck, old, aces_nat_rd16(icmp));
 	memcpy(icmp + 2, &ck, 2);
 	aces_wk_tx_enqueue(tx, pi, m, ACES_WK_TX_ECHO);
 }
@@ -416,20 +407,9 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 	n = j;
 
 	/* stage 2: the entries each bucket names with the packet's signature */
-	for (i = 0; i < n; i++) {
-		if (b.keyed[i]) {
-			const struct aces_flow_bucket *bk = &ft->bkts[b.h[i] & ft->bkt_mask];
-			uint32_t sig = aces_flow_sig(b.h[i]);
-			unsigned int s;
-
-			for (s = 0; s < ACES_FLOW_BUCKET_SLOTS; s++) {
-				if (bk->sig[s] == sig) {
-					rte_prefetch0(&ft->flows[bk->idx[s]]);
-					likely_hits = 1;
-				}
-			}
-		}
-	}
+	for (i = 0; i < n; i++)
+		if (b.keyed[i] && aces_flow_prefetch_entries(ft, b.h[i]) != 0)
+			likely_hits = 1;
 	if (likely_hits)
 		w->est_seen_loop = w->st.loops + 1;	/* 0: never */
 	if (behind && w->est_seen_loop != 0 && w->st.loops + 1 - w->est_seen_loop < ACES_EST_RECENT)

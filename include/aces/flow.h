@@ -106,17 +106,24 @@ aces_flow_prefetch(const struct aces_flow_table *ft, uint64_t h)
 	__builtin_prefetch(&ft->bkts[h & ft->bkt_mask], 0, 3);
 }
 
-/** Prefetch the entries the head bucket of @p h names with its signature (second stage). */
-static inline void
+/**
+ * Prefetch the entries the head bucket of @p h names with its signature (second
+ * stage). @return how many it named: 0 means the lookup will most likely miss.
+ */
+static inline unsigned int
 aces_flow_prefetch_entries(const struct aces_flow_table *ft, uint64_t h)
 {
 	const struct aces_flow_bucket *b = &ft->bkts[h & ft->bkt_mask];
 	uint32_t sig = aces_flow_sig(h);
-	unsigned int s;
+	unsigned int s, n = 0;
 
-	for (s = 0; s < ACES_FLOW_BUCKET_SLOTS; s++)
-		if (b->sig[s] == sig)
+	for (s = 0; s < ACES_FLOW_BUCKET_SLOTS; s++) {
+		if (b->sig[s] == sig) {
 			__builtin_prefetch(&ft->flows[b->idx[s]], 1, 3);
+			n++;
+		}
+	}
+	return n;
 }
 
 /** Does flow @p f carry tuple @p t (key and the end @p t->dir names)? */

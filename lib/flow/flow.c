@@ -689,7 +689,7 @@ aces_flow_import(struct aces_flow_table *ft, const void *buf, size_t len, uint64
 		struct aces_flow c;
 		struct aces_flow_tuple t;
 		uint32_t left_ms = 0, idx;
-		uint64_t age_ms = 0, h;
+		uint64_t age_ms = 0, age, h;
 		struct aces_flow *f;
 		int ret;
 
@@ -738,7 +738,8 @@ aces_flow_import(struct aces_flow_table *ft, const void *buf, size_t len, uint64
 		c.slot = f->slot;
 		c.in_use = 1;
 		c.flags &= (uint8_t)~ACES_FLOW_F_HELD;
-		c.created = now > from_ms(ft, age_ms) ? now - from_ms(ft, age_ms) : 0;
+		age = from_ms(ft, age_ms);
+		c.created = now > age ? now - age : 0;
 		*f = c;
 		ft->bkts[f->bkt].exp[f->slot] = aces_flow_tick(ft, now) +
 			(uint32_t)(from_ms(ft, left_ms) >> ft->shift) + 1;
