@@ -66,6 +66,32 @@ aces_is_vip(uint32_t addr)
 	return 0;
 }
 
+static inline uint32_t
+aces_be_slot(uint32_t addr)
+{
+	return (addr * 0x9e3779b1u) >> (32 - ACES_BE_SET_BITS);
+}
+
+/** Backend index of address @addr (network order), or -1. */
+static inline int
+aces_backend_by_addr(uint32_t addr)
+{
+	uint32_t i = aces_be_slot(addr);
+
+	while (aces.be_set_idx[i] != 0) {
+		if (aces.be_set_addr[i] == addr)
+			return aces.be_set_idx[i] - 1;
+		i = (i + 1) & (ACES_BE_SET - 1);
+	}
+	return -1;
+}
+
+static inline uint32_t
+aces_bport_head(uint16_t port_be, uint8_t proto)
+{
+	return ((uint32_t)port_be * 0x9e37u ^ proto) & (ACES_BPORT_HEADS - 1);
+}
+
 /** Port index (0 or 1) of a DPDK port id that ACES uses. */
 static inline uint8_t
 aces_port_index(uint16_t port_id)
@@ -139,6 +165,18 @@ void aces_snap_publish(uint64_t now_ms);
  */
 int aces_snap_read(struct aces_snap *head, struct aces_snap_ep *ep, struct aces_snap_be *be);
 
+/* state.c: what a restart hands to the next process */
+/** Before the modules: read the state file, if any, and continue the manager clock. */
+int aces_state_open(void);
+/** After the modules, before the workers: flows, manager, health. Removes the file. */
+int aces_state_apply(void);
+/** At a clean stop, once the workers have stopped: write the state file. */
+int aces_state_write(void);
+/** Control loop: write the control state (no flows) within a second of a change. */
+void aces_state_checkpoint(uint64_t now_ms);
+/** Control loop: note when the first packet is forwarded after a take-over. */
+void aces_state_watch_gap(void);
+
 /* telemetry_ring.c */
 /** Drain every worker's telemetry ring, each record to the handler of its type. */
 void aces_tmsg_drain(void);
@@ -177,6 +215,11 @@ uint8_t aces_health_state(uint32_t b, uint64_t *since_ms, char *reason, size_t l
 void aces_health_counters(uint32_t id, struct aces_health_ctr *out);
 /** Windowed health of endpoint @e (control lcore's last tick), or NULL. */
 const struct aces_mgr_ep_health *aces_health_ep(uint32_t e);
+struct json_t;
+/** Every backend's health, for the state file (a JSON array, NULL: no memory). */
+struct json_t *aces_health_save(void);
+/** Health from aces_health_save() of the last process, by backend name; @kept: how many. */
+int aces_health_restore(const struct json_t *arr, uint32_t *kept);
 
 /* endpoint_mgr.c: the Endpoint Manager on the control lcore */
 int aces_epm_init(void);

@@ -25,6 +25,30 @@
 #include "neigh-t.h"
 #include "worker-t.h"
 
+/** What a start took over from the last process (state.c, /aces/restart). */
+struct aces_restart_info {
+	int enabled;				/**< 0: --no-state */
+	char path[4096];			/**< the state file */
+	char status[256];			/**< what happened to it at start */
+	int taken;				/**< a state was taken over */
+	int clean;				/**< ... written at a clean stop, with flows */
+	int gap_known;				/**< the first packet has been forwarded */
+	uint64_t flows_in_file;
+	uint64_t flows_imported;
+	uint64_t flows_left_out;		/**< endpoint or backend no longer configured */
+	uint64_t flows_expired;			/**< timed out while ACES was down */
+	uint64_t flows_no_room;			/**< table full (or the same flow twice) */
+	uint64_t flows_damaged;			/**< streams refused */
+	uint64_t last_forward_realtime_ms;	/**< the old process's last forward */
+	uint64_t first_forward_realtime_ms;	/**< this one's first */
+	int64_t gap_ms;
+	uint64_t lay_ms;			/**< written -> read */
+	uint64_t apply_ms;			/**< reading it took */
+	uint64_t checkpoints;			/**< control state written while running */
+};
+
+extern struct aces_restart_info aces_restart;
+
 struct aces_app {
 	struct aces_config *cfg;
 	const char *config_path;
@@ -39,6 +63,12 @@ struct aces_app {
 	uint32_t n_neigh;
 	uint32_t *backend_nh;			/**< backend -> neigh index */
 	uint32_t vip_set[ACES_VIP_SET];		/**< VIP addresses, open addressing; 0: empty */
+	/** backend address -> index + 1 (open addressing, 0: empty), for adoption */
+	uint32_t be_set_addr[ACES_BE_SET];
+	uint16_t be_set_idx[ACES_BE_SET];
+	/** endpoints by (backend port, protocol): chain heads and links, index + 1 (0: end) */
+	uint16_t ep_bport_head[ACES_BPORT_HEADS];
+	uint16_t *ep_bport_next;
 	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
 	struct aces_assign *assign;		/**< current table; RCU protected */
 	struct aces_mgr *mgr;			/**< Endpoint Manager (control lcore) */
@@ -55,6 +85,7 @@ struct aces_app {
 	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */
 	uint64_t start_mono_ms;			/**< CLOCK_MONOTONIC at start */
 	volatile int usr2;			/**< SIGUSR2 seen: start a transition */
+	volatile int hup;			/**< SIGHUP seen: reload the configuration */
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *cmd_ring;		/**< telemetry threads -> control (MP/SC) */
 	unsigned int n_workers;

@@ -72,6 +72,12 @@ aces_control_loop(void)
 			if (aces_epm_cmd(&c, aces_now_ms()) != 0)
 				CTL_LOG(WARNING, "SIGUSR2: transition not started: %s", c.msg);
 		}
+		if (aces.hup) {
+			aces.hup = 0;
+			CTL_LOG(WARNING, "SIGHUP: live reconfiguration is not built yet; nothing "
+				"changed (restart ACES to apply %s: its connections are kept)",
+				aces.config_path);
+		}
 		aces_health_poll(aces_now_ms());
 		if (now >= next_tick) {
 			aces_health_tick(aces_now_ms());
@@ -80,9 +86,12 @@ aces_control_loop(void)
 			ticked = 1;
 		}
 		aces_assign_sync();
-		if (ticked)	/* what telemetry shows (commands publish their own) */
+		if (ticked) {	/* what telemetry shows (commands publish their own) */
 			aces_snap_publish(aces_now_ms());
+			aces_state_checkpoint(aces_now_ms());
+		}
 		aces_assign_reclaim(false);
+		aces_state_watch_gap();
 		/* The control plane sleeps when idle (1 ms): it must leave the CPU to others, a worker
 		 * on the same CPU above all. ARP and commands wait at most that long. */
 		if (work == 0)

@@ -27,7 +27,8 @@
 	_(UNKNOWN_DEST,     "unknown_destination", "not an endpoint, not ours, no flow") \
 	_(UNSUPPORTED,      "unsupported_protocol","protocol/ICMP type not served at a VIP") \
 	_(LOCAL,            "local_unhandled",     "to an own address, not ICMP echo") \
-	_(NO_FLOW,          "no_flow",             "TCP non-SYN or backend reply without flow") \
+	_(NO_FLOW,          "no_flow",             "TCP non-SYN or backend reply without flow, not adoptable") \
+	_(NO_FLOW_SPLIT,    "no_flow_split",       "packet without flow of a split endpoint: not adopted") \
 	_(NO_BACKEND,       "no_backend",          "side has no backend with weight") \
 	_(TABLE_FULL,       "flow_table_full",     "flow table full: new flow refused") \
 	_(NEW_FLOW_SHED,    "new_flow_shed",       "overloaded: new flow shed, established first") \
@@ -106,6 +107,10 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	  "flows ended by a drain reset") \
 	_(flows_rescued, "flows_rescued", \
 	  "retransmitted SYNs re-steered after the SYN timeout") \
+	_(flows_imported, "flows_imported", \
+	  "flows taken over from the last process (state file)") \
+	_(flows_adopted, "flows_adopted", \
+	  "mid-connection packets without a flow steered by the hash and adopted") \
 	_(flows_active, "flows_active", \
 	  "flows in the tables now") \
 	_(pending_full, "flows_unwatched", \

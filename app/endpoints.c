@@ -6,6 +6,7 @@
  * entity counts the rooms size their per-endpoint and per-backend state by.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -58,6 +59,30 @@ aces_endpoints_init(void)
 			return ret;
 	}
 
+	/* what adopting a reply without a flow needs: its backend by address, the
+	 * endpoints that use its port */
+	RTE_BUILD_BUG_ON(ACES_BE_SET < 2 * 2 * ACES_MAX_BACKENDS);
+	for (i = 0; i < c->n_backends; i++) {
+		uint32_t j = aces_be_slot(c->backends[i].addr);
+
+		if (aces_backend_by_addr(c->backends[i].addr) >= 0)
+			continue;	/* the config refuses a duplicate address */
+		while (aces.be_set_idx[j] != 0)
+			j = (j + 1) & (ACES_BE_SET - 1);
+		aces.be_set_addr[j] = c->backends[i].addr;
+		aces.be_set_idx[j] = (uint16_t)(i + 1);
+	}
+	aces.ep_bport_next = calloc(c->n_endpoints + 1, sizeof(*aces.ep_bport_next));
+	if (aces.ep_bport_next == NULL)
+		return -ENOMEM;
+	for (i = c->n_endpoints; i-- > 0;) {
+		uint32_t hd = aces_bport_head(rte_cpu_to_be_16(c->endpoints[i].backend_port),
+					      c->endpoints[i].proto);
+
+		aces.ep_bport_next[i] = aces.ep_bport_head[hd];
+		aces.ep_bport_head[hd] = (uint16_t)(i + 1);
+	}
+
 	aces.n_entities = c->n_endpoints * 2 + c->n_backends;
 	aces.n_report = c->n_endpoints * 2 * 3 + c->n_backends * 2;
 	return 0;
@@ -69,4 +94,8 @@ aces_endpoints_fini(void)
 	rte_hash_free(aces.ep_hash);
 	aces.ep_hash = NULL;
 	memset(aces.vip_set, 0, sizeof(aces.vip_set));
+	memset(aces.be_set_idx, 0, sizeof(aces.be_set_idx));
+	memset(aces.ep_bport_head, 0, sizeof(aces.ep_bport_head));
+	free(aces.ep_bport_next);
+	aces.ep_bport_next = NULL;
 }

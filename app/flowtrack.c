@@ -78,7 +78,7 @@ aces_wk_tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags,
 		return;
 	}
 	if (flags & ACES_TCP_FIN) {
-		if (f->state < ACES_TCP_CLOSING)
+		if (!aces_tcp_over(f->state))
 			f->state = ACES_TCP_CLOSING;
 		aces_wk_flow_close(w, f);
 		return;
@@ -91,6 +91,9 @@ aces_wk_tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags,
 	} else if (f->state == ACES_TCP_SYN_RECV && dir == ACES_DIR_FWD &&
 		   (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_ACK) {
 		f->state = ACES_TCP_ESTABLISHED;
+	} else if (unlikely(f->state == ACES_TCP_ADOPTED) &&
+		   (dir == ACES_DIR_REV) != !!(f->flags & ACES_FLOW_F_ADOPTED_REV)) {
+		f->state = ACES_TCP_ESTABLISHED;	/* both ends of the adopted flow are there */
 	}
 }
 
@@ -195,18 +198,22 @@ steer(const struct aces_assign *a, uint16_t ep, uint32_t sh, uint8_t *side)
 
 #define ACES_FULL_REAP	64	/**< buckets looked at when a full table meets a new flow */
 
-struct aces_flow *
-aces_wk_flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
-		    const struct aces_flow_tuple *t, uint64_t h, const struct aces_assign *a,
-		    uint16_t ep, uint64_t now)
+/*
+ * Put flow @t (its forward tuple: client and VIP ends) in the table, to backend @b on
+ * @side. @adopt: a connection already under way (its first packet was seen by an
+ * earlier process); it is no attempt for the health signals and is not watched for a
+ * first answer. @client_mac: where replies go (NULL: not known, the client gateway's).
+ */
+static struct aces_flow *
+flow_make(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
+	  const struct aces_flow_tuple *t, uint64_t h, uint16_t ep, uint16_t b, uint8_t side,
+	  int adopt, const uint8_t *client_mac, uint64_t now)
 {
 	struct aces_flow_table *ft = w->ft;
 	struct aces_flow_tuple rt;
 	struct rte_ether_addr mac;
 	struct aces_flow *f;
 	uint32_t old;
-	uint8_t side;
-	uint16_t b = steer(a, ep, aces_wk_steer_hash(t), &side);
 	int idx;
 
 	if (unlikely(b == ACES_CHASH_NONE)) {
@@ -229,7 +236,7 @@ aces_wk_flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces
 	old = aces_flow_lookup(ft, &rt, h);
 	if (unlikely(old != ACES_FLOW_NONE)) {
 		f = aces_flow_get(ft, old);
-		if (f->proto != ACES_IPPROTO_TCP || f->state < ACES_TCP_CLOSING) {
+		if (f->proto != ACES_IPPROTO_TCP || !aces_tcp_over(f->state)) {
 			aces_wk_drop(w, m, ACES_DROP_FLOW_CONFLICT);
 			return NULL;
 		}
@@ -255,28 +262,131 @@ aces_wk_flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces
 	f->backend = b;
 	f->ep = ep;
 	f->side = side;
-	f->state = p->proto == ACES_IPPROTO_TCP ? ACES_TCP_SYN_SENT : ACES_UDP_ACTIVE;
-	memcpy(f->client_mac, rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
-	       RTE_ETHER_ADDR_LEN);
+	if (client_mac != NULL)
+		memcpy(f->client_mac, client_mac, RTE_ETHER_ADDR_LEN);
+	else
+		memset(f->client_mac, 0, RTE_ETHER_ADDR_LEN);
 	f->open = 1;
 	f->cli_nxt = 0;
 	f->srv_nxt = 0;
 	/* the loop's clock: a SYN-ACK handled in the same loop must not look older */
 	f->created = now;
-	w->eph[ep * 2 + side].attempts++;
-	w->beh[b].attempts++;
-	pending_push(w, (uint32_t)idx, f->gen, now);
-	w->st.flows_created++;
+	if (!adopt) {
+		f->state = p->proto == ACES_IPPROTO_TCP ? ACES_TCP_SYN_SENT : ACES_UDP_ACTIVE;
+		w->eph[ep * 2 + side].attempts++;
+		w->beh[b].attempts++;
+		pending_push(w, (uint32_t)idx, f->gen, now);
+		w->st.flows_created++;
+	} else {
+		/* an adopted connection lives as long as a handshake until its other end
+		 * answers: a flood of made-up ACKs costs no more table than one of SYNs */
+		f->state = p->proto != ACES_IPPROTO_TCP ? ACES_UDP_ACTIVE :
+			   (p->tcp_flags & ACES_TCP_FIN) ? ACES_TCP_CLOSING : ACES_TCP_ADOPTED;
+		f->flags |= ACES_FLOW_F_REPLIED |
+			    (client_mac == NULL ? ACES_FLOW_F_ADOPTED_REV : 0);
+		w->st.flows_adopted++;
+	}
 	w->st.flows_active++;
 	{
 		struct aces_ctr *ec = &w->eps[ep * 2 + side], *bc = &w->bes[b];
 
-		ec->new_flows++;
+		if (!adopt) {
+			ec->new_flows++;
+			bc->new_flows++;
+		}
 		ec->flows++;
 		ec->open++;
-		bc->new_flows++;
 		bc->flows++;
 		bc->open++;
 	}
+	if (adopt && f->state == ACES_TCP_CLOSING)
+		aces_wk_flow_close(w, f);	/* taken up at its FIN: over already */
 	return f;
+}
+
+struct aces_flow *
+aces_wk_flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
+		    const struct aces_flow_tuple *t, uint64_t h, const struct aces_assign *a,
+		    uint16_t ep, uint64_t now)
+{
+	uint8_t side;
+	uint16_t b = steer(a, ep, aces_wk_steer_hash(t), &side);
+
+	return flow_make(w, m, p, t, h, ep, b, side, 0,
+			 rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes, now);
+}
+
+/* The side every new flow of @ep goes to, or -1 while it is split between the two. */
+static inline int
+whole_side(const struct aces_assign *a, uint16_t ep)
+{
+	uint8_t weight = a->weight[ep];
+
+	return weight == 0 ? ACES_SIDE_ORIGINAL : weight >= 100 ? ACES_SIDE_REPLACEMENT : -1;
+}
+
+struct aces_flow *
+aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
+		   const struct aces_flow_tuple *t, uint64_t h, const struct aces_assign *a,
+		   int ep, uint64_t now)
+{
+	struct aces_flow_tuple fwd;
+	uint16_t b, found_b = ACES_CHASH_NONE;
+	int side, be, found = -1;
+	uint8_t s;
+	uint32_t e;
+
+	if (p->proto == ACES_IPPROTO_TCP && (p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_RST))) {
+		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);	/* a RST ends nothing we know of */
+		return NULL;
+	}
+	if (t->dir == ACES_DIR_FWD) {
+		side = whole_side(a, (uint16_t)ep);
+		if (side < 0) {
+			aces_wk_drop(w, m, ACES_DROP_NO_FLOW_SPLIT);
+			return NULL;
+		}
+		b = steer(a, (uint16_t)ep, aces_wk_steer_hash(t), &s);
+		return flow_make(w, m, p, t, h, (uint16_t)ep, b, s, 1,
+				 rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
+				 now);
+	}
+	/* A reply: from a backend, to a client the replies reach through the client
+	 * gateway (its own MAC is not known here). Its endpoint is the one using the
+	 * backend's port whose steering sends this client's connection to that backend. */
+	be = aces_backend_by_addr(t->peer_ip);
+	if (be < 0 || aces.client_gw_nh < 0) {
+		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
+		return NULL;
+	}
+	fwd = (struct aces_flow_tuple){ .client_ip = t->client_ip, .client_port = t->client_port,
+					.proto = t->proto, .dir = ACES_DIR_FWD };
+	for (e = aces.ep_bport_head[aces_bport_head(t->peer_port, t->proto)]; e != 0;
+	     e = aces.ep_bport_next[e - 1]) {
+		const struct aces_cfg_endpoint *c = &aces.cfg->endpoints[e - 1];
+
+		if (c->proto != t->proto || rte_cpu_to_be_16(c->backend_port) != t->peer_port)
+			continue;
+		side = whole_side(a, (uint16_t)(e - 1));
+		if (side < 0 || (int)aces.cfg->backends[be].side != side)
+			continue;
+		fwd.peer_ip = c->vip;
+		fwd.peer_port = rte_cpu_to_be_16(c->port);
+		if (steer(a, (uint16_t)(e - 1), aces_wk_steer_hash(&fwd), &s) != be)
+			continue;
+		if (found >= 0) {	/* two endpoints would send it there: not ours to pick */
+			aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
+			return NULL;
+		}
+		found = (int)(e - 1);
+		found_b = (uint16_t)be;
+	}
+	if (found < 0) {
+		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
+		return NULL;
+	}
+	fwd.peer_ip = aces.cfg->endpoints[found].vip;
+	fwd.peer_port = rte_cpu_to_be_16(aces.cfg->endpoints[found].port);
+	return flow_make(w, m, p, &fwd, h, (uint16_t)found, found_b,
+			 (uint8_t)aces.cfg->backends[be].side, 1, NULL, now);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_log.h>
@@ -586,4 +587,109 @@ const struct aces_mgr_ep_health *
 aces_health_ep(uint32_t e)
 {
 	return hm.eph != NULL ? &hm.eph[e] : NULL;
+}
+
+/* ---- carried across a restart (state.c) ---- */
+
+static json_t *
+be_health_json(const struct aces_be_health *h)
+{
+	return json_pack("{s:i, s:I, s:I, s:I, s:s}", "state", (int)h->state,
+			 "ok_run", (json_int_t)h->ok_run, "fail_run", (json_int_t)h->fail_run,
+			 "since_ms", (json_int_t)h->since_ms, "reason", h->reason);
+}
+
+static int
+be_health_from(const json_t *j, struct aces_be_health *h)
+{
+	int st = -1;
+	json_int_t ok = 0, fail = 0, since = 0;
+	const char *reason = "";
+
+	if (j == NULL || json_unpack((json_t *)(uintptr_t)j, "{s:i, s:I, s:I, s:I, s:s}", "state",
+				     &st, "ok_run", &ok, "fail_run", &fail, "since_ms", &since,
+				     "reason", &reason) != 0 ||
+	    st < 0 || st >= ACES_BE_STATE_MAX || ok < 0 || fail < 0 || since < 0)
+		return -EINVAL;
+	h->state = (enum aces_be_state)st;
+	h->ok_run = (uint32_t)RTE_MIN(ok, (json_int_t)UINT32_MAX);
+	h->fail_run = (uint32_t)RTE_MIN(fail, (json_int_t)UINT32_MAX);
+	h->since_ms = (uint64_t)since;
+	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+	return 0;
+}
+
+json_t *
+aces_health_save(void)
+{
+	const struct aces_config *c = aces.cfg;
+	json_t *arr = json_array();
+	uint32_t b, i;
+
+	for (b = 0; arr != NULL && b < c->n_backends; b++) {
+		json_t *probes = json_array();
+
+		for (i = 0; probes != NULL && i < hm.n; i++)
+			if (hm.p[i].backend == b)
+				json_array_append_new(probes, json_pack("{s:i, s:i, s:o}",
+					"port", hm.p[i].port, "proto", hm.p[i].proto,
+					"health", be_health_json(&hm.p[i].h)));
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:I, s:s, s:o, s:o}",
+			"name", c->backends[b].name, "state", hm.state[b],
+			"since_ms", (json_int_t)hm.since[b], "reason", hm.reason[b],
+			"passive", be_health_json(&hm.be[b]), "probes", probes));
+	}
+	return arr;
+}
+
+int
+aces_health_restore(const json_t *arr, uint32_t *kept)
+{
+	const struct aces_config *c = aces.cfg;
+	size_t k, j;
+	json_t *v;
+
+	*kept = 0;
+	if (!json_is_array(arr))
+		return -EINVAL;
+	json_array_foreach(arr, k, v) {
+		const char *name = NULL, *reason = "";
+		json_t *passive = NULL, *probes = NULL, *pv;
+		json_int_t since = 0;
+		int st = -1, b;
+		uint32_t i;
+
+		if (json_unpack(v, "{s:s, s:i, s:I, s:s, s:o, s:o}", "name", &name, "state", &st,
+				"since_ms", &since, "reason", &reason, "passive", &passive,
+				"probes", &probes) != 0 || st < 0 || st >= ACES_BE_STATE_MAX ||
+		    since < 0 || !json_is_array(probes))
+			return -EINVAL;
+		b = aces_config_backend_index(c, name);
+		if (b < 0)
+			continue;	/* not configured any more */
+		if (be_health_from(passive, &hm.be[b]) != 0)
+			return -EINVAL;
+		json_array_foreach(probes, j, pv) {
+			int port = -1, proto = -1;
+			json_t *h = NULL;
+
+			if (json_unpack(pv, "{s:i, s:i, s:o}", "port", &port, "proto", &proto,
+					"health", &h) != 0)
+				return -EINVAL;
+			for (i = 0; i < hm.n; i++)
+				if (hm.p[i].backend == (uint32_t)b && hm.p[i].port == port &&
+				    hm.p[i].proto == proto && be_health_from(h, &hm.p[i].h) != 0)
+					return -EINVAL;
+		}
+		/* no worker or telemetry reader runs yet: no sequence lock needed */
+		hm.state[b] = (uint8_t)st;
+		hm.since[b] = (uint64_t)since;
+		snprintf(hm.reason[b], sizeof(hm.reason[b]), "%s", reason);
+		if ((st == ACES_BE_DOWN) != hm.down[b]) {
+			hm.down[b] = st == ACES_BE_DOWN;
+			hm.down_gen++;
+		}
+		(*kept)++;
+	}
+	return 0;
 }

@@ -17,5 +17,8 @@
 #define ACES_VIP_SET_BITS	11	/**< VIP set: 2,048 slots, at most half used */
 #define ACES_VIP_SET		(1u << ACES_VIP_SET_BITS)
 #define ACES_CMD_TIMEOUT_MS	2000
+#define ACES_BE_SET_BITS	10	/**< backend addresses: 1,024 slots, at most half used */
+#define ACES_BE_SET		(1u << ACES_BE_SET_BITS)
+#define ACES_BPORT_HEADS	256	/**< endpoints by (backend port, protocol): chain heads */
 
 #endif /* ACES_APP_LIMITS_T_H */

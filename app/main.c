@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -47,10 +48,13 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"Usage: %s [EAL options] -- --config FILE\n"
-		"  --config FILE  appliance configuration (JSON), required\n"
-		"  --help         show this help\n"
-		"  --version      show the version\n"
+		"Usage: %s [EAL options] -- --config FILE [--state-file FILE | --no-state]\n"
+		"  --config FILE      appliance configuration (JSON), required\n"
+		"  --state-file FILE  what a clean stop hands to the next start (flows, transition,\n"
+		"                     health); default /run/aces/<file-prefix>.state\n"
+		"  --no-state         neither read nor write a state file\n"
+		"  --help             show this help\n"
+		"  --version          show the version\n"
 		"Example:\n"
 		"  %s -l 0-1 --no-pci --file-prefix demo --vdev net_af_packet0,iface=v-cli \\\n"
 		"     --vdev net_af_packet1,iface=v-be -- --config configs/demo.json\n"
@@ -64,6 +68,8 @@ parse_app_args(int argc, char **argv, const char **config)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "state-file", required_argument, NULL, 's' },
+		{ "no-state", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -90,12 +96,24 @@ parse_app_args(int argc, char **argv, const char **config)
 		usage(stderr, argv[0]);
 		return -EINVAL;
 	}
+	aces_restart.enabled = 1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc - sep, argv + sep, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			*config = optarg;
+			break;
+		case 's':
+			if (strlen(optarg) == 0 || strlen(optarg) >= sizeof(aces_restart.path) - 16) {
+				fprintf(stderr, "aces: --state-file: the path must have 1 to %zu "
+					"characters\n", sizeof(aces_restart.path) - 17);
+				return -EINVAL;
+			}
+			snprintf(aces_restart.path, sizeof(aces_restart.path), "%s", optarg);
+			break;
+		case 'n':
+			aces_restart.enabled = 0;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -114,6 +132,31 @@ parse_app_args(int argc, char **argv, const char **config)
 		fprintf(stderr, "aces: unexpected argument \"%s\"\n", argv[sep + optind]);
 		return -EINVAL;
 	}
+	if (!aces_restart.enabled && aces_restart.path[0] != '\0') {
+		fprintf(stderr, "aces: --state-file and --no-state exclude each other\n");
+		return -EINVAL;
+	}
+	if (aces_restart.enabled && aces_restart.path[0] == '\0') {
+		/* one state file per DPDK file prefix: processes side by side keep apart */
+		const char *prefix = "rte";
+
+		for (i = 1; i < sep; i++) {
+			if (strcmp(argv[i], "--file-prefix") == 0 && i + 1 < sep)
+				prefix = argv[i + 1];
+			else if (strncmp(argv[i], "--file-prefix=", 14) == 0)
+				prefix = argv[i] + 14;
+		}
+		if (strchr(prefix, '/') != NULL || strlen(prefix) > 200) {
+			fprintf(stderr, "aces: --file-prefix \"%s\" cannot name a state file; give "
+				"--state-file\n", prefix);
+			return -EINVAL;
+		}
+		snprintf(aces_restart.path, sizeof(aces_restart.path), "/run/aces/%s.state",
+			 prefix);
+		if (mkdir("/run/aces", 0700) != 0 && errno != EEXIST)
+			fprintf(stderr, "aces: /run/aces: %s (the state file cannot be written)\n",
+				strerror(errno));
+	}
 	if (*config == NULL) {
 		fprintf(stderr, "aces: --config FILE is required\n");
 		usage(stderr, argv[0]);
@@ -130,6 +173,8 @@ on_signal(int sig)
 		aces.force_quit = true;
 	else if (sig == SIGUSR2)
 		aces.usr2 = 1;	/* the control lcore starts the transition */
+	else if (sig == SIGHUP)
+		aces.hup = 1;	/* the control lcore reloads the configuration */
 }
 
 /* Ports named by the config must exist: a config error, reported like one. */
@@ -311,6 +356,7 @@ main(int argc, char **argv)
 		aces.start_mono_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	}
 
+	aces_state_open();	/* may continue the last process's manager clock */
 	if (check_ports() != 0) {
 		status = 2;
 		goto out;
@@ -331,6 +377,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR2, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);	/* a hook that closes its pipe early must not kill us */
 
 	for (i = 0; i < (int)RTE_DIM(modules); i++) {
@@ -343,6 +390,7 @@ main(int argc, char **argv)
 		}
 		n_init++;
 	}
+	aces_state_apply();	/* before any worker reads a flow table */
 	for (w = 0; w < aces.n_workers; w++)
 		rte_eal_remote_launch(aces_worker_main, &aces.workers[w], aces.workers[w].lcore_id);
 	MAIN_LOG(INFO, "ready: %u endpoints, %u backends, %u worker(s), config %s",
@@ -350,6 +398,7 @@ main(int argc, char **argv)
 	aces_control_loop();
 	rte_eal_mp_wait_lcore();
 	MAIN_LOG(INFO, "stopping");
+	aces_state_write();	/* the workers have stopped: their flows stand still */
 out:
 	for (i = n_init - 1; i >= 0; i--)
 		if (modules[i].fini != NULL)

@@ -40,6 +40,7 @@ struct aces_snap_be {
 struct aces_snap {
 	uint64_t at_ms;				/**< manager clock when it was taken */
 	uint32_t tstate;			/**< enum aces_transition_state */
+	uint32_t tnumber;			/**< the transition's number, 0: none yet */
 	uint64_t tstarted_ms;
 	uint64_t tended_ms;
 };

@@ -56,6 +56,7 @@ aces_snap_publish(uint64_t now_ms)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	snap.head.at_ms = now_ms;
 	snap.head.tstate = (uint32_t)aces_mgr_state(aces.mgr);
+	snap.head.tnumber = aces_mgr_transition(aces.mgr);
 	snap.head.tstarted_ms = aces_mgr_started_ms(aces.mgr);
 	snap.head.tended_ms = aces_mgr_ended_ms(aces.mgr);
 	for (e = 0; e < c->n_endpoints; e++) {

@@ -597,6 +597,7 @@ transition_fill(struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "state",
 				     aces_transition_state_name((enum aces_transition_state)st));
+	rte_tel_data_add_dict_u64(d, "number", v.head.tnumber);
 	if (st != ACES_TRANSITION_IDLE) {
 		add_wall_time(d, "started", started);
 		rte_tel_data_add_dict_u64(d, "elapsed_ms",
@@ -652,6 +653,39 @@ cmd_transition_change(const char *cmd, const char *params, struct rte_tel_data *
 		   0, 0) != 0)
 		return 0;
 	transition_fill(d);
+	return 0;
+}
+
+/* /aces/restart: what this start took over from the last process. */
+static int
+cmd_restart(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct aces_restart_info *r = &aces_restart;
+
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/restart takes no parameters");
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "state_file", r->enabled ? r->path : "");
+	rte_tel_data_add_dict_string(d, "at_start", r->status);
+	rte_tel_data_add_dict_u64(d, "taken_over", (uint64_t)r->taken);
+	rte_tel_data_add_dict_u64(d, "checkpoints_written", r->checkpoints);
+	if (!r->taken)
+		return 0;
+	rte_tel_data_add_dict_u64(d, "clean_stop", (uint64_t)r->clean);
+	rte_tel_data_add_dict_u64(d, "flows_in_file", r->flows_in_file);
+	rte_tel_data_add_dict_u64(d, "flows_imported", r->flows_imported);
+	rte_tel_data_add_dict_u64(d, "flows_left_out", r->flows_left_out);
+	rte_tel_data_add_dict_u64(d, "flows_expired", r->flows_expired);
+	rte_tel_data_add_dict_u64(d, "flows_no_room", r->flows_no_room);
+	rte_tel_data_add_dict_u64(d, "streams_refused", r->flows_damaged);
+	rte_tel_data_add_dict_u64(d, "file_unread_ms", r->lay_ms);
+	rte_tel_data_add_dict_u64(d, "apply_ms", r->apply_ms);
+	if (!r->clean)
+		rte_tel_data_add_dict_string(d, "gap_ms", "unknown: no clean stop");
+	else if (__atomic_load_n(&r->gap_known, __ATOMIC_ACQUIRE))
+		rte_tel_data_add_dict_int(d, "gap_ms", (int)r->gap_ms);
+	else
+		rte_tel_data_add_dict_string(d, "gap_ms", "nothing forwarded yet");
 	return 0;
 }
 
@@ -777,6 +811,9 @@ static const struct {
 	  "Decisions of the manager, oldest first. Parameters: int since_id (default 0)." },
 	{ "/aces/backend/load", cmd_backend_load,
 	  "Report a backend's CPU load. Parameters: backend,percent (0-100)." },
+	{ "/aces/restart", cmd_restart,
+	  "What this start took over from the last process (state file, flows, gap). "
+	  "No parameters." },
 	{ "/aces/backends", cmd_backends,
 	  "Backends: side, address, MAC, active flows. No parameters." },
 };

@@ -70,6 +70,9 @@ struct aces_worker {
 	uint32_t reset_cursor;
 	uint32_t n_jobs;
 	struct aces_wmsg *jobs;		/**< pending drain resets, ACES_MAX_JOBS */
+	uint64_t fwd_seen;		/**< forwarded, as of the last busy loop */
+	uint64_t first_fwd_tsc;		/**< loop that first forwarded (restart gap), 0: none */
+	uint64_t last_fwd_tsc;		/**< loop that last forwarded */
 	struct aces_worker_stats st __rte_cache_aligned;
 } __rte_cache_aligned;
 

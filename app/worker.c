@@ -287,9 +287,20 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 	struct aces_flow *f;
 	void *d;
 
-	/* a reply (not to a VIP) has no endpoint: nothing to create */
+	/* a reply (not to a VIP) without a flow: adopted, when its backend is known */
 	if (t->dir == ACES_DIR_REV) {
-		aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
+		if (aces_backend_by_addr(pk->src_ip) < 0) {
+			aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
+			return;
+		}
+		if (unlikely(*budget == 0)) {
+			aces_wk_drop(w, m, ACES_DROP_NEW_FLOW_SHED);
+			return;
+		}
+		(*budget)--;
+		f = aces_wk_flow_adopt(w, m, pk, t, h, a, -1, now);
+		if (f != NULL)
+			forward(w, tx, m, pk, f, ACES_DIR_REV, now);
 		return;
 	}
 	ek.vip = pk->dst_ip;
@@ -298,11 +309,6 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 	ek.pad = 0;
 	if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0) {
 		aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
-		return;
-	}
-	if (pk->proto == ACES_IPPROTO_TCP &&
-	    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN) {
-		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
 		return;
 	}
 	if (unlikely(pk->ttl <= 1)) {
@@ -314,7 +320,11 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 		return;
 	}
 	(*budget)--;
-	f = aces_wk_flow_create(w, m, pk, t, h, a, (uint16_t)(uintptr_t)d, now);
+	if (pk->proto == ACES_IPPROTO_TCP &&
+	    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN)
+		f = aces_wk_flow_adopt(w, m, pk, t, h, a, (int)(uintptr_t)d, now);
+	else
+		f = aces_wk_flow_create(w, m, pk, t, h, a, (uint16_t)(uintptr_t)d, now);
 	if (f != NULL)
 		forward(w, tx, m, pk, f, ACES_DIR_FWD, now);
 }
@@ -329,7 +339,7 @@ known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
 
 	if (pk->proto == ACES_IPPROTO_TCP) {
 		/* A new SYN on a closed tuple is a new connection: decide again. */
-		if (dir == ACES_DIR_FWD && f->state >= ACES_TCP_CLOSING &&
+		if (dir == ACES_DIR_FWD && aces_tcp_over(f->state) &&
 		    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_SYN) {
 			aces_wk_flow_delete(w, (uint32_t)(f - w->ft->flows));
 			w->st.flows_reused++;
@@ -471,6 +481,12 @@ aces_worker_main(void *arg)
 		aces_flow_age(w->ft, now, total == 0 ? 256 : 64);
 		w->st.loops++;
 		if (total != 0) {
+			if (w->st.forwarded != w->fwd_seen) {	/* the restart gap's ends */
+				w->fwd_seen = w->st.forwarded;
+				w->last_fwd_tsc = now;
+				if (unlikely(w->first_fwd_tsc == 0))
+					__atomic_store_n(&w->first_fwd_tsc, now, __ATOMIC_RELAXED);
+			}
 			w->st.busy_loops++;
 			w->st.busy_cycles += rte_rdtsc() - now;
 		}

@@ -116,6 +116,15 @@ struct aces_flow *aces_wk_flow_create(struct aces_worker *w, struct rte_mbuf *m,
 				      const struct aces_pkt *p, const struct aces_flow_tuple *t,
 				      uint64_t h, const struct aces_assign *a, uint16_t ep,
 				      uint64_t now);
+/**
+ * Adopt a mid-connection packet without a flow (the process that saw its first packet
+ * ended without handing its flows over): steered by the hash its first packet was,
+ * when its endpoint (@ep for a forward packet; found by the backend's port for a
+ * reply) sends every new flow to one side. NULL when @m was dropped.
+ */
+struct aces_flow *aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m,
+				     const struct aces_pkt *p, const struct aces_flow_tuple *t,
+				     uint64_t h, const struct aces_assign *a, int ep, uint64_t now);
 /** TCP state from a packet's flags in direction @dir. */
 void aces_wk_tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags,
 		       enum aces_flow_dir dir, uint64_t now);

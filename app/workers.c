@@ -65,6 +65,7 @@ flow_table_create(struct aces_worker *w, int socket)
 	    aces_flow_set_timeout(ft, ACES_TCP_ESTABLISHED, est) != 0 ||
 	    aces_flow_set_timeout(ft, ACES_TCP_CLOSING, trans) != 0 ||
 	    aces_flow_set_timeout(ft, ACES_TCP_CLOSED, trans) != 0 ||
+	    aces_flow_set_timeout(ft, ACES_TCP_ADOPTED, trans) != 0 ||
 	    aces_flow_set_timeout(ft, ACES_UDP_ACTIVE, udp) != 0) {
 		/* the config allows at most 7 days, the table 12: not reached */
 		aces_flow_table_free(ft);

@@ -23,12 +23,21 @@ enum aces_tcp_state {
 	ACES_TCP_CLOSING,	/**< FIN seen */
 	ACES_TCP_CLOSED,	/**< RST seen */
 	ACES_UDP_ACTIVE,	/**< UDP flows have one state */
+	ACES_TCP_ADOPTED,	/**< taken up mid-connection; established once the other end speaks */
 	ACES_FLOW_STATES
 };
 
 #define ACES_FLOW_F_REPLIED	0x01	/**< the backend sent something back */
 #define ACES_FLOW_F_TIMED_OUT	0x02	/**< SYN/UDP request counted as timed out */
 #define ACES_FLOW_F_HELD	0x04	/**< held: never expires, its owner queues its packets */
+#define ACES_FLOW_F_ADOPTED_REV	0x08	/**< adopted from a reply (ACES_TCP_ADOPTED) */
+
+/** A TCP state after FIN or RST: the connection is over. */
+static inline int
+aces_tcp_over(uint8_t state)
+{
+	return state == ACES_TCP_CLOSING || state == ACES_TCP_CLOSED;
+}
 
 /** Index meaning "no flow". */
 #define ACES_FLOW_NONE UINT32_MAX

@@ -80,6 +80,35 @@ struct aces_mgr_action {
 	uint8_t side;		/**< enum aces_side */
 };
 
+#define ACES_MGR_RESHARD_LOG 32	/**< step-back times kept per endpoint (flap limit) */
+
+/** What the manager keeps of one endpoint across a restart, by name. */
+struct aces_mgr_saved_ep {
+	char name[ACES_NAME_MAX];
+	uint8_t phase;				/**< enum aces_phase */
+	uint8_t weight;
+	uint8_t pinned;
+	uint8_t drain_acted;
+	uint8_t hook_running[2];		/**< ACES_HOOK_MAX: run again after a restart */
+	uint64_t phase_since;			/**< manager clock, like every time here */
+	uint64_t last_step;
+	uint64_t low_since;
+	uint64_t cool_until;
+	uint64_t last_reshard;
+	uint32_t reshard_n;
+	uint64_t reshard_t[ACES_MGR_RESHARD_LOG];
+};
+
+/** The manager's state (aces_mgr_save(), aces_mgr_restore()): the transition and every endpoint. */
+struct aces_mgr_saved {
+	uint8_t state;				/**< enum aces_transition_state */
+	uint32_t transition;			/**< number of the last transition started, 0: none */
+	uint64_t started_ms;
+	uint64_t ended_ms;
+	uint32_t n_ep;
+	struct aces_mgr_saved_ep *ep;		/**< n_ep entries */
+};
+
 #define ACES_EVENT_REASON_MAX 128	/* = RTE_TEL_MAX_STRING_LEN: shown whole */
 #define ACES_EVENT_STATE_MAX 16
 

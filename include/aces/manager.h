@@ -36,7 +36,8 @@ struct aces_mgr;
 struct aces_mgr *aces_mgr_create(const struct aces_config *cfg, uint32_t journal_size);
 void aces_mgr_free(struct aces_mgr *m);
 
-/** Start a transition. -EALREADY when one runs or is complete, -EBUSY while an abort drains. */
+/** Start a transition (numbered 1, 2, ...). -EALREADY when one runs or is complete,
+ * -EBUSY while an abort drains. */
 int aces_mgr_start(struct aces_mgr *m, uint64_t now_ms, const char *why, char *err, size_t errlen);
 /** Abort the running transition: everything back to the original, dependents first. */
 int aces_mgr_abort(struct aces_mgr *m, uint64_t now_ms, const char *why, char *err, size_t errlen);
@@ -57,6 +58,30 @@ void aces_mgr_note(struct aces_mgr *m, uint64_t now_ms, int32_t backend, const c
 		   const char *to, const char *reason);
 /** Move up to @p max pending actions into @p out; returns how many. */
 uint32_t aces_mgr_take_actions(struct aces_mgr *m, struct aces_mgr_action *out, uint32_t max);
+
+/**
+ * The state to carry to the next process: fills @p out (its ep array malloc'd, n_ep =
+ * the endpoints). 0 or -ENOMEM. Free with aces_mgr_saved_free().
+ */
+int aces_mgr_save(const struct aces_mgr *m, struct aces_mgr_saved *out);
+void aces_mgr_saved_free(struct aces_mgr_saved *s);
+/**
+ * Take over a saved state (a new manager, before its first tick; times are of the same
+ * manager clock). Endpoints are matched by name: a saved one the configuration lacks
+ * is left out, one it does not hold starts as a new one would (waiting in a running
+ * transition). A hook that was running is asked for again (an action). The result is
+ * journalled. 0, or -EINVAL with the reason in @p err (a bad phase or state).
+ */
+int aces_mgr_restore(struct aces_mgr *m, const struct aces_mgr_saved *s, uint64_t now_ms,
+		     char *err, size_t errlen);
+/**
+ * Put the last process's events back, oldest first, into a journal nothing was written
+ * to yet (before aces_mgr_restore()): their ids continue. 0, -EBUSY (journal in use),
+ * -EINVAL (ids not increasing: the ones before are kept).
+ */
+int aces_mgr_journal_restore(struct aces_mgr *m, const struct aces_event *ev, uint32_t n);
+/** Number of the last transition started (1, 2, ...), 0 before the first. */
+uint32_t aces_mgr_transition(const struct aces_mgr *m);
 
 /* Read-only views (control lcore; the app mirrors them for other threads). */
 enum aces_transition_state aces_mgr_state(const struct aces_mgr *m);

@@ -24,7 +24,7 @@ enum wait_code {
 	WAIT_FLAPS,
 };
 
-#define RESHARD_LOG 32	/* step-back times kept per endpoint (flap limit) */
+#define RESHARD_LOG ACES_MGR_RESHARD_LOG
 
 struct mgr_ep {
 	enum aces_phase phase;
@@ -51,6 +51,7 @@ struct journal_slot {
 struct aces_mgr {
 	const struct aces_config *cfg;
 	enum aces_transition_state state;
+	uint32_t transition;		/* number of the last one started */
 	uint64_t started_ms;
 	uint64_t ended_ms;
 	struct mgr_ep *ep;
@@ -381,8 +382,9 @@ aces_mgr_start(struct aces_mgr *m, uint64_t now, const char *why, char *err, siz
 			return -EBUSY;
 		}
 	}
+	m->transition++;
 	journal_add(m, now, -1, state_names[m->state], state_names[ACES_TRANSITION_RUNNING], 0,
-		    "transition started (%s)", why);
+		    "transition %u started (%s)", m->transition, why);
 	m->state = ACES_TRANSITION_RUNNING;
 	m->started_ms = now;
 	m->ended_ms = 0;
@@ -447,7 +449,7 @@ aces_mgr_abort(struct aces_mgr *m, uint64_t now, const char *why, char *err, siz
 		return -EINVAL;
 	}
 	journal_add(m, now, -1, state_names[m->state], state_names[ACES_TRANSITION_ABORTED], 0,
-		    "transition aborted (%s)", why);
+		    "transition %u aborted (%s)", m->transition, why);
 	m->state = ACES_TRANSITION_ABORTED;
 	m->ended_ms = now;
 	/* reverse dependency order: dependents return before what they depend on */
@@ -1003,12 +1005,171 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 	if (done == c->n_endpoints) {
 		journal_add(m, in->now_ms, -1, state_names[m->state],
 			    state_names[ACES_TRANSITION_COMPLETE], 100,
-			    "transition complete after %llu ms: every endpoint on the replacement, "
-			    "the original holds no flow",
+			    "transition %u complete after %llu ms: every endpoint on the "
+			    "replacement, the original holds no flow", m->transition,
 			    (unsigned long long)(in->now_ms - m->started_ms));
 		m->state = ACES_TRANSITION_COMPLETE;
 		m->ended_ms = in->now_ms;
 	}
+}
+
+/* ---- carried across a restart ---- */
+
+int
+aces_mgr_save(const struct aces_mgr *m, struct aces_mgr_saved *out)
+{
+	uint32_t e;
+
+	memset(out, 0, sizeof(*out));
+	out->ep = calloc(m->cfg->n_endpoints ? m->cfg->n_endpoints : 1, sizeof(*out->ep));
+	if (out->ep == NULL)
+		return -ENOMEM;
+	out->state = (uint8_t)m->state;
+	out->transition = m->transition;
+	out->started_ms = m->started_ms;
+	out->ended_ms = m->ended_ms;
+	out->n_ep = m->cfg->n_endpoints;
+	for (e = 0; e < m->cfg->n_endpoints; e++) {
+		const struct mgr_ep *x = &m->ep[e];
+		struct aces_mgr_saved_ep *o = &out->ep[e];
+
+		snprintf(o->name, sizeof(o->name), "%s", ename(m, e));
+		o->phase = (uint8_t)x->phase;
+		o->weight = x->weight;
+		o->pinned = x->pinned;
+		o->drain_acted = x->drain_acted;
+		memcpy(o->hook_running, x->hook_running, sizeof(o->hook_running));
+		o->phase_since = x->phase_since;
+		o->last_step = x->last_step;
+		o->low_since = x->low_since;
+		o->cool_until = x->cool_until;
+		o->last_reshard = x->last_reshard;
+		o->reshard_n = x->reshard_n;
+		memcpy(o->reshard_t, x->reshard_t, sizeof(o->reshard_t));
+	}
+	return 0;
+}
+
+void
+aces_mgr_saved_free(struct aces_mgr_saved *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ep);
+	s->ep = NULL;
+	s->n_ep = 0;
+}
+
+int
+aces_mgr_restore(struct aces_mgr *m, const struct aces_mgr_saved *s, uint64_t now, char *err,
+		 size_t errlen)
+{
+	uint32_t i, e, kept = 0, gone = 0, fresh = 0;
+	uint8_t *seen;
+
+	if (s->state >= ACES_TRANSITION_MAX) {
+		snprintf(err, errlen, "transition state %u is not one of idle, running, complete, "
+			 "aborted", s->state);
+		return -EINVAL;
+	}
+	for (i = 0; i < s->n_ep; i++) {
+		if (s->ep[i].phase >= ACES_PHASE_MAX || s->ep[i].weight > 100 ||
+		    s->ep[i].reshard_n > UINT32_MAX / 2) {
+			snprintf(err, errlen, "endpoint %s: phase %u / weight %u out of range",
+				 s->ep[i].name, s->ep[i].phase, s->ep[i].weight);
+			return -EINVAL;
+		}
+	}
+	seen = calloc(m->cfg->n_endpoints ? m->cfg->n_endpoints : 1, 1);
+	if (seen == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	m->state = (enum aces_transition_state)s->state;
+	m->transition = s->transition;
+	m->started_ms = s->started_ms;
+	m->ended_ms = s->ended_ms;
+	for (i = 0; i < s->n_ep; i++) {
+		const struct aces_mgr_saved_ep *o = &s->ep[i];
+		struct mgr_ep *x;
+		int k, idx = aces_config_endpoint_index(m->cfg, o->name);
+
+		if (idx < 0 || seen[idx]) {
+			gone++;
+			continue;
+		}
+		e = (uint32_t)idx;
+		seen[e] = 1;
+		kept++;
+		x = &m->ep[e];
+		memset(x, 0, sizeof(*x));
+		x->phase = (enum aces_phase)o->phase;
+		x->weight = o->weight;
+		x->pinned = o->pinned != 0;
+		x->drain_acted = o->drain_acted;
+		x->phase_since = o->phase_since;
+		x->last_step = o->last_step;
+		x->low_since = o->low_since;
+		x->cool_until = o->cool_until;
+		x->last_reshard = o->last_reshard;
+		x->reshard_n = o->reshard_n;
+		memcpy(x->reshard_t, o->reshard_t, sizeof(x->reshard_t));
+		/* a hook dies with its process: run it again where its phase still wants it */
+		for (k = 0; k < ACES_HOOK_MAX; k++) {
+			if (!o->hook_running[k])
+				continue;
+			if (k == ACES_HOOK_REPLICATE && x->phase != ACES_PHASE_REPLICATING)
+				continue;
+			x->hook_running[k] = 1;
+			push_action(m, ACES_ACT_RUN_HOOK, e, (uint8_t)k, 0);
+			journal_add(m, now, (int32_t)e, phase_names[x->phase], phase_names[x->phase],
+				    x->weight, "%s hook run again: its process ended with the last "
+				    "ACES process", k == ACES_HOOK_REPLICATE ? "replicate" : "release");
+		}
+	}
+	for (e = 0; e < m->cfg->n_endpoints; e++) {
+		if (seen[e])
+			continue;
+		fresh++;
+		if (m->state == ACES_TRANSITION_RUNNING) {
+			m->ep[e].phase = ACES_PHASE_WAITING;
+			m->ep[e].phase_since = now;
+		}
+	}
+	free(seen);
+	journal_add(m, now, -1, state_names[m->state], state_names[m->state], 0,
+		    "state of the last process taken over: transition %u %s, %u endpoints kept, "
+		    "%u left out (not configured), %u new", m->transition, state_names[m->state],
+		    kept, gone, fresh);
+	return 0;
+}
+
+int
+aces_mgr_journal_restore(struct aces_mgr *m, const struct aces_event *ev, uint32_t n)
+{
+	uint32_t i;
+
+	if (m->next_id != 1)
+		return -EBUSY;
+	for (i = 0; i < n; i++) {
+		struct journal_slot *sl;
+
+		if (ev[i].id < m->next_id)
+			return -EINVAL;		/* ids must increase */
+		sl = &m->slots[ev[i].id % m->jcap];
+		__atomic_store_n(&sl->seq, sl->seq + 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		sl->ev = ev[i];
+		__atomic_store_n(&sl->seq, sl->seq + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->next_id, ev[i].id + 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+uint32_t
+aces_mgr_transition(const struct aces_mgr *m)
+{
+	return m->transition;
 }
 
 enum aces_transition_state

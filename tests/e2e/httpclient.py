@@ -17,6 +17,12 @@
       for SECONDS: requests on new connections, plus NLONG keep-alive
       connections that each send a request every 100 ms; a progress line a
       second; totals (by backend, failed requests, broken connections) to OUT_JSON.
+  httpclient.py timed HOST PORT NLONG SECONDS STALL READY_FILE STOP_FILE OUT_JSON
+      NLONG long-lived connections, each in its own thread sending a request every
+      100 ms, and a thread making requests on new connections, until SECONDS pass or
+      STOP_FILE appears; every request is timed, one over STALL seconds is a stall
+      (the socket times out then); per connection: the backend it started on, every
+      backend that answered it, requests, failures, the slowest request.
 Bodies name the backend ("original" / "replacement"). Every wait is bounded."""
 import json
 import os
@@ -257,6 +263,87 @@ def persist(host, port, n, seconds, ready, out):
         json.dump(res, f)
 
 
+def timed(host, port, nlong, seconds, stall, ready, stop, out):
+    import threading
+    lock = threading.Lock()
+    res = {"long": [], "new": {"requests": 0, "failures": [], "answers": {}, "max_s": 0.0},
+           "stall_s": stall}
+    stop_at = time.time() + seconds
+
+    def done():
+        return time.time() >= stop_at or os.path.exists(stop)
+
+    def one_long(c):
+        try:
+            s = socket.create_connection((host, port), timeout=stall)
+        except OSError as e:
+            c["failures"].append([time.time(), "connect: " + repr(e)])
+            return
+        try:
+            while not done():
+                t0 = time.time()
+                try:
+                    status, body = request(s)
+                except socket.timeout:
+                    c["failures"].append([t0, "stalled over %.1f s" % stall])
+                    return
+                except OSError as e:
+                    c["failures"].append([t0, repr(e)])
+                    return
+                dt = time.time() - t0
+                c["requests"] += 1
+                c["max_s"] = max(c["max_s"], dt)
+                if status != 200:
+                    c["failures"].append([t0, "status %d" % status])
+                c["first"] = c["first"] or body
+                c["backends"][body] = c["backends"].get(body, 0) + 1
+                time.sleep(0.1)
+        finally:
+            s.close()
+
+    def new_conns():
+        n = res["new"]
+        while not done():
+            t0 = time.time()
+            try:
+                s = socket.create_connection((host, port), timeout=stall)
+                try:
+                    status, body = request(s, close=True)
+                finally:
+                    s.close()
+                with lock:
+                    n["requests"] += 1
+                    n["max_s"] = max(n["max_s"], time.time() - t0)
+                    n["answers"][body] = n["answers"].get(body, 0) + 1
+                    if status != 200:
+                        n["failures"].append([t0, "status %d" % status])
+            except socket.timeout:
+                with lock:
+                    n["failures"].append([t0, "stalled over %.1f s" % stall])
+            except OSError as e:
+                with lock:
+                    n["failures"].append([t0, repr(e)])
+            time.sleep(0.02)
+
+    threads = []
+    for i in range(nlong):
+        c = {"first": None, "backends": {}, "requests": 0, "failures": [], "max_s": 0.0}
+        res["long"].append(c)
+        threads.append(threading.Thread(target=one_long, args=(c,)))
+    threads.append(threading.Thread(target=new_conns))
+    for t in threads:
+        t.start()
+    # ready once every long-lived connection has had an answer
+    end = time.time() + 10
+    while time.time() < end and not all(c["requests"] or c["failures"] for c in res["long"]):
+        time.sleep(0.05)
+    open(ready, "w").close()
+    for t in threads:
+        t.join()
+    with open(out, "w") as f:
+        json.dump(res, f)
+
+
 def fmt(d):
     return ", ".join("%s %d" % kv for kv in sorted(d.items())) or "-"
 
@@ -274,5 +361,8 @@ if __name__ == "__main__":
                 sys.argv[7])
     elif cmd == "traffic":
         traffic(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+    elif cmd == "timed":
+        timed(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]),
+              float(sys.argv[6]), sys.argv[7], sys.argv[8], sys.argv[9])
     else:
         sys.exit("unknown command " + cmd)

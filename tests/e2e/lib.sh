@@ -178,7 +178,7 @@ start_aces() {
     ip netns exec "${P}lb" "$ACES_BIN" --lcores "${ACES_LCORES:-$lcores}" --no-pci --in-memory \
         --file-prefix "$ACES_PREFIX" -m "${ACES_MEM:-256}" \
         --vdev "net_af_packet0,iface=lbc$qp" --vdev "net_af_packet1,iface=lbb$qp" \
-        "$@" -- --config "$cfg" >"$WORK/aces.log" 2>&1 &
+        "$@" -- --config "$cfg" --state-file "${ACES_STATE:-$WORK/aces.state}" >>"$WORK/aces.log" 2>&1 &
     ACES_PID=$!
     PIDS+=("$ACES_PID")
     wait_until 30 "ACES telemetry" "$ACESCTL" -f "$ACES_PREFIX" info ||

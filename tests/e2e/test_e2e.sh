@@ -111,7 +111,7 @@ cat > "$WORK/other.json" <<EOC
  "endpoints": [{"name": "x", "vip": "10.77.0.9", "port": 80, "protocol": "tcp"}], "flows": {"capacity": 1024}}
 EOC
 "$ACES_BIN" -l 0-1 --no-pci --no-huge -m 256 --file-prefix "${P}other" \
-    --vdev "net_pcap0,rx_pcap=$WORK/empty.pcap,tx_pcap=$WORK/other-out.pcap" -- --config "$WORK/other.json" \
+    --vdev "net_pcap0,rx_pcap=$WORK/empty.pcap,tx_pcap=$WORK/other-out.pcap" -- --config "$WORK/other.json" --no-state \
     > "$WORK/other.log" 2>&1 &
 OTHER=$!
 PIDS+=("$OTHER")

@@ -547,6 +547,141 @@ test_manager_config_section(void)
 
 /* ---- health ---- */
 
+/*
+ * Save and restore (a restart): a second manager fed the first's saved state and journal
+ * steps on exactly where the first would have, and numbers its events on.
+ */
+static void
+test_manager_save_restore_midway(void)
+{
+	struct aces_mgr_saved sv;
+	struct aces_event evs[64];
+	struct aces_mgr *m2;
+	uint64_t id, n_ev = 0, next;
+	int i;
+
+	setup("{\"name\": \"h\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"high\"},"
+	      "{\"name\": \"p\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"low\"}",
+	      "\"step_percent\": 20, \"step_interval_ms\": 1000");
+	load[0].open_flows[ACES_SIDE_ORIGINAL] = 5;
+	CU_ASSERT_EQUAL(aces_mgr_transition(mgr), 0);
+	start();
+	CU_ASSERT_EQUAL(aces_mgr_transition(mgr), 1);
+	CU_ASSERT_EQUAL(aces_mgr_pin(mgr, (uint32_t)ep("p"), 30, now), 0);
+	tick();
+	run_ms(1500);
+	CU_ASSERT_EQUAL(weight("h"), 40);
+	CU_ASSERT_EQUAL_FATAL(aces_mgr_save(mgr, &sv), 0);
+	CU_ASSERT_EQUAL(sv.n_ep, 2);
+	CU_ASSERT_EQUAL(sv.transition, 1);
+	next = aces_mgr_journal_next_id(mgr);
+	for (id = aces_mgr_journal_first_id(mgr); id < next && n_ev < 64; id++)
+		if (aces_mgr_journal_read(mgr, id, &evs[n_ev]) == 0)
+			n_ev++;
+	CU_ASSERT(n_ev >= 3);
+
+	m2 = aces_mgr_create(cfg, 256);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m2);
+	CU_ASSERT_EQUAL(aces_mgr_journal_restore(m2, evs, (uint32_t)n_ev), 0);
+	CU_ASSERT_EQUAL(aces_mgr_journal_next_id(m2), next);
+	CU_ASSERT_EQUAL(aces_mgr_journal_restore(m2, evs, 1), -EBUSY);
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), 0);
+	aces_mgr_saved_free(&sv);
+	CU_ASSERT_EQUAL(aces_mgr_state(m2), ACES_TRANSITION_RUNNING);
+	CU_ASSERT_EQUAL(aces_mgr_transition(m2), 1);
+	CU_ASSERT_EQUAL(aces_mgr_weight(m2, (uint32_t)ep("h")), 40);
+	CU_ASSERT_EQUAL(aces_mgr_weight(m2, (uint32_t)ep("p")), 30);
+	CU_ASSERT(aces_mgr_pinned(m2, (uint32_t)ep("p")));
+	CU_ASSERT_EQUAL(aces_mgr_started_ms(m2), aces_mgr_started_ms(mgr));
+	/* both go on in step, tick for tick */
+	for (i = 0; i < 40; i++) {
+		struct aces_mgr_input in = { .now_ms = now + 100, .ep = load, .health = health,
+					     .healthy_backends = { 1, 1 }, .repl_cpu_max = -1 };
+
+		run_ms(100);
+		aces_mgr_tick(m2, &in);
+		CU_ASSERT_EQUAL(aces_mgr_weight(m2, (uint32_t)ep("h")), weight("h"));
+		CU_ASSERT_EQUAL(aces_mgr_phase(m2, (uint32_t)ep("h")), phase("h"));
+	}
+	CU_ASSERT_EQUAL(aces_mgr_weight(m2, (uint32_t)ep("h")), 100);
+	/* the restore's own event follows the old ones */
+	{
+		struct aces_event ev;
+
+		CU_ASSERT_EQUAL(aces_mgr_journal_read(m2, next, &ev), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(ev.reason, "taken over: transition 1 running, 2 "
+						"endpoints kept"));
+	}
+	aces_mgr_free(m2);
+	teardown();
+}
+
+/* Restore onto another configuration: by name; a hook that was running is asked again;
+ * bad saved values are refused whole. */
+static void
+test_manager_restore_other_config(void)
+{
+	struct aces_mgr_saved sv;
+	struct aces_mgr_action act[4];
+	struct aces_config *c2;
+	struct aces_mgr *m2;
+	char text[4096];
+	uint8_t keep;
+
+	setup("{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"medium\","
+	      " \"statefulness\": \"persistent\", \"drain_action\": \"reset\","
+	      " \"hooks\": {\"replicate\": \"true\"}},"
+	      "{\"name\": \"gone\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"high\"}", "");
+	start();
+	tick();
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_REPLICATING);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);	/* the hook runs ... */
+	CU_ASSERT_EQUAL_FATAL(aces_mgr_save(mgr, &sv), 0);	/* ... when ACES stops */
+
+	snprintf(text, sizeof(text), ACES_TEST_CFG_HEAD " \"endpoints\": ["
+		 "{\"name\": \"new\", \"vip\": \"10.0.0.9\", \"port\": 3, \"protocol\": \"tcp\"},"
+		 "{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\","
+		 " \"priority\": \"medium\", \"statefulness\": \"persistent\", \"drain_action\": \"reset\","
+		 " \"hooks\": {\"replicate\": \"true\"}}]}");
+	c2 = aces_config_parse(text, "test2", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	m2 = aces_mgr_create(c2, 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m2);
+	/* out of range: refused, nothing taken */
+	keep = sv.ep[0].phase;
+	sv.ep[0].phase = ACES_PHASE_MAX;
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "endpoint s"));
+	CU_ASSERT_EQUAL(aces_mgr_state(m2), ACES_TRANSITION_IDLE);
+	sv.ep[0].phase = keep;
+	sv.state = ACES_TRANSITION_MAX;
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), -EINVAL);
+	sv.state = ACES_TRANSITION_RUNNING;
+
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), 0);
+	aces_mgr_saved_free(&sv);
+	CU_ASSERT_EQUAL(aces_mgr_phase(m2, 1), ACES_PHASE_REPLICATING);	/* "s", now index 1 */
+	CU_ASSERT_EQUAL(aces_mgr_phase(m2, 0), ACES_PHASE_WAITING);	/* "new" joins the run */
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(m2, act, 4), 1);
+	CU_ASSERT(act[0].type == ACES_ACT_RUN_HOOK && act[0].hook == ACES_HOOK_REPLICATE &&
+		  act[0].ep == 1);
+	aces_mgr_hook_done(m2, 1, ACES_HOOK_REPLICATE, 0, "copied", now);
+	CU_ASSERT_EQUAL(aces_mgr_phase(m2, 1), ACES_PHASE_CUTOVER);
+	{
+		struct aces_event ev;
+		uint64_t id, found = 0;
+
+		for (id = 1; id < aces_mgr_journal_next_id(m2); id++)
+			if (aces_mgr_journal_read(m2, id, &ev) == 0 &&
+			    strstr(ev.reason, "1 endpoints kept, 1 left out (not configured), 1 new"))
+				found = id;
+		CU_ASSERT(found != 0);
+	}
+	aces_mgr_free(m2);
+	aces_config_free(c2);
+	teardown();
+}
+
 static const struct aces_cfg_health hcfg = {
 	.fall = 3, .rise = 2, .passive_fall = 3, .window_ms = 1000, .min_samples = 10,
 	.max_failure_percent = 5, .max_cpu_percent = 90,
@@ -811,6 +946,8 @@ main(void)
 		{ "journal wraps", test_manager_journal_wraps },
 		{ "start twice, abort when not running", test_manager_start_twice },
 		{ "manager config section", test_manager_config_section },
+		{ "save and restore midway: in step, events go on", test_manager_save_restore_midway },
+		{ "restore onto another config, hook asked again", test_manager_restore_other_config },
 		{ "health: rise and fall", test_health_rise_fall },
 		{ "health: passive signals mark a backend down", test_health_passive },
 		{ "health: degraded by failures or CPU", test_health_degraded },

@@ -33,6 +33,18 @@ ACES = os.path.join(BUILD, "app", "aces")
 # --baseline BUILD_DIR: a second ACES (the commit before a change, built beside) runs
 # interleaved with this one as "aces-base", for an A/B in one invocation
 ACES_BASE = [None]
+_NO_STATE = {}
+
+
+def no_state(binary):
+    """--no-state when the binary has it (a baseline may be older): runs carry nothing over."""
+    if binary not in _NO_STATE:
+        try:
+            out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            out = ""
+        _NO_STATE[binary] = ["--no-state"] if "--no-state" in out else []
+    return _NO_STATE[binary]
 ACES_KINDS = ("aces", "aces-base")
 GEN = os.path.join(BUILD, "tools", "bench", "aces-gen")
 ACESCTL = os.path.join(ROOT, "tools", "acesctl")
@@ -218,7 +230,8 @@ class Dut:
         if kind in ACES_KINDS:
             cfgp = os.path.join(work, "aces-%s.json" % tag)
             aces_config(cfgp, capacity, tcp, trans, mixed)
-            cmd = [ACES_BASE[0] if kind == "aces-base" else ACES] + eal + ["--", "--config", cfgp]
+            binary = ACES_BASE[0] if kind == "aces-base" else ACES
+            cmd = [binary] + eal + ["--", "--config", cfgp] + no_state(binary)
         else:
             cmd = [TESTPMD] + eal + ["--", "--forward-mode=" + kind, "--stats-period",
                                      "1" if vdev else "60", "--auto-start", "--txd=1024", "--rxd=1024"]
