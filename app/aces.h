@@ -107,6 +107,15 @@ void aces_endpoints_fini(void);
 int aces_workers_init(void);
 void aces_workers_fini(void);
 
+/** A reload: every worker stops at the end of its loop (within 1 s, else -ETIMEDOUT). */
+int aces_workers_pause(void);
+void aces_workers_resume(void);
+/** The paused workers' counters, flows and jobs to the new configuration's indexes. */
+int aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_new,
+		       uint32_t n_old_be, int swap, uint64_t *lost);
+/** Worker side of aces_workers_pause(). */
+void aces_wk_park(struct aces_worker *w);
+
 /* worker.c */
 int aces_worker_main(void *arg);
 /* flowtrack.c: the flow table's expire callback (@arg: the worker), for its creator */
@@ -138,6 +147,8 @@ int aces_assign_init(void);
 int aces_assign_sync(void);
 /** Free retired tables no worker holds (@wait: wait for all). Returns how many. */
 unsigned int aces_assign_reclaim(bool wait);
+/** A reload, every worker paused: drop every table, publish one for the new config. */
+int aces_assign_reset(void);
 /** Free every table (shutdown, no worker running). */
 void aces_assign_fini(void);
 
@@ -145,6 +156,8 @@ void aces_assign_fini(void);
 /** The next hops of the config's backends and gateways (owned here). */
 int aces_neigh_init(void);
 void aces_neigh_fini(void);
+/** A reload (workers paused): next hops of the new config, learned MACs kept. */
+int aces_neigh_reload(void);
 /** Send a frame the control lcore built, through worker 0's queue on port @port_id. */
 void aces_ctl_send(struct rte_mbuf *m, uint16_t port_id);
 /** A frame a worker handed over: ARP, or TCP/UDP to an own address (probe answers). */
@@ -176,6 +189,20 @@ int aces_state_write(void);
 void aces_state_checkpoint(uint64_t now_ms);
 /** Control loop: note when the first packet is forwarded after a take-over. */
 void aces_state_watch_gap(void);
+
+/* reload.c: live reconfiguration */
+#include <pthread.h>
+/** Telemetry handlers hold it for reading; a reload's swap for writing. */
+extern pthread_rwlock_t aces_cfg_lock;
+/** Set on a telemetry thread while its handler holds aces_cfg_lock for reading. */
+extern __thread int aces_tel_read_held;
+/** Make @rt the running configuration (its first n_*_live entries are the file's). */
+int aces_config_install(struct aces_config *rt, uint32_t n_ep_live, uint32_t n_be_live);
+void aces_config_uninstall(void);
+/** Re-read --config and apply the difference (control lcore). 0, or -errno with @msg. */
+int aces_reload(const char *why, char *msg, size_t len);
+/** Every tick: drain deadlines of removed endpoints and backends. */
+void aces_reload_tick(uint64_t now_ms);
 
 /* telemetry_ring.c */
 /** Drain every worker's telemetry ring, each record to the handler of its type. */
@@ -220,6 +247,8 @@ struct json_t;
 struct json_t *aces_health_save(void);
 /** Health from aces_health_save() of the last process, by backend name; @kept: how many. */
 int aces_health_restore(const struct json_t *arr, uint32_t *kept);
+/** A reload: the newest records from the paused workers' counters. */
+void aces_health_seed(void);
 
 /* endpoint_mgr.c: the Endpoint Manager on the control lcore */
 int aces_epm_init(void);
@@ -230,6 +259,8 @@ void aces_epm_rec_be(unsigned int w, const struct aces_tmsg *r);
 void aces_epm_tick(uint64_t now_ms);
 void aces_epm_apply(uint64_t now_ms);
 int aces_epm_cmd(struct aces_cmd *cmd, uint64_t now_ms);
+/** A reload (workers paused and remapped): rates, sums and hooks to the new indexes. */
+int aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, int swap);
 
 /* telemetry_cmds.c */
 int aces_telemetry_init(void);

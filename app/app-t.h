@@ -49,8 +49,25 @@ struct aces_restart_info {
 
 extern struct aces_restart_info aces_restart;
 
+/** Reloads of the configuration (reload.c, /aces/config). */
+struct aces_reload_info {
+	uint64_t attempts;
+	uint64_t done;
+	uint64_t refused;
+	uint64_t last_ms;			/**< manager clock of the last one done */
+	uint64_t last_pause_us;			/**< the workers paused that long for it */
+	char last[256];				/**< what the last one changed */
+	char last_error[512];			/**< why the last refused one was */
+};
+
+extern struct aces_reload_info aces_reloads;
+
 struct aces_app {
-	struct aces_config *cfg;
+	struct aces_config *cfg;		/**< the running configuration: the file's, then
+						 *   what reloads removed while it drains */
+	struct aces_config *mgr_cfg;		/**< the manager's view: the file's part */
+	uint32_t n_ep_live;			/**< endpoints of the file (the first ones) */
+	uint32_t n_be_live;			/**< backends of the file (the first ones) */
 	const char *config_path;
 	uint16_t n_ports;			/**< distinct ports: 1 (one-armed) or 2 */
 	uint16_t port_ids[ACES_MAX_PORTS];	/**< by port index */
@@ -94,6 +111,8 @@ struct aces_app {
 	uint64_t tsc_hz;
 	uint64_t start_tsc;
 	volatile bool force_quit;
+	int park;				/**< control: workers pause (a reload) */
+	uint64_t cfg_gen;			/**< bumped by every reload done */
 };
 
 /* Key of the endpoint hash. ICMP entries (port 0) mark VIP addresses. */

@@ -33,7 +33,9 @@ build_chash(struct aces_assign *t, const uint8_t *down)
 			if (c->backends[b].side != s)
 				continue;
 			mem[n].key = aces_chash_key(c->backends[b].name);
-			mem[n].weight = (down != NULL && down[b]) ? 0 : c->backends[b].weight;
+			/* a down backend, or one a reload removed, takes no new flow */
+			mem[n].weight = ((down != NULL && down[b]) || c->backends[b].retired) ? 0 :
+					c->backends[b].weight;
 			idx[n++] = (uint16_t)b;
 		}
 		if (aces_chash_build(t->chash[s], ACES_CHASH_SIZE, mem, n) != 0)
@@ -126,21 +128,20 @@ static uint64_t built_down_gen;
 int
 aces_assign_sync(void)
 {
-	const struct aces_config *c = aces.cfg;
 	uint64_t down_gen;
 	const uint8_t *down = aces_health_down(&down_gen);
 	struct aces_assign *t;
 	uint32_t e;
 	int changed = down_gen != built_down_gen;
 
-	for (e = 0; e < c->n_endpoints && !changed; e++)
+	for (e = 0; e < aces.n_ep_live && !changed; e++)
 		changed = aces.assign->weight[e] != aces_mgr_weight(aces.mgr, e);
 	if (!changed)
 		return 0;
 	t = assign_copy();
 	if (t == NULL)
 		return -ENOMEM;		/* tried again next loop */
-	for (e = 0; e < c->n_endpoints; e++)
+	for (e = 0; e < aces.n_ep_live; e++)	/* removed endpoints take no new flow */
 		t->weight[e] = aces_mgr_weight(aces.mgr, e);
 	if (down_gen != built_down_gen && build_chash(t, down) != 0) {
 		rte_free(t);
@@ -148,6 +149,37 @@ aces_assign_sync(void)
 	}
 	built_down_gen = down_gen;
 	assign_publish(t);
+	return 0;
+}
+
+/* A reload, while every worker is paused after a quiescent state (so none holds a
+ * table): every table goes, a new one is built for the new backends and published. */
+int
+aces_assign_reset(void)
+{
+	struct aces_assign *t = rte_zmalloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	const uint8_t *down;
+	unsigned int i;
+	uint64_t g;
+	uint32_t e;
+
+	if (t == NULL)
+		return -ENOMEM;
+	down = aces_health_down(&g);
+	if (build_chash(t, down) != 0) {	/* one build: the new backends, the down set */
+		rte_free(t);
+		return -EINVAL;
+	}
+	for (e = 0; e < aces.n_ep_live; e++)
+		t->weight[e] = aces_mgr_weight(aces.mgr, e);
+	t->version = aces.assign->version + 1;
+	for (i = 0; i < n_retired; i++)
+		rte_free(retired[i].t);
+	n_retired = 0;
+	rte_free(aces.assign);
+	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
+	built_down_gen = g;
+	aces.ctl[ACES_CTL_TABLES]++;
 	return 0;
 }
 

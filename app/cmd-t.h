@@ -17,6 +17,7 @@ enum aces_cmd_type {
 	ACES_CMD_ABORT,		/**< abort the running transition */
 	ACES_CMD_STATE_READY,	/**< a replicating endpoint's state is in place */
 	ACES_CMD_BACKEND_LOAD,	/**< backend-reported CPU percent */
+	ACES_CMD_RELOAD,	/**< re-read the configuration file */
 	ACES_CMD_MAX
 };
 
@@ -25,7 +26,8 @@ struct aces_cmd {
 	uint32_t ep;		/**< endpoint (or backend for BACKEND_LOAD) */
 	int weight;		/**< 0..100 (ASSIGN), percent (BACKEND_LOAD) */
 	int result;		/**< 0 or -errno, set by control */
-	char msg[160];		/**< reason when result != 0 */
+	uint64_t cfg_gen;	/**< the configuration its indexes refer to (set by submit) */
+	char msg[512];		/**< reason when result != 0 (what a reload did when 0) */
 	int done;		/**< set by control (release) */
 	int refs;		/**< 2 at submit: handler + control; last one frees */
 };

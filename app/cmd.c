@@ -18,7 +18,16 @@
 void
 aces_cmd_run(struct aces_cmd *cmd)
 {
-	cmd->result = aces_epm_cmd(cmd, aces_now_ms());
+	if (cmd->type == ACES_CMD_RELOAD) {
+		cmd->result = aces_reload("telemetry command", cmd->msg, sizeof(cmd->msg));
+	} else if (cmd->cfg_gen != aces.cfg_gen) {
+		/* its endpoint or backend index is of the configuration before a reload */
+		cmd->result = -EAGAIN;
+		snprintf(cmd->msg, sizeof(cmd->msg), "the configuration was reloaded meanwhile: "
+			 "nothing done, ask again");
+	} else {
+		cmd->result = aces_epm_cmd(cmd, aces_now_ms());
+	}
 	aces_assign_sync();	/* its answer comes with its table in place */
 	aces_snap_publish(aces_now_ms());	/* and with what telemetry shows */
 	aces.ctl[cmd->result == 0 ? ACES_CTL_COMMANDS : ACES_CTL_COMMANDS_FAILED]++;
@@ -32,21 +41,29 @@ aces_cmd_submit(struct aces_cmd *cmd, char *err, size_t errlen)
 {
 	int i, rc;
 
+	int held = aces_tel_read_held;
+	int limit = cmd->type == ACES_CMD_RELOAD ? 10 * ACES_CMD_TIMEOUT_MS : ACES_CMD_TIMEOUT_MS;
+
 	cmd->refs = 2;
 	cmd->done = 0;
+	cmd->cfg_gen = __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE);
 	if (rte_ring_mp_enqueue(aces.cmd_ring, cmd) != 0) {
 		snprintf(err, errlen, "control plane busy: command queue full");
 		free(cmd);
 		return -EBUSY;
 	}
-	for (i = 0; i < ACES_CMD_TIMEOUT_MS; i++) {
+	/* a reload takes the configuration for writing: never wait holding it for reading */
+	if (held)
+		pthread_rwlock_unlock(&aces_cfg_lock);
+	for (i = 0; i < limit; i++) {
 		if (__atomic_load_n(&cmd->done, __ATOMIC_ACQUIRE))
 			break;
 		usleep(1000);
 	}
+	if (held)
+		pthread_rwlock_rdlock(&aces_cfg_lock);
 	if (!__atomic_load_n(&cmd->done, __ATOMIC_ACQUIRE)) {
-		snprintf(err, errlen, "control plane did not answer within %d ms",
-			 ACES_CMD_TIMEOUT_MS);
+		snprintf(err, errlen, "control plane did not answer within %d ms", limit);
 		rc = -ETIMEDOUT;
 	} else {
 		rc = cmd->result;

@@ -39,7 +39,6 @@ void
 aces_control_loop(void)
 {
 	uint64_t next_neigh = 0, next_tick = 0;
-	uint64_t tick_cycles = aces.tsc_hz * aces.cfg->manager.tick_ms / 1000;
 	void *objs[ACES_BURST];
 	unsigned int i, n, wi;
 
@@ -73,16 +72,17 @@ aces_control_loop(void)
 				CTL_LOG(WARNING, "SIGUSR2: transition not started: %s", c.msg);
 		}
 		if (aces.hup) {
+			char msg[512];
+
 			aces.hup = 0;
-			CTL_LOG(WARNING, "SIGHUP: live reconfiguration is not built yet; nothing "
-				"changed (restart ACES to apply %s: its connections are kept)",
-				aces.config_path);
+			aces_reload("SIGHUP", msg, sizeof(msg));	/* logs what it did */
 		}
 		aces_health_poll(aces_now_ms());
 		if (now >= next_tick) {
 			aces_health_tick(aces_now_ms());
 			aces_epm_tick(aces_now_ms());
-			next_tick = now + tick_cycles;
+			aces_reload_tick(aces_now_ms());
+			next_tick = now + aces.tmsg_period;	/* a tick: manager.tick_ms */
 			ticked = 1;
 		}
 		aces_assign_sync();

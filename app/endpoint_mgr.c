@@ -52,7 +52,7 @@ aces_epm_init(void)
 		return -ENOMEM;
 	for (b = 0; b < c->n_backends; b++)
 		aces.be_cpu[b] = UINT32_MAX;
-	aces.mgr = aces_mgr_create(c, 4096);
+	aces.mgr = aces_mgr_create(aces.mgr_cfg, 4096);
 	epm.wk_last = calloc((size_t)aces.n_workers * aces.n_entities, sizeof(*epm.wk_last));
 	epm.win = aces_window_create(WIN_SLOTS, aces.n_entities, WV_MAX);
 	epm.hooks = calloc((size_t)c->n_endpoints * ACES_HOOK_MAX, sizeof(*epm.hooks));
@@ -309,4 +309,115 @@ aces_epm_cmd(struct aces_cmd *cmd, uint64_t now)
 	}
 	aces_epm_apply(now);
 	return rc;
+}
+
+/*
+ * A reload, every worker paused and already remapped (workers.c): this room's arrays for
+ * the new endpoints and backends. @ep_src[e] / @be_src[b]: the old index each new one
+ * comes from (-1: new). @swap: a release swapped the sides. Rates keep their history,
+ * running hooks their processes; the counter sums start from the workers' counters as
+ * they are now (no jump in any rate).
+ */
+int
+aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, int swap)
+{
+	const struct aces_config *c = aces.cfg;
+	uint32_t n_ep = c->n_endpoints, n_be = c->n_backends, n_ent = n_ep * 2 + n_be, e, s, b, w;
+	struct aces_mgr_ep_load *ep_load = calloc(n_ep ? n_ep : 1, sizeof(*ep_load));
+	struct aces_ctr *ctr_sum = calloc(n_ent, sizeof(*ctr_sum));
+	double *be_pps = calloc(n_be ? n_be : 1, sizeof(*be_pps));
+	uint32_t *be_cpu = calloc(n_be ? n_be : 1, sizeof(*be_cpu));
+	uint64_t *be_cpu_ms = calloc(n_be ? n_be : 1, sizeof(*be_cpu_ms));
+	struct aces_ctr *wk_last = calloc((size_t)aces.n_workers * n_ent, sizeof(*wk_last));
+	struct aces_hook *hooks = calloc((size_t)(n_ep ? n_ep : 1) * ACES_HOOK_MAX, sizeof(*hooks));
+	int32_t *src = calloc(n_ent, sizeof(*src));
+	uint8_t *moved = calloc((size_t)old_n_ep * ACES_HOOK_MAX + 1, 1);
+	struct aces_window *win = NULL;
+
+	if (ep_load == NULL || ctr_sum == NULL || be_pps == NULL || be_cpu == NULL ||
+	    be_cpu_ms == NULL || wk_last == NULL || hooks == NULL || src == NULL || moved == NULL)
+		goto nomem;
+	for (e = 0; e < n_ep; e++) {
+		for (s = 0; s < 2; s++)
+			src[e * 2 + s] = ep_src[e] < 0 ? -1 :
+					 (int32_t)((uint32_t)ep_src[e] * 2 + (swap ? 1 - s : s));
+		if (ep_src[e] >= 0) {
+			struct aces_mgr_ep_load *o = &aces.ep_load[ep_src[e]];
+
+			for (s = 0; s < 2; s++) {
+				uint32_t os = swap ? 1 - s : s;
+
+				ep_load[e].pps[s] = o->pps[os];
+				ep_load[e].bps[s] = o->bps[os];
+				ep_load[e].new_fps[s] = o->new_fps[os];
+				ep_load[e].open_flows[s] = o->open_flows[os];
+			}
+			memcpy(&hooks[e * ACES_HOOK_MAX], &epm.hooks[ep_src[e] * ACES_HOOK_MAX],
+			       ACES_HOOK_MAX * sizeof(*hooks));
+			memset(&moved[ep_src[e] * ACES_HOOK_MAX], 1, ACES_HOOK_MAX);
+		}
+	}
+	for (b = 0; b < n_be; b++) {
+		src[n_ep * 2 + b] = be_src[b] < 0 ? -1 : (int32_t)(old_n_ep * 2 + (uint32_t)be_src[b]);
+		be_cpu[b] = be_src[b] < 0 ? UINT32_MAX : aces.be_cpu[be_src[b]];
+		be_cpu_ms[b] = be_src[b] < 0 ? 0 : aces.be_cpu_ms[be_src[b]];
+		be_pps[b] = be_src[b] < 0 ? 0 : aces.be_pps[be_src[b]];
+	}
+	win = aces_window_remap(epm.win, n_ent, src);
+	if (win == NULL)
+		goto nomem;
+	/* the workers' counters as they are now: the next records change them by their traffic */
+	for (w = 0; w < aces.n_workers; w++) {
+		const struct aces_worker *k = &aces.workers[w];
+
+		for (e = 0; e < n_ep * 2; e++)
+			wk_last[(size_t)w * n_ent + e] = k->eps[e];
+		for (b = 0; b < n_be; b++)
+			wk_last[(size_t)w * n_ent + n_ep * 2 + b] = k->bes[b];
+	}
+	for (e = 0; e < n_ent; e++)
+		for (w = 0; w < aces.n_workers; w++) {
+			const struct aces_ctr *x = &wk_last[(size_t)w * n_ent + e];
+
+			ctr_sum[e].pkts += x->pkts;
+			ctr_sum[e].bytes += x->bytes;
+			ctr_sum[e].new_flows += x->new_flows;
+			ctr_sum[e].closed_flows += x->closed_flows;
+			ctr_sum[e].flows += x->flows;
+			ctr_sum[e].open += x->open;
+		}
+	/* hooks of endpoints that are gone end with them */
+	for (e = 0; e < old_n_ep * ACES_HOOK_MAX; e++)
+		if (!moved[e])
+			aces_hook_kill(&epm.hooks[e]);
+	free(moved);
+	free(src);
+	free(epm.hooks);
+	aces_window_free(epm.win);
+	free(epm.wk_last);
+	free(aces.ep_load);
+	free(aces.ctr_sum);
+	free(aces.be_pps);
+	free(aces.be_cpu);
+	free(aces.be_cpu_ms);
+	epm.hooks = hooks;
+	epm.win = win;
+	epm.wk_last = wk_last;
+	aces.ep_load = ep_load;
+	aces.ctr_sum = ctr_sum;
+	aces.be_pps = be_pps;
+	aces.be_cpu = be_cpu;
+	aces.be_cpu_ms = be_cpu_ms;
+	return 0;
+nomem:
+	free(ep_load);
+	free(ctr_sum);
+	free(be_pps);
+	free(be_cpu);
+	free(be_cpu_ms);
+	free(wk_last);
+	free(hooks);
+	free(src);
+	free(moved);
+	return -ENOMEM;
 }

@@ -42,7 +42,9 @@ aces_endpoints_init(void)
 		};
 
 		RTE_BUILD_BUG_ON(ACES_VIP_SET < 2 * ACES_MAX_ENDPOINTS);
-		ret = rte_hash_add_key_data(aces.ep_hash, &k, (void *)(uintptr_t)i);
+		/* a removed endpoint takes no new flow; its VIP still tells its flows' direction */
+		ret = c->endpoints[i].retired ? 0 :
+		      rte_hash_add_key_data(aces.ep_hash, &k, (void *)(uintptr_t)i);
 		if (!aces_is_vip(k.vip)) {	/* ACES_MAX_ENDPOINTS VIPs at most: never full */
 			uint32_t j = aces_vip_slot(k.vip);
 
@@ -65,7 +67,7 @@ aces_endpoints_init(void)
 	for (i = 0; i < c->n_backends; i++) {
 		uint32_t j = aces_be_slot(c->backends[i].addr);
 
-		if (aces_backend_by_addr(c->backends[i].addr) >= 0)
+		if (c->backends[i].retired || aces_backend_by_addr(c->backends[i].addr) >= 0)
 			continue;	/* the config refuses a duplicate address */
 		while (aces.be_set_idx[j] != 0)
 			j = (j + 1) & (ACES_BE_SET - 1);
@@ -76,9 +78,12 @@ aces_endpoints_init(void)
 	if (aces.ep_bport_next == NULL)
 		return -ENOMEM;
 	for (i = c->n_endpoints; i-- > 0;) {
-		uint32_t hd = aces_bport_head(rte_cpu_to_be_16(c->endpoints[i].backend_port),
-					      c->endpoints[i].proto);
+		uint32_t hd;
 
+		if (c->endpoints[i].retired)
+			continue;
+		hd = aces_bport_head(rte_cpu_to_be_16(c->endpoints[i].backend_port),
+				     c->endpoints[i].proto);
 		aces.ep_bport_next[i] = aces.ep_bport_head[hd];
 		aces.ep_bport_head[hd] = (uint16_t)(i + 1);
 	}

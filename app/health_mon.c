@@ -118,11 +118,12 @@ aces_health_init(void)
 	/* one probe per backend and distinct (backend port, protocol) it serves */
 	for (b = 0; b < c->n_backends; b++) {
 		aces_be_health_init(&hm.be[b], now);
-		for (e = 0; c->manager.health.probe && e < c->n_endpoints; e++) {
+		for (e = 0; c->manager.health.probe && !c->backends[b].retired &&
+			    e < c->n_endpoints; e++) {
 			const struct aces_cfg_endpoint *ep = &c->endpoints[e];
 			int dup = 0;
 
-			if (ep->proto == ACES_IPPROTO_UDP && ep->udp_probe == NULL)
+			if ((ep->proto == ACES_IPPROTO_UDP && ep->udp_probe == NULL) || ep->retired)
 				continue;	/* UDP without a probe: passive signals only */
 			for (k = 0; k < hm.n; k++)
 				dup |= hm.p[k].backend == b && hm.p[k].port == ep->backend_port &&
@@ -525,7 +526,7 @@ aces_health_fill(struct aces_mgr_input *in)
 	in->health = hm.eph;
 	in->repl_cpu_max = -1;
 	in->healthy_backends[0] = in->healthy_backends[1] = 0;
-	for (b = 0; b < c->n_backends; b++) {
+	for (b = 0; b < aces.n_be_live; b++) {	/* removed backends serve no new flow */
 		uint64_t mac = __atomic_load_n(&aces.neigh[aces.backend_nh[b]].mac,
 					       __ATOMIC_RELAXED);
 		enum aces_side s = c->backends[b].side;
@@ -692,4 +693,24 @@ aces_health_restore(const json_t *arr, uint32_t *kept)
 		(*kept)++;
 	}
 	return 0;
+}
+
+/* After a reload's re-initialisation (workers paused): the newest records are the
+ * workers' counters as they are now, so no passive signal sees a jump. */
+void
+aces_health_seed(void)
+{
+	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, n_be = aces.cfg->n_backends, id;
+	unsigned int w;
+
+	for (w = 0; w < aces.n_workers; w++) {
+		const struct aces_worker *k = &aces.workers[w];
+
+		for (id = 0; id < n_ep2; id++) {
+			hm.wk_h[(size_t)w * n_hent() + id] = k->eph[id];
+			hm.wk_hist[(size_t)w * n_ep2 + id] = k->ephist[id];
+		}
+		for (id = 0; id < n_be; id++)
+			hm.wk_h[(size_t)w * n_hent() + n_ep2 + id] = k->beh[id];
+	}
 }

@@ -330,10 +330,14 @@ main(int argc, char **argv)
 
 	if (parse_app_args(argc, argv, &config) != 0)
 		return 2;
-	aces.cfg = aces_config_load(config, err, sizeof(err));
-	if (aces.cfg == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return 2;
+	{
+		struct aces_config *c = aces_config_load(config, err, sizeof(err));
+
+		if (c == NULL) {
+			fprintf(stderr, "%s\n", err);
+			return 2;
+		}
+		aces.cfg = c;	/* installed (with the manager's view) once the clock is known */
 	}
 	aces.config_path = config;
 
@@ -345,8 +349,12 @@ main(int argc, char **argv)
 	}
 	aces.tsc_hz = rte_get_tsc_hz();
 	aces.start_tsc = rte_rdtsc();
-	aces.tmsg_period = aces.tsc_hz * aces.cfg->manager.tick_ms / 1000;
-	aces.syn_timeout_tsc = aces.tsc_hz * aces.cfg->manager.health.syn_timeout_ms / 1000;
+	if (aces_config_install(aces.cfg, aces.cfg->n_endpoints, aces.cfg->n_backends) != 0) {
+		fprintf(stderr, "aces: out of memory\n");
+		aces_config_free(aces.cfg);
+		rte_eal_cleanup();
+		return 1;
+	}
 	{
 		struct timespec ts;
 
@@ -403,7 +411,7 @@ out:
 	for (i = n_init - 1; i >= 0; i--)
 		if (modules[i].fini != NULL)
 			modules[i].fini();
-	aces_config_free(aces.cfg);
+	aces_config_uninstall();
 	rte_eal_cleanup();
 	return status;
 }

@@ -203,7 +203,7 @@ aces_neigh_announce(void)
 		for (j = 0; j < i; j++)
 			if (c->endpoints[j].vip == c->endpoints[i].vip)
 				break;
-		if (j == i && c->endpoints[i].vip != c->client.addr)
+		if (j == i && c->endpoints[i].vip != c->client.addr && !c->endpoints[i].retired)
 			send_arp(aces.client_pi, RTE_ARP_OP_REQUEST, c->endpoints[i].vip,
 				 c->endpoints[i].vip, NULL);
 	}
@@ -270,4 +270,40 @@ aces_neigh_fini(void)
 	aces.neigh = NULL;
 	aces.backend_nh = NULL;
 	aces.n_neigh = 0;
+}
+
+/* A reload (workers paused, aces.cfg the new one): the next hops of the new backends;
+ * the MACs already learned stay, so no flow waits for ARP. */
+int
+aces_neigh_reload(void)
+{
+	struct aces_neigh *old = aces.neigh;
+	uint32_t n_old = aces.n_neigh, i, j;
+	uint32_t *old_nh = aces.backend_nh;
+	int rc;
+
+	aces.neigh = NULL;
+	aces.backend_nh = NULL;
+	aces.n_neigh = 0;
+	rc = aces_neigh_init();
+	if (rc != 0) {
+		aces.neigh = old;
+		aces.backend_nh = old_nh;
+		aces.n_neigh = n_old;
+		return rc;
+	}
+	for (i = 0; i < aces.n_neigh; i++) {
+		struct aces_neigh *n = &aces.neigh[i];
+
+		for (j = 0; j < n_old && !n->is_static; j++) {
+			if (old[j].addr != n->addr || old[j].port != n->port || old[j].is_static)
+				continue;
+			n->mac = old[j].mac;
+			n->last_req_tsc = old[j].last_req_tsc;
+			n->learned_tsc = old[j].learned_tsc;
+		}
+	}
+	rte_free(old);
+	rte_free(old_nh);
+	return 0;
 }

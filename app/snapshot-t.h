@@ -22,6 +22,7 @@ struct aces_snap_ep {
 	uint8_t weight;				/**< replacement weight published */
 	uint8_t phase;				/**< enum aces_phase */
 	uint8_t pinned;				/**< set by hand */
+	uint8_t removed;			/**< removed by a reload, its flows draining */
 };
 
 /** One backend as of the snapshot. */

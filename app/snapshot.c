@@ -72,8 +72,9 @@ aces_snap_publish(uint64_t now_ms)
 		if (h != NULL)
 			x->h = *h;
 		x->weight = aces.assign->weight[e];
-		x->phase = (uint8_t)aces_mgr_phase(aces.mgr, e);
-		x->pinned = (uint8_t)aces_mgr_pinned(aces.mgr, e);
+		x->removed = e >= aces.n_ep_live;	/* a reload removed it: its flows drain */
+		x->phase = x->removed ? ACES_PHASE_ORIGINAL : (uint8_t)aces_mgr_phase(aces.mgr, e);
+		x->pinned = x->removed ? 0 : (uint8_t)aces_mgr_pinned(aces.mgr, e);
 	}
 	for (b = 0; b < c->n_backends; b++) {
 		struct aces_snap_be *x = &snap.be[b];

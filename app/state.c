@@ -413,7 +413,7 @@ restore_manager(char *err, size_t errlen)
 			if (k < ACES_MGR_RESHARD_LOG)
 				o->reshard_t[k] = (uint64_t)json_integer_value(x);
 	}
-	rc = aces_mgr_restore(aces.mgr, &s, aces_now_ms(), err, errlen);
+	rc = aces_mgr_restore(aces.mgr, &s, aces_now_ms(), "the last process", 0, err, errlen);
 	aces_mgr_saved_free(&s);
 	return rc;
 }
@@ -806,6 +806,7 @@ aces_state_checkpoint(uint64_t now_ms)
 		return;
 	aces_health_down(&down_gen);
 	d = fnv1a(d, &down_gen, sizeof(down_gen));
+	d = fnv1a(d, &aces.cfg_gen, sizeof(aces.cfg_gen));	/* a reload */
 	v = aces_mgr_transition(aces.mgr) << 4 | (uint32_t)aces_mgr_state(aces.mgr);
 	d = fnv1a(d, &v, sizeof(v));
 	for (e = 0; e < c->n_endpoints; e++) {

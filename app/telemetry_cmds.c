@@ -33,17 +33,31 @@
 static int tel_active;		/* handlers running */
 static int tel_closing;		/* set at shutdown: handlers refuse */
 
+/* {"error": "..."}: a telemetry string holds 127 characters, so a longer message (a
+ * configuration error names the file and the JSON path) goes on in "error_2" .. "error_5",
+ * which acesctl joins. */
 static int
 tel_error(struct rte_tel_data *d, const char *fmt, ...)
 {
-	char msg[RTE_TEL_MAX_STRING_LEN];
+	char msg[5 * (RTE_TEL_MAX_STRING_LEN - 1) + 1], part[RTE_TEL_MAX_STRING_LEN];
+	size_t len, off, k = 0;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "error", msg);
+	len = strlen(msg);
+	for (off = 0; off == 0 || off < len; off += sizeof(part) - 1, k++) {
+		char key[16];
+
+		snprintf(part, sizeof(part), "%s", msg + off);
+		if (k == 0)
+			snprintf(key, sizeof(key), "error");
+		else
+			snprintf(key, sizeof(key), "error_%zu", k + 1);
+		rte_tel_data_add_dict_string(d, key, part);
+	}
 	return 0;
 }
 
@@ -76,6 +90,32 @@ endpoint_named(struct rte_tel_data *d, const char *name)
 
 	if (e < 0)
 		tel_error(d, "no endpoint named \"%s\"", SAFE(name));
+	return e;
+}
+
+/* An endpoint the manager has (not one a reload removed): for the commands. */
+static int
+live_endpoint_named(struct rte_tel_data *d, const char *name)
+{
+	int e = endpoint_named(d, name);
+
+	if (e >= 0 && (uint32_t)e >= aces.n_ep_live) {
+		tel_error(d, "endpoint \"%s\" was removed by a reload: its flows drain",
+			  SAFE(name));
+		return -1;
+	}
+	return e;
+}
+
+/* After a command: the index it was asked with, if no reload came between (else -1). */
+static int
+same_endpoint(struct rte_tel_data *d, int e, uint64_t gen, const char *name)
+{
+	if (gen == __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE))
+		return e;
+	e = aces_config_endpoint_index(aces.cfg, name);
+	if (e < 0)
+		tel_error(d, "done, and a reload removed endpoint \"%s\" since", SAFE(name));
 	return e;
 }
 
@@ -313,7 +353,7 @@ endpoint_fill(struct rte_tel_data *x, const struct view *v, uint32_t e, int full
 
 	rte_tel_data_start_dict(x);
 	rte_tel_data_add_dict_string(x, "name", ep->name);
-	rte_tel_data_add_dict_string(x, "assignment", assignment_name(w));
+	rte_tel_data_add_dict_string(x, "assignment", se->removed ? "removed" : assignment_name(w));
 	rte_tel_data_add_dict_u64(x, "replacement_weight", w);
 	rte_tel_data_add_dict_string(x, "phase", aces_phase_name((enum aces_phase)se->phase));
 	rte_tel_data_add_dict_string(x, "control", se->pinned ? "manual" : "auto");
@@ -439,7 +479,7 @@ static int
 submit(struct rte_tel_data *d, enum aces_cmd_type type, uint32_t ep, int weight)
 {
 	struct aces_cmd *c = calloc(1, sizeof(*c));
-	char err[160];
+	char err[512];
 	int rc;
 
 	if (c == NULL)
@@ -458,6 +498,7 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 {
 	char buf[160], *comma, *name, *what;
 	struct view v;
+	uint64_t gen;
 	long weight;
 	int e;
 
@@ -472,9 +513,10 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	*comma = '\0';
 	name = buf;
 	what = comma + 1;
-	e = endpoint_named(d, name);
+	e = live_endpoint_named(d, name);
 	if (e < 0)
 		return 0;
+	gen = __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE);
 	if (strcmp(what, "original") == 0)
 		weight = 0;
 	else if (strcmp(what, "replacement") == 0)
@@ -485,7 +527,7 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 		return tel_error(d, "\"%s\" is not original, replacement, auto or a weight 0-100",
 				 SAFE(what));
 	if (submit(d, weight < 0 ? ACES_CMD_AUTO : ACES_CMD_ASSIGN, (uint32_t)e, (int)weight) != 0 ||
-	    view_get(&v, d) != 0)
+	    (e = same_endpoint(d, e, gen, name)) < 0 || view_get(&v, d) != 0)
 		return 0;
 	weight = v.ep[e].weight;
 	rte_tel_data_start_dict(d);
@@ -521,6 +563,9 @@ cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 		rte_tel_data_start_dict(x);
 		rte_tel_data_add_dict_string(x, "name", be->name);
 		rte_tel_data_add_dict_string(x, "side", aces_side_name(be->side));
+		if (be->retired)
+			rte_tel_data_add_dict_string(x, "removed", "by a reload: no new flow, its "
+						     "flows drain");
 		add_ip(x, "address", be->addr);
 		rte_tel_data_add_dict_u64(x, "weight", be->weight);
 		if (n->addr != be->addr)
@@ -656,6 +701,57 @@ cmd_transition_change(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
+/* /aces/config: the running configuration's file and its reloads. */
+static void
+config_fill(struct rte_tel_data *d)
+{
+	const struct aces_reload_info *r = &aces_reloads;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "file", aces.config_path);
+	rte_tel_data_add_dict_u64(d, "endpoints", aces.n_ep_live);
+	rte_tel_data_add_dict_u64(d, "backends", aces.n_be_live);
+	rte_tel_data_add_dict_u64(d, "removed_endpoints_draining",
+				  aces.cfg->n_endpoints - aces.n_ep_live);
+	rte_tel_data_add_dict_u64(d, "removed_backends_draining",
+				  aces.cfg->n_backends - aces.n_be_live);
+	rte_tel_data_add_dict_u64(d, "reloads", r->done);
+	rte_tel_data_add_dict_u64(d, "reloads_refused", r->refused);
+	if (r->done > 0) {
+		add_wall_time(d, "last_reload", r->last_ms);
+		rte_tel_data_add_dict_string(d, "last_reload_result", r->last);
+		rte_tel_data_add_dict_u64(d, "last_reload_pause_us", r->last_pause_us);
+	}
+	if (r->refused > 0) {
+		char part[RTE_TEL_MAX_STRING_LEN];
+
+		snprintf(part, sizeof(part), "%s", r->last_error);
+		rte_tel_data_add_dict_string(d, "last_refusal", part);
+	}
+}
+
+static int
+cmd_config(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/config takes no parameters");
+	config_fill(d);
+	return 0;
+}
+
+/* /aces/config/reload: re-read the file; its error, whole, when it is refused. */
+static int
+cmd_reload(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	if (params != NULL && params[0] != '\0')
+		return tel_error(d, "/aces/config/reload takes no parameters (it re-reads %s)",
+				 aces.config_path);
+	if (submit(d, ACES_CMD_RELOAD, 0, 0) != 0)
+		return 0;
+	config_fill(d);
+	return 0;
+}
+
 /* /aces/restart: what this start took over from the last process. */
 static int
 cmd_restart(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
@@ -693,14 +789,17 @@ static int
 cmd_state_ready(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	struct view v;
+	uint64_t gen;
 	int e;
 
 	if (params == NULL || params[0] == '\0')
 		return tel_error(d, "usage: /aces/endpoint/state_ready,<name>");
-	e = endpoint_named(d, params);
+	gen = __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE);
+	e = live_endpoint_named(d, params);
 	if (e < 0)
 		return 0;
-	if (submit(d, ACES_CMD_STATE_READY, (uint32_t)e, 0) != 0 || view_get(&v, d) != 0)
+	if (submit(d, ACES_CMD_STATE_READY, (uint32_t)e, 0) != 0 ||
+	    (e = same_endpoint(d, e, gen, params)) < 0 || view_get(&v, d) != 0)
 		return 0;
 	endpoint_fill(d, &v, (uint32_t)e, 0);
 	view_put(&v);
@@ -811,6 +910,11 @@ static const struct {
 	  "Decisions of the manager, oldest first. Parameters: int since_id (default 0)." },
 	{ "/aces/backend/load", cmd_backend_load,
 	  "Report a backend's CPU load. Parameters: backend,percent (0-100)." },
+	{ "/aces/config", cmd_config,
+	  "The configuration file, its entities, reloads done and refused. No parameters." },
+	{ "/aces/config/reload", cmd_reload,
+	  "Re-read the configuration file and apply the difference live (a bad file changes "
+	  "nothing). No parameters." },
 	{ "/aces/restart", cmd_restart,
 	  "What this start took over from the last process (state file, flows, gap). "
 	  "No parameters." },
@@ -830,11 +934,17 @@ dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (__atomic_load_n(&tel_closing, __ATOMIC_SEQ_CST)) {
 		rc = tel_error(d, "appliance is shutting down");
 	} else {
+		/* the configuration stays as it is while the handler reads it (a reload waits;
+		 * a handler that waits for the control lcore lets go meanwhile: cmd.c) */
+		pthread_rwlock_rdlock(&aces_cfg_lock);
+		aces_tel_read_held = 1;
 		for (i = 0; i < RTE_DIM(commands); i++)
 			if (strcmp(cmd, commands[i].path) == 0) {
 				rc = commands[i].fn(cmd, params, d);
 				break;
 			}
+		aces_tel_read_held = 0;
+		pthread_rwlock_unlock(&aces_cfg_lock);
 	}
 	__atomic_sub_fetch(&tel_active, 1, __ATOMIC_SEQ_CST);
 	return rc;

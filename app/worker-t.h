@@ -29,7 +29,7 @@ struct aces_wmsg {
 	uint32_t type;
 	uint32_t ep;
 	uint32_t side;
-	uint32_t pad;
+	uint32_t pad;		/**< RESET_BACKEND: only endpoint pad - 1's flows (0: all) */
 };
 
 #define ACES_MAX_JOBS 64
@@ -70,6 +70,7 @@ struct aces_worker {
 	uint32_t reset_cursor;
 	uint32_t n_jobs;
 	struct aces_wmsg *jobs;		/**< pending drain resets, ACES_MAX_JOBS */
+	int parked;			/**< paused for a reload (set by the worker) */
 	uint64_t fwd_seen;		/**< forwarded, as of the last busy loop */
 	uint64_t first_fwd_tsc;		/**< loop that first forwarded (restart gap), 0: none */
 	uint64_t last_fwd_tsc;		/**< loop that last forwarded */

@@ -491,6 +491,8 @@ aces_worker_main(void *arg)
 			w->st.busy_cycles += rte_rdtsc() - now;
 		}
 		rte_rcu_qsbr_quiescent(aces.qsbr, w->idx);
+		if (unlikely(__atomic_load_n(&aces.park, __ATOMIC_ACQUIRE)))
+			aces_wk_park(w);	/* a reload: holds nothing shared here */
 	}
 	aces_wk_drop_flush(w);
 	rte_rcu_qsbr_thread_offline(aces.qsbr, w->idx);

@@ -118,7 +118,7 @@ aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
 		if (!f->in_use || !f->open)
 			continue;
 		if (job->type == ACES_WMSG_RESET ? (f->ep != job->ep || f->side != job->side) :
-		    f->backend != job->ep)
+		    (f->backend != job->ep || (job->pad != 0 && f->ep != job->pad - 1)))
 			continue;
 		if (f->proto == ACES_IPPROTO_TCP) {
 			if (aces_wk_neigh_mac(aces.backend_nh[f->backend], &mac))
@@ -154,7 +154,8 @@ aces_wk_poll_msgs(struct aces_worker *w)
 	while (w->n_jobs < ACES_MAX_JOBS &&
 	       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0) {
 		if (m.type == ACES_WMSG_RESET ? (m.ep >= aces.cfg->n_endpoints || m.side > 1) :
-		    (m.type != ACES_WMSG_RESET_BACKEND || m.ep >= aces.cfg->n_backends))
+		    (m.type != ACES_WMSG_RESET_BACKEND || m.ep >= aces.cfg->n_backends ||
+		     m.pad > aces.cfg->n_endpoints))
 			continue;
 		w->jobs[w->n_jobs++] = m;
 		if (w->reset_job == NULL) {

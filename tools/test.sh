@@ -36,6 +36,8 @@ run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
 run "end-to-end, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_e2e.sh
 run "end-to-end transitions" env ACES_BUILD="$ROOT/build" tests/e2e/test_transition.sh
 run "end-to-end health and re-sharding" env ACES_BUILD="$ROOT/build" tests/e2e/test_health.sh
+run "end-to-end live reconfiguration and releases" env ACES_BUILD="$ROOT/build" tests/e2e/test_reload.sh
+run "end-to-end live reconfiguration, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_reload.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 
@@ -51,7 +53,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=9
+total=11
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

@@ -75,6 +75,10 @@ struct aces_cfg_backend {
 	enum aces_side side;
 	uint32_t addr;		/**< network order */
 	uint32_t weight;	/**< 1..1000 */
+	/* the running appliance's, never read from a file: */
+	uint8_t retired;		/**< removed by a reload; kept while its flows drain */
+	uint8_t drain_acted;		/**< its drain deadline was acted on */
+	uint64_t retire_deadline_ms;	/**< manager clock: its flows' drain deadline */
 };
 
 struct aces_cfg_endpoint {
@@ -92,6 +96,10 @@ struct aces_cfg_endpoint {
 	char *hook_replicate;		/**< shell command or NULL */
 	char *hook_release;		/**< shell command or NULL */
 	char *udp_probe;		/**< UDP probe payload (UDP endpoints) or NULL */
+	/* the running appliance's, never read from a file: */
+	uint8_t retired;		/**< removed by a reload; kept while its flows drain */
+	uint8_t drain_acted;		/**< its drain deadline was acted on */
+	uint64_t retire_deadline_ms;	/**< manager clock: its flows' drain deadline */
 };
 
 /** Health checks and re-sharding ("manager": { "health": ... }). */

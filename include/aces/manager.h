@@ -69,17 +69,26 @@ void aces_mgr_saved_free(struct aces_mgr_saved *s);
  * Take over a saved state (a new manager, before its first tick; times are of the same
  * manager clock). Endpoints are matched by name: a saved one the configuration lacks
  * is left out, one it does not hold starts as a new one would (waiting in a running
- * transition). A hook that was running is asked for again (an action). The result is
- * journalled. 0, or -EINVAL with the reason in @p err (a bad phase or state).
+ * transition). A hook that was running is asked for again (an action), unless
+ * @p hooks_alive (a reload in the same process: it still runs). The result is
+ * journalled, naming @p source ("the last process"; NULL: not journalled). 0, or -EINVAL with the reason in @p err (a bad phase or state).
  */
 int aces_mgr_restore(struct aces_mgr *m, const struct aces_mgr_saved *s, uint64_t now_ms,
-		     char *err, size_t errlen);
+		     const char *source, int hooks_alive, char *err, size_t errlen);
 /**
  * Put the last process's events back, oldest first, into a journal nothing was written
  * to yet (before aces_mgr_restore()): their ids continue. 0, -EBUSY (journal in use),
  * -EINVAL (ids not increasing: the ones before are kept).
  */
 int aces_mgr_journal_restore(struct aces_mgr *m, const struct aces_event *ev, uint32_t n);
+/**
+ * Release after release: the complete transition's replacement is the service's
+ * current version, named original from now on (the caller swapped the sides). The
+ * transition goes idle with every endpoint's new flows where they went (weight 0; a
+ * pinned one keeps its split, 100 - weight); the next one can start. -EINVAL unless
+ * complete.
+ */
+int aces_mgr_release(struct aces_mgr *m, uint64_t now_ms, char *err, size_t errlen);
 /** Number of the last transition started (1, 2, ...), 0 before the first. */
 uint32_t aces_mgr_transition(const struct aces_mgr *m);
 

@@ -59,4 +59,12 @@ uint32_t aces_window_start(const struct aces_window *w, uint64_t span_ms);
 uint64_t aces_window_delta(const struct aces_window *w, uint32_t series, uint32_t start,
 			   uint64_t *out);
 
+/**
+ * A window of @p n_series series with the samples of @p w: series i takes the history of
+ * series src_of[i] of @p w, or none (zeros) when src_of[i] is -1 (the entities of a
+ * reloaded configuration keep their rates). NULL with errno set on failure.
+ */
+struct aces_window *aces_window_remap(const struct aces_window *w, uint32_t n_series,
+				      const int32_t *src_of);
+
 #endif /* ACES_WINDOW_H */

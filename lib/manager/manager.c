@@ -370,9 +370,13 @@ aces_mgr_start(struct aces_mgr *m, uint64_t now, const char *why, char *err, siz
 {
 	uint32_t i;
 
-	if (m->state == ACES_TRANSITION_RUNNING || m->state == ACES_TRANSITION_COMPLETE) {
-		snprintf(err, errlen, "a transition is already %s",
-			 state_names[m->state]);
+	if (m->state == ACES_TRANSITION_RUNNING) {
+		snprintf(err, errlen, "transition %u is already running", m->transition);
+		return -EALREADY;
+	}
+	if (m->state == ACES_TRANSITION_COMPLETE) {
+		snprintf(err, errlen, "transition %u is complete: the next release is a reload whose "
+			 "original names the replacement's backends", m->transition);
 		return -EALREADY;
 	}
 	for (i = 0; i < m->cfg->n_endpoints; i++) {
@@ -1061,8 +1065,8 @@ aces_mgr_saved_free(struct aces_mgr_saved *s)
 }
 
 int
-aces_mgr_restore(struct aces_mgr *m, const struct aces_mgr_saved *s, uint64_t now, char *err,
-		 size_t errlen)
+aces_mgr_restore(struct aces_mgr *m, const struct aces_mgr_saved *s, uint64_t now,
+		 const char *source, int hooks_alive, char *err, size_t errlen)
 {
 	uint32_t i, e, kept = 0, gone = 0, fresh = 0;
 	uint8_t *seen;
@@ -1121,10 +1125,13 @@ aces_mgr_restore(struct aces_mgr *m, const struct aces_mgr_saved *s, uint64_t no
 			if (k == ACES_HOOK_REPLICATE && x->phase != ACES_PHASE_REPLICATING)
 				continue;
 			x->hook_running[k] = 1;
+			if (hooks_alive)
+				continue;	/* a reload: the hook still runs */
 			push_action(m, ACES_ACT_RUN_HOOK, e, (uint8_t)k, 0);
 			journal_add(m, now, (int32_t)e, phase_names[x->phase], phase_names[x->phase],
-				    x->weight, "%s hook run again: its process ended with the last "
-				    "ACES process", k == ACES_HOOK_REPLICATE ? "replicate" : "release");
+				    x->weight, "%s hook run again: its process ended with %s",
+				    k == ACES_HOOK_REPLICATE ? "replicate" : "release",
+				    source != NULL ? source : "the last process");
 		}
 	}
 	for (e = 0; e < m->cfg->n_endpoints; e++) {
@@ -1137,10 +1144,11 @@ aces_mgr_restore(struct aces_mgr *m, const struct aces_mgr_saved *s, uint64_t no
 		}
 	}
 	free(seen);
-	journal_add(m, now, -1, state_names[m->state], state_names[m->state], 0,
-		    "state of the last process taken over: transition %u %s, %u endpoints kept, "
-		    "%u left out (not configured), %u new", m->transition, state_names[m->state],
-		    kept, gone, fresh);
+	if (source != NULL)	/* NULL: a reload, which journals itself */
+		journal_add(m, now, -1, state_names[m->state], state_names[m->state], 0,
+			    "state of %s taken over: transition %u %s, %u endpoints kept, %u left "
+			    "out (not configured), %u new", source, m->transition,
+			    state_names[m->state], kept, gone, fresh);
 	return 0;
 }
 
@@ -1162,6 +1170,41 @@ aces_mgr_journal_restore(struct aces_mgr *m, const struct aces_event *ev, uint32
 		sl->ev = ev[i];
 		__atomic_store_n(&sl->seq, sl->seq + 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&m->next_id, ev[i].id + 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+int
+aces_mgr_release(struct aces_mgr *m, uint64_t now, char *err, size_t errlen)
+{
+	uint32_t e;
+
+	if (m->state != ACES_TRANSITION_COMPLETE) {
+		snprintf(err, errlen, "transition %u is %s, not complete", m->transition,
+			 state_names[m->state]);
+		return -EINVAL;
+	}
+	journal_add(m, now, -1, state_names[m->state], state_names[ACES_TRANSITION_IDLE], 0,
+		    "release: the replacement of transition %u is the original now; transition %u "
+		    "can start", m->transition, m->transition + 1);
+	m->state = ACES_TRANSITION_IDLE;
+	m->started_ms = 0;
+	m->ended_ms = 0;
+	for (e = 0; e < m->cfg->n_endpoints; e++) {
+		struct mgr_ep *x = &m->ep[e];
+
+		kill_hooks(m, e);
+		/* the same backends keep taking the same share of new flows */
+		memset(x->reshard_t, 0, sizeof(x->reshard_t));
+		x->reshard_n = 0;
+		x->cool_until = 0;
+		x->low_since = 0;
+		x->last_step = 0;
+		x->wait = WAIT_NONE;
+		x->drain_acted = 0;
+		x->phase = ACES_PHASE_ORIGINAL;
+		x->phase_since = now;
+		x->weight = x->pinned ? (uint8_t)(100 - x->weight) : 0;
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "aces/window.h"
 
@@ -73,4 +74,22 @@ aces_window_delta(const struct aces_window *w, uint32_t series, uint32_t start, 
 	if (start == w->head || w->t_ms[w->head] <= w->t_ms[start])
 		return 0;
 	return w->t_ms[w->head] - w->t_ms[start];
+}
+
+struct aces_window *
+aces_window_remap(const struct aces_window *w, uint32_t n_series, const int32_t *src_of)
+{
+	struct aces_window *n = aces_window_create(w->slots, n_series, w->width);
+	uint32_t i;
+
+	if (n == NULL)
+		return NULL;
+	n->head = w->head;
+	n->count = w->count;
+	memcpy(n->t_ms, w->t_ms, (size_t)w->slots * sizeof(*w->t_ms));
+	for (i = 0; i < n_series; i++)
+		if (src_of[i] >= 0 && (uint32_t)src_of[i] < w->n_series)
+			memcpy(aces_window_at(n, i, 0), aces_window_at(w, (uint32_t)src_of[i], 0),
+			       (size_t)w->slots * w->width * sizeof(*w->v));
+	return n;
 }

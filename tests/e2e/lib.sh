@@ -187,6 +187,14 @@ start_aces() {
 
 acesctl() { "$ACESCTL" -f "$ACES_PREFIX" "$@"; }
 
+# fresh_aces CONFIG: stop ACES and start a fresh one: its state file removed, so nothing
+# (flows, transition, health) is taken over, as a suite's next part wants
+fresh_aces() {
+    stop_pid "$ACES_PID"
+    rm -f "${ACES_STATE:-$WORK/aces.state}"
+    start_aces "$@"
+}
+
 # ---- test bookkeeping shared by the suites ----
 HTTPCLIENT=$ACES_ROOT/tests/e2e/httpclient.py
 PASS=0
@@ -219,3 +227,64 @@ finish() {
 }
 
 backends_resolved() { ! acesctl backends | grep -q unresolved; }
+
+# ---- clients that time every request, for the restart and reload suites ----
+STALL=${STALL:-5}       # a request slower than this is a stall (the client's socket times out)
+NLONG=${NLONG:-20}      # long-lived connections of timed_clients
+
+# stop_aces SIGNAL: signal the running ACES, wait (bounded) until it is gone
+stop_aces() {
+    kill -"$1" "$ACES_PID"
+    wait_until 20 "ACES (pid $ACES_PID) gone" sh -c "! kill -0 $ACES_PID 2>/dev/null" ||
+        fail "ACES did not stop on SIG$1"
+    wait "$ACES_PID" 2>/dev/null
+    ACES_RC=$?
+}
+
+# check_timed OUT_JSON WHAT: every long-lived connection answered throughout, by one backend
+check_timed() {
+    python3 - "$1" "$2" "$NLONG" <<'EOF' > "$WORK/check.out"
+import json, sys
+r = json.load(open(sys.argv[1])); what = sys.argv[2]; nlong = int(sys.argv[3])
+def check(c, m): print(("ok: " if c else "FAIL: ") + what + ": " + m)
+longs = r["long"]
+broken = [c for c in longs if c["failures"]]
+check(len(longs) == nlong and not broken, "%d long-lived connections, %d broken %s"
+      % (len(longs), len(broken), [c["failures"][0] for c in broken][:3]))
+moved = [c for c in longs if len(c["backends"]) != 1]
+check(not moved, "each long-lived connection answered by the backend it started on (%d moved: %s)"
+      % (len(moved), [c["backends"] for c in moved][:3]))
+check(min(c["requests"] for c in longs) >= 10, "every long-lived connection made requests "
+      "throughout (fewest %d)" % min(c["requests"] for c in longs))
+n = r["new"]
+check(n["requests"] > 20 and not n["failures"], "%d requests on new connections, %d failed or "
+      "stalled %s" % (n["requests"], len(n["failures"]), n["failures"][:3]))
+slowest = max([c["max_s"] for c in longs] + [n["max_s"]])
+print("info: %s: slowest request %.3f s (stall limit %.0f s), first backends %s" % (
+      what, slowest, r["stall_s"], sorted(set(c["first"] for c in longs))))
+EOF
+    grep '^info' "$WORK/check.out" | while read -r l; do log "${l#info: }"; done
+    grep -v '^info' "$WORK/check.out" > "$WORK/check.res"
+    results_from "$WORK/check.res"
+}
+
+# timed_clients TAG SECONDS: the timed client ($NLONG long-lived + new connections, until
+# finish_clients, at most 120 s) and wrk for SECONDS
+timed_clients() {
+    rm -f "$WORK/$1.ready" "$WORK/$1.stop"
+    bg python3 "$HTTPCLIENT" timed 10.10.1.100 80 "$NLONG" 120 "$STALL" "$WORK/$1.ready" \
+        "$WORK/$1.stop" "$WORK/$1.json"
+    TIMED=${PIDS[-1]}
+    bg wrk -t1 -c4 -d"$2"s --timeout "${STALL}s" http://10.10.1.100/ > "$WORK/wrk-$1.txt" 2>&1
+    WRK=${PIDS[-1]}
+    wait_until 20 "long-lived connections open" test -e "$WORK/$1.ready" || bad "$1: timed client not ready"
+}
+
+finish_clients() {   # TAG: stop the timed client, wait for both (bounded)
+    touch "$WORK/$1.stop"
+    wait_until 30 "clients of $1 done" sh -c "! kill -0 $TIMED 2>/dev/null && ! kill -0 $WRK 2>/dev/null" ||
+        bad "$1: clients did not finish"
+    if [ -s "$WORK/$1.json" ]; then check_timed "$WORK/$1.json" "$1"; else bad "$1: no client result"; fi
+    expect "$1: wrk saw no error" wrk_check "$WORK/wrk-$1.txt"
+}
+

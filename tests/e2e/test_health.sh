@@ -122,8 +122,7 @@ T_UP=$(event_time 'e.get("backend") == "orig-2" and e["to"] == "up"' "$T_START")
 log "orig-2 up $(sub "$T_UP" "$T_START") s after its nginx restarted"
 
 # ---- 1. the replacement dies mid-transition
-stop_pid "$ACES_PID"
-start_aces "$CFG"
+fresh_aces "$CFG"
 wait_until 15 "backends resolved by ARP" backends_resolved || bad "backends not resolved (1)"
 wait_until 10 "backends up" sh -c "! \"$ACESCTL\" -f $ACES_PREFIX backends | grep -qE ' (down|degraded) '"
 bg wrk -t1 -c4 -d30s http://10.10.1.100:80/ > "$WORK/wrk1.txt" 2>&1
@@ -179,8 +178,7 @@ log "drops (1): $(acesctl --json stats | python3 -c 'import json,sys; d=json.loa
 if grep -qE "Socket errors|Non-2xx" "$WORK/wrk1.txt"; then bad "wrk saw errors: $(grep -E 'Socket errors|Non-2xx' "$WORK/wrk1.txt")"; else ok "wrk: 0 errors ($(awk '/requests in/ {print $1}' "$WORK/wrk1.txt") requests)"; fi
 
 # ---- 2. the replacement becomes slow
-stop_pid "$ACES_PID"
-start_aces "$CFG"
+fresh_aces "$CFG"
 wait_until 15 "backends resolved by ARP" backends_resolved || bad "backends not resolved (2)"
 wait_until 10 "backends up" sh -c "! \"$ACESCTL\" -f $ACES_PREFIX backends | grep -qE ' (down|degraded) '"
 # six parallel loops: even while the replacement answers 150 ms late there are enough new

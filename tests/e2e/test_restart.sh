@@ -14,7 +14,6 @@ source "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 trap 'exit 130' INT TERM
 
-STALL=${STALL:-5}       # a request slower than this is a stall (the client's socket times out)
 NLONG=20
 
 CFG=$WORK/aces-restart.json
@@ -48,62 +47,6 @@ handover_says() { acesctl handover | grep -q "$1"; }
 transition_says() { acesctl transition status | grep -q "$1"; }
 events_say() { acesctl events | grep -q "$1"; }
 
-# stop_aces SIGNAL: signal the running ACES, wait (bounded) until it is gone
-stop_aces() {
-    kill -"$1" "$ACES_PID"
-    wait_until 20 "ACES (pid $ACES_PID) gone" sh -c "! kill -0 $ACES_PID 2>/dev/null" ||
-        fail "ACES did not stop on SIG$1"
-    wait "$ACES_PID" 2>/dev/null
-    ACES_RC=$?
-}
-
-# check_timed OUT_JSON WHAT: every long-lived connection answered throughout, by one backend
-check_timed() {
-    python3 - "$1" "$2" "$NLONG" <<'EOF' > "$WORK/check.out"
-import json, sys
-r = json.load(open(sys.argv[1])); what = sys.argv[2]; nlong = int(sys.argv[3])
-def check(c, m): print(("ok: " if c else "FAIL: ") + what + ": " + m)
-longs = r["long"]
-broken = [c for c in longs if c["failures"]]
-check(len(longs) == nlong and not broken, "%d long-lived connections, %d broken %s"
-      % (len(longs), len(broken), [c["failures"][0] for c in broken][:3]))
-moved = [c for c in longs if len(c["backends"]) != 1]
-check(not moved, "each long-lived connection answered by the backend it started on (%d moved: %s)"
-      % (len(moved), [c["backends"] for c in moved][:3]))
-check(min(c["requests"] for c in longs) >= 10, "every long-lived connection made requests "
-      "throughout (fewest %d)" % min(c["requests"] for c in longs))
-n = r["new"]
-check(n["requests"] > 20 and not n["failures"], "%d requests on new connections, %d failed or "
-      "stalled %s" % (n["requests"], len(n["failures"]), n["failures"][:3]))
-slowest = max([c["max_s"] for c in longs] + [n["max_s"]])
-print("info: %s: slowest request %.3f s (stall limit %.0f s), first backends %s" % (
-      what, slowest, r["stall_s"], sorted(set(c["first"] for c in longs))))
-EOF
-    grep '^info' "$WORK/check.out" | while read -r l; do log "${l#info: }"; done
-    grep -v '^info' "$WORK/check.out" > "$WORK/check.res"
-    results_from "$WORK/check.res"
-}
-
-# timed_clients TAG SECONDS: the timed client (20 long-lived + new connections, until
-# finish_clients, at most 120 s) and wrk for SECONDS
-timed_clients() {
-    rm -f "$WORK/$1.ready" "$WORK/$1.stop"
-    bg python3 "$HTTPCLIENT" timed 10.10.1.100 80 "$NLONG" 120 "$STALL" "$WORK/$1.ready" \
-        "$WORK/$1.stop" "$WORK/$1.json"
-    TIMED=${PIDS[-1]}
-    bg wrk -t1 -c4 -d"$2"s --timeout "${STALL}s" http://10.10.1.100/ > "$WORK/wrk-$1.txt" 2>&1
-    WRK=${PIDS[-1]}
-    wait_until 20 "long-lived connections open" test -e "$WORK/$1.ready" || bad "$1: timed client not ready"
-}
-
-finish_clients() {   # TAG: stop the timed client, wait for both (bounded)
-    touch "$WORK/$1.stop"
-    wait_until 30 "clients of $1 done" sh -c "! kill -0 $TIMED 2>/dev/null && ! kill -0 $WRK 2>/dev/null" ||
-        bad "$1: clients did not finish"
-    if [ -s "$WORK/$1.json" ]; then check_timed "$WORK/$1.json" "$1"; else bad "$1: no client result"; fi
-    expect "$1: wrk saw no error" wrk_check "$WORK/wrk-$1.txt"
-}
-
 log "topology $P"
 topo_up 2
 start_nginx or1 10.10.2.10 original-1
@@ -136,12 +79,17 @@ expect "transition 1 running" transition_says 'transition 1: running'
 expect "the endpoint moves in steps" wait_until 20 "weight 20..80" weight_between 20 80
 before=$(weight)
 stop_aces TERM
-start_aces "$CFG"
+# the next process has another number of workers: every flow goes to its new owner
+other_workers=$(( ${ACES_WORKERS:-1} == 2 ? 1 : 2 ))
+ACES_WORKERS=$other_workers start_aces "$CFG"
+log "restarted with $other_workers worker(s)"
 after=$(weight)
 log "replacement weight before the restart $before %, after $after %"
 expect "after the restart the transition still runs" state_is running
 expect "the weight goes on from where it was ($before -> $after)" test "$after" -ge "$before"
 expect "events continue across the restart" events_say 'transition 1 started'
+imported=$(restart_field flows_imported)
+expect "flows handed to a process with $other_workers worker(s): $imported imported" test "${imported:-0}" -ge "$NLONG"
 sleep 2
 finish_clients midway
 expect "the transition completes" wait_until 60 "transition complete" state_is complete

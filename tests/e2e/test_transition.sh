@@ -151,8 +151,7 @@ expect "no flow_tuple_conflict drops" [ "$(acesctl --json stats | python3 -c 'im
 log "drops: $(acesctl --json stats | python3 -c 'import json,sys; d=json.load(sys.stdin); print({k:v for k,v in d["drops"].items() if v}, "rst_sent", d["rst_sent"], "tmsg dropped", d["telemetry_records_dropped"])')"
 
 # ---- 2. start, then abort half way: everything back on the original
-stop_pid "$ACES_PID"
-start_aces "$CFG"
+fresh_aces "$CFG"
 wait_until 15 "backends resolved by ARP" backends_resolved || bad "backends not resolved (2)"
 for p in 81 82; do
     bg wrk -t1 -c2 -d12s "http://10.10.1.100:$p/" > "$WORK/wrk2-$p.txt" 2>&1

@@ -585,7 +585,7 @@ test_manager_save_restore_midway(void)
 	CU_ASSERT_EQUAL(aces_mgr_journal_restore(m2, evs, (uint32_t)n_ev), 0);
 	CU_ASSERT_EQUAL(aces_mgr_journal_next_id(m2), next);
 	CU_ASSERT_EQUAL(aces_mgr_journal_restore(m2, evs, 1), -EBUSY);
-	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, "the last process", 0, err, sizeof(err)), 0);
 	aces_mgr_saved_free(&sv);
 	CU_ASSERT_EQUAL(aces_mgr_state(m2), ACES_TRANSITION_RUNNING);
 	CU_ASSERT_EQUAL(aces_mgr_transition(m2), 1);
@@ -650,15 +650,15 @@ test_manager_restore_other_config(void)
 	/* out of range: refused, nothing taken */
 	keep = sv.ep[0].phase;
 	sv.ep[0].phase = ACES_PHASE_MAX;
-	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, "the last process", 0, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "endpoint s"));
 	CU_ASSERT_EQUAL(aces_mgr_state(m2), ACES_TRANSITION_IDLE);
 	sv.ep[0].phase = keep;
 	sv.state = ACES_TRANSITION_MAX;
-	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, "the last process", 0, err, sizeof(err)), -EINVAL);
 	sv.state = ACES_TRANSITION_RUNNING;
 
-	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(aces_mgr_restore(m2, &sv, now, "the last process", 0, err, sizeof(err)), 0);
 	aces_mgr_saved_free(&sv);
 	CU_ASSERT_EQUAL(aces_mgr_phase(m2, 1), ACES_PHASE_REPLICATING);	/* "s", now index 1 */
 	CU_ASSERT_EQUAL(aces_mgr_phase(m2, 0), ACES_PHASE_WAITING);	/* "new" joins the run */
@@ -679,6 +679,36 @@ test_manager_restore_other_config(void)
 	}
 	aces_mgr_free(m2);
 	aces_config_free(c2);
+	teardown();
+}
+
+/* Release after release: a complete transition goes idle with new flows where they went;
+ * the next one is numbered on; a release before completion is refused. */
+static void
+test_manager_release(void)
+{
+	setup("{\"name\": \"c\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\", \"priority\": \"critical\"},"
+	      "{\"name\": \"p\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\", \"priority\": \"low\"}", "");
+	CU_ASSERT_EQUAL(aces_mgr_release(mgr, now, err, sizeof(err)), -EINVAL);
+	start();
+	run_ms(500);
+	CU_ASSERT_EQUAL(aces_mgr_release(mgr, now, err, sizeof(err)), -EINVAL);	/* running */
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "transition 1 is running"));
+	run_ms(7000);	/* the low endpoint: idle long enough */
+	CU_ASSERT_EQUAL_FATAL(aces_mgr_state(mgr), ACES_TRANSITION_COMPLETE);
+	CU_ASSERT_EQUAL(aces_mgr_pin(mgr, (uint32_t)ep("p"), 30, now), 0);	/* by hand, after */
+	CU_ASSERT_EQUAL(aces_mgr_start(mgr, now, "again", err, sizeof(err)), -EALREADY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "next release is a reload"));
+	CU_ASSERT_EQUAL(weight("c"), 100);
+	CU_ASSERT_EQUAL(aces_mgr_release(mgr, now, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_IDLE);
+	CU_ASSERT_EQUAL(weight("c"), 0);	/* the new original: where its flows went */
+	CU_ASSERT_EQUAL(phase("c"), ACES_PHASE_ORIGINAL);
+	CU_ASSERT_EQUAL(weight("p"), 70);	/* a pin keeps its split: 30 % was the other side */
+	CU_ASSERT(event_at(NULL, "idle", "release: the replacement of transition 1") != 0);
+	start();
+	CU_ASSERT_EQUAL(aces_mgr_transition(mgr), 2);
+	CU_ASSERT(event_at(NULL, "running", "transition 2 started") != 0);
 	teardown();
 }
 
@@ -948,6 +978,7 @@ main(void)
 		{ "manager config section", test_manager_config_section },
 		{ "save and restore midway: in step, events go on", test_manager_save_restore_midway },
 		{ "restore onto another config, hook asked again", test_manager_restore_other_config },
+		{ "release after release", test_manager_release },
 		{ "health: rise and fall", test_health_rise_fall },
 		{ "health: passive signals mark a backend down", test_health_passive },
 		{ "health: degraded by failures or CPU", test_health_degraded },

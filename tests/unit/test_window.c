@@ -76,6 +76,34 @@ test_window_span_and_wrap(void)
 	aces_window_free(w);
 }
 
+/* A reload: series keep their history under their new index; a new one starts empty. */
+static void
+test_window_remap(void)
+{
+	struct aces_window *w = aces_window_create(8, 3, 2), *n;
+	const int32_t src[4] = { 2, -1, 0, 1 };
+	uint64_t d[2], dt;
+
+	CU_ASSERT_FATAL(w != NULL);
+	fill(w, 12, 0);		/* wrapped: 0..1100 ms */
+	n = aces_window_remap(w, 4, src);
+	CU_ASSERT_FATAL(n != NULL);
+	CU_ASSERT_EQUAL(n->n_series, 4);
+	dt = aces_window_delta(n, 0, aces_window_start(n, 500), d);
+	CU_ASSERT_EQUAL(dt, 500);
+	CU_ASSERT_EQUAL(d[1], 3 * 5);	/* old series 2 grows by 3 a sample */
+	aces_window_delta(n, 3, aces_window_start(n, 500), d);
+	CU_ASSERT_EQUAL(d[1], 2 * 5);	/* old series 1 */
+	aces_window_delta(n, 1, aces_window_start(n, 500), d);
+	CU_ASSERT_EQUAL(d[0], 0);	/* new: no history */
+	/* it goes on like the old one */
+	aces_window_advance(n, 1200);
+	aces_window_advance(w, 1200);
+	CU_ASSERT_EQUAL(aces_window_start(n, 500), aces_window_start(w, 500));
+	aces_window_free(n);
+	aces_window_free(w);
+}
+
 static void
 test_window_bad_params(void)
 {
@@ -93,6 +121,7 @@ main(void)
 		{ "one sample: no change", test_window_first_sample },
 		{ "short history: from the oldest", test_window_short_history },
 		{ "span and wrap-around", test_window_span_and_wrap },
+		{ "remap for a reload", test_window_remap },
 		{ "bad parameters", test_window_bad_params },
 		CU_TEST_INFO_NULL,
 	};
