@@ -107,6 +107,8 @@ void aces_endpoints_fini(void);
 int aces_workers_init(void);
 void aces_workers_fini(void);
 
+/** The worker that owns the flow of this client end (network order). */
+unsigned int aces_flow_owner_of(uint32_t client_ip, uint16_t client_port, uint8_t proto);
 /** A reload: every worker stops at the end of its loop (within 1 s, else -ETIMEDOUT). */
 int aces_workers_pause(void);
 void aces_workers_resume(void);

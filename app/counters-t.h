@@ -33,6 +33,7 @@
 	_(TABLE_FULL,       "flow_table_full",     "flow table full: new flow refused") \
 	_(NEW_FLOW_SHED,    "new_flow_shed",       "overloaded: new flow shed, established first") \
 	_(FLOW_CONFLICT,    "flow_tuple_conflict", "backend-side 5-tuple already in use") \
+	_(FLOW_HELD,        "flow_held",           "packet of a flow held while it moves: TCP resends it") \
 	_(SYN_REFUSED,      "syn_refused_rescued", "backend RST to a SYN: dropped, SYN retried") \
 	_(NEIGH_UNRESOLVED, "neighbor_unresolved", "next hop MAC not resolved yet") \
 	_(SLOWPATH_FULL,    "slowpath_ring_full",  "ARP ring to control lcore full") \
@@ -111,6 +112,8 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	  "flows taken over from the last process (state file)") \
 	_(flows_adopted, "flows_adopted", \
 	  "mid-connection packets without a flow steered by the hash and adopted") \
+	_(flows_repointed, "flows_repointed", \
+	  "flows pointed at another backend by a command (a connection moved)") \
 	_(flows_active, "flows_active", \
 	  "flows in the tables now") \
 	_(pending_full, "flows_unwatched", \

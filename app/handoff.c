@@ -10,6 +10,16 @@
 
 #include "worker.h"
 
+/* Control lcore: which worker to ask about a flow (the same rule the workers follow). */
+unsigned int
+aces_flow_owner_of(uint32_t client_ip, uint16_t client_port, uint8_t proto)
+{
+	struct aces_flow_tuple t = { .client_ip = client_ip, .client_port = client_port,
+				     .proto = proto };
+
+	return aces_wk_flow_owner(&t);
+}
+
 void
 aces_wk_handoff(struct aces_worker *w, struct rte_mbuf *out[][ACES_BURST], const uint16_t *nout)
 {

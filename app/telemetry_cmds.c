@@ -9,6 +9,7 @@
  * with '-' and '.' turned into '_' (the config refuses names that would clash)
  * and carry the real name in "name".
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -752,6 +753,92 @@ cmd_reload(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	return 0;
 }
 
+/* /aces/flow[/hold|/release|/repoint],ENDPOINT,CLIENT_IP:PORT[,BACKEND]: one flow, for a
+ * move (hold it, point it at another backend, release it). */
+static int
+cmd_flow(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const states[ACES_FLOW_STATES] = {
+		"syn_sent", "syn_recv", "established", "closing", "closed", "udp", "adopted",
+	};
+	char buf[200], *ep_name, *client, *backend, *colon, *end;
+	struct aces_cmd *c;
+	struct in_addr ip;
+	unsigned long port;
+	int e, b = 0, rc, op;
+
+	op = strcmp(cmd, "/aces/flow/hold") == 0 ? ACES_FLOW_OP_HOLD :
+	     strcmp(cmd, "/aces/flow/release") == 0 ? ACES_FLOW_OP_RELEASE :
+	     strcmp(cmd, "/aces/flow/repoint") == 0 ? ACES_FLOW_OP_REPOINT : ACES_FLOW_OP_SHOW;
+	if (params == NULL || strlen(params) >= sizeof(buf))
+		goto usage;
+	snprintf(buf, sizeof(buf), "%s", params);
+	ep_name = buf;
+	client = strchr(buf, ',');
+	if (client == NULL)
+		goto usage;
+	*client++ = '\0';
+	backend = strchr(client, ',');
+	if (backend != NULL)
+		*backend++ = '\0';
+	if ((op == ACES_FLOW_OP_REPOINT) != (backend != NULL))
+		goto usage;
+	colon = strrchr(client, ':');
+	if (colon == NULL)
+		return tel_error(d, "\"%s\" is not CLIENT_IP:PORT", SAFE(client));
+	*colon = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (inet_pton(AF_INET, client, &ip) != 1 || errno != 0 || *end != '\0' || port == 0 ||
+	    port > 65535)
+		return tel_error(d, "\"%s:%s\" is not CLIENT_IP:PORT", SAFE(client), SAFE(colon + 1));
+	e = live_endpoint_named(d, ep_name);
+	if (e < 0)
+		return 0;
+	if (backend != NULL) {
+		b = aces_config_backend_index(aces.cfg, backend);
+		if (b < 0 || (uint32_t)b >= aces.n_be_live)
+			return tel_error(d, "no backend named \"%s\"", SAFE(backend));
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return tel_error(d, "out of memory");
+	c->type = ACES_CMD_FLOW;
+	c->ep = (uint32_t)e;
+	c->flow_op = (uint32_t)op;
+	c->client_ip = ip.s_addr;
+	c->client_port = rte_cpu_to_be_16((uint16_t)port);
+	c->backend = (uint16_t)b;
+	c->refs = 1;	/* ours: the answer is copied out before the last reference goes */
+	{
+		char err[512];
+		struct aces_flow_ack ack;
+
+		rc = aces_cmd_submit(c, err, sizeof(err));
+		ack = c->ack;
+		if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+			free(c);
+		if (rc != 0)
+			return tel_error(d, "%s", err);
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "endpoint", aces.cfg->endpoints[e].name);
+		snprintf(buf, sizeof(buf), "%s:%lu", inet_ntoa(ip), port);
+		rte_tel_data_add_dict_string(d, "client", buf);
+		rte_tel_data_add_dict_string(d, "backend", ack.backend < aces.cfg->n_backends ?
+					     aces.cfg->backends[ack.backend].name : "?");
+		rte_tel_data_add_dict_string(d, "side", aces_side_name((enum aces_side)ack.side));
+		rte_tel_data_add_dict_string(d, "state", ack.state < ACES_FLOW_STATES ?
+					     states[ack.state] : "?");
+		rte_tel_data_add_dict_u64(d, "held", !!(ack.flags & ACES_FLOW_F_HELD));
+		rte_tel_data_add_dict_u64(d, "open", ack.open);
+		rte_tel_data_add_dict_u64(d, "age_ms", ack.age_ms);
+	}
+	return 0;
+usage:
+	return tel_error(d, "usage: %s,ENDPOINT,CLIENT_IP:PORT%s", cmd,
+			 op == ACES_FLOW_OP_REPOINT ? ",BACKEND" : "");
+}
+
 /* /aces/restart: what this start took over from the last process. */
 static int
 cmd_restart(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
@@ -915,6 +1002,16 @@ static const struct {
 	{ "/aces/config/reload", cmd_reload,
 	  "Re-read the configuration file and apply the difference live (a bad file changes "
 	  "nothing). No parameters." },
+	{ "/aces/flow", cmd_flow,
+	  "One flow: backend, side, state, held. Parameters: endpoint,client_ip:port." },
+	{ "/aces/flow/hold", cmd_flow,
+	  "Hold a flow for a move: its packets are dropped (counted), TCP resends them. "
+	  "Parameters: endpoint,client_ip:port." },
+	{ "/aces/flow/release", cmd_flow,
+	  "Release a held flow. Parameters: endpoint,client_ip:port." },
+	{ "/aces/flow/repoint", cmd_flow,
+	  "Point a flow at another backend (its socket moved there). "
+	  "Parameters: endpoint,client_ip:port,backend." },
 	{ "/aces/restart", cmd_restart,
 	  "What this start took over from the last process (state file, flows, gap). "
 	  "No parameters." },

@@ -22,7 +22,16 @@
 enum aces_wmsg_type {
 	ACES_WMSG_RESET = 0,		/**< end the open flows of (ep, side): RST for TCP */
 	ACES_WMSG_RESET_BACKEND,	/**< end the open flows to backend ep (a backend index) */
+	ACES_WMSG_FLOW,			/**< one flow: show, hold, release, re-point (op) */
 	ACES_WMSG_MAX
+};
+
+/** Operations on one flow (ACES_WMSG_FLOW), for moving a connection. */
+enum aces_flow_op {
+	ACES_FLOW_OP_SHOW = 0,
+	ACES_FLOW_OP_HOLD,	/**< its packets are dropped (counted; TCP resends them) */
+	ACES_FLOW_OP_RELEASE,
+	ACES_FLOW_OP_REPOINT,	/**< to backend @backend (its side follows) */
 };
 
 struct aces_wmsg {
@@ -30,6 +39,20 @@ struct aces_wmsg {
 	uint32_t ep;
 	uint32_t side;
 	uint32_t pad;		/**< RESET_BACKEND: only endpoint pad - 1's flows (0: all) */
+	uint32_t client_ip;	/**< FLOW: the client's end, network order */
+	uint16_t client_port;
+	uint16_t backend;	/**< FLOW, REPOINT: the new backend */
+	uint32_t op;		/**< FLOW: enum aces_flow_op */
+	uint32_t seq;		/**< FLOW: answered in the worker's flow_ack */
+};
+
+/** A worker's answer to its last ACES_WMSG_FLOW (read by the control lcore). */
+struct aces_flow_ack {
+	uint32_t seq;		/**< written last (release) */
+	int32_t rc;		/**< 0 or -errno */
+	uint16_t backend;
+	uint8_t side, state, flags, open;
+	uint64_t age_ms;
 };
 
 #define ACES_MAX_JOBS 64
@@ -71,6 +94,7 @@ struct aces_worker {
 	uint32_t n_jobs;
 	struct aces_wmsg *jobs;		/**< pending drain resets, ACES_MAX_JOBS */
 	int parked;			/**< paused for a reload (set by the worker) */
+	struct aces_flow_ack flow_ack;	/**< answer to the last one-flow command */
 	uint64_t fwd_seen;		/**< forwarded, as of the last busy loop */
 	uint64_t first_fwd_tsc;		/**< loop that first forwarded (restart gap), 0: none */
 	uint64_t last_fwd_tsc;		/**< loop that last forwarded */

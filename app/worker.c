@@ -337,6 +337,10 @@ known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
 {
 	enum aces_flow_dir dir = (enum aces_flow_dir)t->dir;
 
+	if (unlikely(f->flags & ACES_FLOW_F_HELD)) {
+		aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);	/* moving: neither end may see it */
+		return;
+	}
 	if (pk->proto == ACES_IPPROTO_TCP) {
 		/* A new SYN on a closed tuple is a new connection: decide again. */
 		if (dir == ACES_DIR_FWD && aces_tcp_over(f->state) &&

@@ -146,6 +146,82 @@ aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
 	}
 }
 
+/* One flow, for a move: found by its client end and endpoint, answered in flow_ack. */
+static void
+flow_cmd(struct aces_worker *w, const struct aces_wmsg *m)
+{
+	const struct aces_config *c = aces.cfg;
+	struct aces_flow_ack *a = &w->flow_ack;
+	uint64_t now = rte_rdtsc();
+	struct aces_flow_tuple t;
+	struct aces_flow *f;
+	uint32_t idx;
+	int rc = 0;
+
+	memset((char *)a + sizeof(a->seq), 0, sizeof(*a) - sizeof(a->seq));
+	if (m->ep >= aces.n_ep_live) {
+		rc = -EINVAL;
+		goto out;
+	}
+	t = (struct aces_flow_tuple){ .client_ip = m->client_ip, .client_port = m->client_port,
+				      .proto = c->endpoints[m->ep].proto, .dir = ACES_DIR_FWD,
+				      .peer_ip = c->endpoints[m->ep].vip,
+				      .peer_port = rte_cpu_to_be_16(c->endpoints[m->ep].port) };
+	idx = aces_flow_lookup(w->ft, &t, aces_flow_hash(w->ft, &t));
+	if (idx == ACES_FLOW_NONE) {
+		rc = -ENOENT;
+		goto out;
+	}
+	f = aces_flow_get(w->ft, idx);
+	switch (m->op) {
+	case ACES_FLOW_OP_HOLD:
+		rc = aces_flow_hold(w->ft, idx);
+		break;
+	case ACES_FLOW_OP_RELEASE:
+		rc = aces_flow_release(w->ft, idx, now);
+		break;
+	case ACES_FLOW_OP_REPOINT: {
+		uint16_t ob = f->backend, nb = m->backend;
+		uint8_t os = f->side, ns;
+
+		if (nb >= aces.n_be_live) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = aces_flow_repoint(w->ft, idx, nb, c->backends[nb].addr,
+				       rte_cpu_to_be_16(c->endpoints[m->ep].backend_port));
+		if (rc != 0)
+			break;
+		/* its counters follow it: the backend's, and the side's if that changed */
+		ns = (uint8_t)c->backends[nb].side;
+		w->bes[ob].flows--;
+		w->bes[nb].flows++;
+		w->eps[f->ep * 2 + os].flows--;
+		w->eps[f->ep * 2 + ns].flows++;
+		if (f->open) {
+			w->bes[ob].open--;
+			w->bes[nb].open++;
+			w->eps[f->ep * 2 + os].open--;
+			w->eps[f->ep * 2 + ns].open++;
+		}
+		f->side = ns;
+		w->st.flows_repointed++;
+		break;
+	}
+	default:
+		break;
+	}
+	a->backend = f->backend;
+	a->side = f->side;
+	a->state = f->state;
+	a->flags = f->flags;
+	a->open = f->open;
+	a->age_ms = (now - f->created) * 1000 / aces.tsc_hz;
+out:
+	a->rc = rc;
+	__atomic_store_n(&a->seq, m->seq, __ATOMIC_RELEASE);
+}
+
 void
 aces_wk_poll_msgs(struct aces_worker *w)
 {
@@ -153,6 +229,10 @@ aces_wk_poll_msgs(struct aces_worker *w)
 
 	while (w->n_jobs < ACES_MAX_JOBS &&
 	       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0) {
+		if (m.type == ACES_WMSG_FLOW) {
+			flow_cmd(w, &m);
+			continue;
+		}
 		if (m.type == ACES_WMSG_RESET ? (m.ep >= aces.cfg->n_endpoints || m.side > 1) :
 		    (m.type != ACES_WMSG_RESET_BACKEND || m.ep >= aces.cfg->n_backends ||
 		     m.pad > aces.cfg->n_endpoints))

@@ -259,6 +259,8 @@ remap_job(struct aces_wmsg *m, const int32_t *ep_new, uint32_t n_old_ep, const i
 {
 	int32_t x;
 
+	if (m->type == ACES_WMSG_FLOW)
+		return -1;	/* its endpoint and backend indexes are gone: the caller asks again */
 	if (m->type == ACES_WMSG_RESET) {
 		x = map_ep(ep_new, n_old_ep, m->ep);
 		if (x < 0)

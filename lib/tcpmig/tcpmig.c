@@ -435,7 +435,7 @@ aces_tcpmig_import(const void *buf, size_t len, uint32_t local_ip, char *err, si
 	struct sockaddr_in la, pa;
 	struct tcp_repair_opt opts[4];
 	struct tcp_repair_window w;
-	int fd, on = TCP_REPAIR_ON, one = 1, mss, rc, n = 0;
+	int fd, on = TCP_REPAIR_ON, mss, rc, n = 0;
 	uint32_t sent;
 	const char *step;
 
@@ -445,11 +445,10 @@ aces_tcpmig_import(const void *buf, size_t len, uint32_t local_ip, char *err, si
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "socket: %s", strerror(errno));
+	/* repair mode binds over anything, a listener on the port included (SO_REUSEADDR
+	 * after it would take that back) */
 	step = "TCP_REPAIR (needs CAP_NET_ADMIN)";
 	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) != 0)
-		goto sys;
-	step = "SO_REUSEADDR";
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
 		goto sys;
 	memset(&la, 0, sizeof(la));
 	la.sin_family = AF_INET;

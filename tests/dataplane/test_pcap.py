@@ -658,6 +658,17 @@ def telemetry_params(binary, work):
             ("/aces/stats", ["x"]),
             ("/aces/info", ["1"]),
             ("/aces/backends", ["orig-1"]),
+            ("/aces/config", ["x"]),
+            ("/aces/config/reload", ["now"]),
+            ("/aces/restart", ["1"]),
+            ("/aces/flow", ["", "web", "web,", "web,10.10.1.2", "web,10.10.1.2:", "web,10.10.1.2:0",
+                            "web,10.10.1.2:65536", "web,10.10.1.2:80x", "web,1.2.3:80",
+                            "web,10.10.1.2:80,orig-1", "nosuch,10.10.1.2:80", "web,10.10.1.2:80",
+                            "web,\u00e9:80", "w" * 300]),
+            ("/aces/flow/hold", ["", "web,10.10.1.2:4000", "web,10.10.1.2:4000,orig-1"]),
+            ("/aces/flow/release", ["web,10.10.1.2:4000"]),
+            ("/aces/flow/repoint", ["web,10.10.1.2:4000", "web,10.10.1.2:4000,nosuch",
+                                    "web,10.10.1.2:4000,orig-1"]),
         ]
         for cmd, params in bad:
             for p in params:
