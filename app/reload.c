@@ -14,7 +14,8 @@
  * flows keep their backend. Endpoints and backends the file no longer has keep their
  * flows, retired: no new flow reaches them, and at their drain deadline (the endpoint's
  * drain_timeout_ms) the flows of endpoints whose drain_action is reset are reset; a
- * retired entity without flows is dropped at the next reload.
+ * retired entity without open flows is dropped at the next reload (its closed ones,
+ * waiting for their timeout, go with it).
  *
  * Release after release: when the transition is complete and the file names the
  * replacement's backends as the original, every backend changes sides (the ones the
@@ -121,8 +122,9 @@ plan_free(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Open flows and flows in the tables of an old entity, over the workers (they are paused
- * when it matters; before that an estimate for the error messages). */
+/* Open flows (no FIN or RST seen) of an old entity, over the workers (paused when the plan
+ * is made). A removed entity is kept while it has one; its closed flows only wait for
+ * their timeout and go with it. */
 static uint64_t
 ep_flows(uint32_t e)
 {
@@ -130,7 +132,7 @@ ep_flows(uint32_t e)
 	unsigned int w;
 
 	for (w = 0; w < aces.n_workers; w++)
-		n += aces.workers[w].eps[e * 2].flows + aces.workers[w].eps[e * 2 + 1].flows;
+		n += aces.workers[w].eps[e * 2].open + aces.workers[w].eps[e * 2 + 1].open;
 	return n;
 }
 
@@ -141,7 +143,7 @@ be_flows(uint32_t b)
 	unsigned int w;
 
 	for (w = 0; w < aces.n_workers; w++)
-		n += aces.workers[w].bes[b].flows;
+		n += aces.workers[w].bes[b].open;
 	return n;
 }
 
@@ -425,7 +427,7 @@ swap(struct plan *p, uint64_t now)
 	if (aces_workers_remap(p->ep_new, old_n_ep, p->be_new, old_n_be, p->release, &lost) != 0)
 		goto fatal;
 	if (lost != 0)
-		RL_LOG(ERR, "reload: %llu flows whose endpoint or backend vanished were dropped",
+		RL_LOG(ERR, "reload: %llu open flows whose endpoint or backend vanished were dropped",
 		       (unsigned long long)lost);
 	aces_endpoints_fini();
 	if (aces_endpoints_init() != 0)

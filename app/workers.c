@@ -350,9 +350,13 @@ aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_n
 			ne = map_ep(ep_new, n_old_ep, f->ep);
 			nb = map_ep(be_new, n_old_be, f->backend);
 			if (ne < 0 || nb < 0) {
-				aces_flow_delete(ft, i);	/* cannot happen: counted, never silent */
+				/* a closed flow of a dropped entity (only closed ones can be left):
+				 * it goes with it; an open one cannot happen: counted, never silent */
+				if (f->open)
+					(*lost)++;
+				aces_flow_delete(ft, i);
 				w->st.flows_active--;
-				(*lost)++;
+				w->st.flows_expired++;
 				continue;
 			}
 			f->ep = (uint16_t)ne;

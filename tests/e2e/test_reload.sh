@@ -41,6 +41,11 @@ cfg = {
     "manager": {"tick_ms": 100, "step_percent": 50, "step_interval_ms": 500,
                 "drain_timeout_ms": 3000},
 }
+import os
+if os.environ.get("API_RESET"):
+    for e in cfg["endpoints"]:
+        if e["name"] == "api":
+            e.update({"drain_action": "reset", "drain_timeout_ms": 1500})
 json.dump(cfg, open(path + ".tmp", "w"), indent=1)
 EOF
     mv "$CFG.tmp" "$CFG"   # the file changes at once, as an editor's save does
@@ -128,6 +133,27 @@ expect "every long-lived connection stayed on o10 (removed by the reload, draine
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(any(c["first"] != "b10" for c in r["long"]))' "$WORK/basics.json"
 drop_done() { acesctl reload >/dev/null && [ "$(cfg_field removed_backends_draining)" = 0 ]; }
 expect "the removed backend is dropped once its flows are gone" wait_until 20 "drained" drop_done
+
+# ---- 4b. a removed endpoint whose drain_action is reset: its connections are reset at the
+# drain deadline (1.5 s), not before
+API_RESET=1 write_cfg "o11=11" "r20=20" "web,api"
+expect "a reload changes api's drain settings" acesctl reload
+bg python3 "$HTTPCLIENT" persist 10.10.1.100 81 5 15 "$WORK/persist.ready" "$WORK/persist.json"
+PERSIST=${PIDS[-1]}
+wait_until 20 "api connections open" test -e "$WORK/persist.ready" || bad "persist client not ready"
+write_cfg "o11=11" "r20=20" "web"
+t_removed=$(date +%s.%N)
+expect "a reload removes endpoint api" acesctl reload
+expect "the removed endpoint drains" test "$(cfg_field removed_endpoints_draining)" = 1
+expect "api takes no new connection" sh -c "! ip netns exec ${P}cl curl -s -m 2 -o /dev/null http://10.10.1.100:81/"
+wait_until 30 "persist client done" sh -c "! kill -0 $PERSIST 2>/dev/null" || bad "persist client did not end"
+expect "api's 5 connections were reset at the drain deadline, not before" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1])); t0 = float(sys.argv[2])
+late = [x[1] - t0 for x in r["resets"]]
+print("resets after the reload: %s s" % ["%.2f" % d for d in late], file=sys.stderr)
+sys.exit(not (len(late) == 5 and min(late) >= 1.4 and max(late) < 5 and not r["errors"]))' \
+    "$WORK/persist.json" "$t_removed"
 
 # ---- 5. three releases in a row under load: b11 -> b20 -> b10 -> b11
 release() {   # N FROM TO ORIG_SPEC REPL_SPEC: reload (a release after the first), transition N

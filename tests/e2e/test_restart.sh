@@ -107,5 +107,13 @@ adopted=$(acesctl --json stats | python3 -c 'import json,sys; print(json.load(sy
 expect "the long-lived connections were adopted (flows_adopted $adopted >= $NLONG)" test "${adopted:-0}" -ge "$NLONG"
 finish_clients kill
 
+# ---- 4. a damaged state file is refused whole and kept aside; ACES starts without it
+stop_aces TERM
+expect "SIGTERM wrote the state file again" test -s "$WORK/aces.state"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0x55; open(p, "wb").write(bytes(b))' "$WORK/aces.state"
+start_aces "$CFG"
+expect "a damaged state file is refused, saying why" handover_says 'refused: checksum mismatch'
+expect "... and kept aside as .refused" test -s "$WORK/aces.state.refused"
+expect "ACES serves without it" ip netns exec "${P}cl" curl -sf -m 5 -o /dev/null http://10.10.1.100/
 stop_aces TERM
 finish "restart"
