@@ -149,8 +149,9 @@ int aces_assign_init(void);
 int aces_assign_sync(void);
 /** Free retired tables no worker holds (@wait: wait for all). Returns how many. */
 unsigned int aces_assign_reclaim(bool wait);
-/** A reload, every worker paused: drop every table, publish one for the new config. */
-int aces_assign_reset(void);
+/** A reload, every worker paused: drop every table, publish one for the new config
+ * (@same_backends: its backends, weights and sides are the old ones: tables copied). */
+int aces_assign_reset(int same_backends);
 /** Free every table (shutdown, no worker running). */
 void aces_assign_fini(void);
 

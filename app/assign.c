@@ -155,7 +155,7 @@ aces_assign_sync(void)
 /* A reload, while every worker is paused after a quiescent state (so none holds a
  * table): every table goes, a new one is built for the new backends and published. */
 int
-aces_assign_reset(void)
+aces_assign_reset(int same_backends)
 {
 	struct aces_assign *t = rte_zmalloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
 	const uint8_t *down;
@@ -166,7 +166,9 @@ aces_assign_reset(void)
 	if (t == NULL)
 		return -ENOMEM;
 	down = aces_health_down(&g);
-	if (build_chash(t, down) != 0) {	/* one build: the new backends, the down set */
+	if (same_backends)	/* same backends, weights and health: the same tables */
+		memcpy(t->chash, aces.assign->chash, sizeof(t->chash));
+	else if (build_chash(t, down) != 0) {	/* one build: the new backends, the down set */
 		rte_free(t);
 		return -EINVAL;
 	}

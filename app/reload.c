@@ -106,6 +106,7 @@ struct plan {
 	int32_t *ep_src;		/* new endpoint -> old, -1: new */
 	int32_t *be_src;
 	int release;
+	int same_backends;		/* backends, weights, sides as before: no table rebuild */
 	uint32_t ep_added, ep_removed, ep_changed, ep_dropped;
 	uint32_t be_added, be_removed, be_reweighted, be_dropped;
 };
@@ -375,6 +376,13 @@ make_plan(struct aces_config *nc, struct plan *p, uint64_t now, char *err, size_
 	for (i = 0; i < p->n_be_live; i++)
 		if (p->be_src[i] < 0)
 			p->be_added++;
+	p->same_backends = !p->release && nc->n_backends == oc->n_backends &&
+			   p->n_be_live == aces.n_be_live;
+	for (i = 0; p->same_backends && i < nc->n_backends; i++)
+		p->same_backends = p->be_src[i] == (int32_t)i &&
+				   nc->backends[i].weight == oc->backends[i].weight &&
+				   nc->backends[i].side == oc->backends[i].side &&
+				   nc->backends[i].retired == oc->backends[i].retired;
 	p->rt = nc;
 	return 0;
 }
@@ -457,7 +465,7 @@ swap(struct plan *p, uint64_t now)
 	aces_health_restore(health, &kept);
 	json_decref(health);
 	aces_health_seed();
-	if (aces_assign_reset() != 0)
+	if (aces_assign_reset(p->same_backends) != 0)
 		goto fatal;
 	aces_snap_fini();
 	if (aces_snap_init() != 0)
