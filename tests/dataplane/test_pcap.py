@@ -689,6 +689,40 @@ def telemetry_params(binary, work):
         r = call("/aces/endpoint/assign,web,42")
         check(r["/aces/endpoint/assign"].get("replacement_weight") == 42, "a good assign works")
         check(a.ctl("endpoint", "web")["assignment"] == "split", "web is split after assign 42")
+        # live reconfiguration, here under the sanitizers too: a backend and an endpoint
+        # added, one removed; bad files refused; what was set by hand stays
+        cfgpath = os.path.join(work, "dp-tel.json")
+        cfg = config(True, True)
+        cfg["applications"]["replacement"]["backends"].append({"name": "repl-2",
+                                                               "address": "10.10.2.21"})
+        cfg["endpoints"] = [e for e in cfg["endpoints"] if e["name"] != "web2"]
+        cfg["endpoints"].append({"name": "api", "vip": VIP, "port": 81, "protocol": "tcp",
+                                 "backend_port": 8081})
+        with open(cfgpath, "w") as f:
+            json.dump(cfg, f)
+        v = call("/aces/config/reload")["/aces/config/reload"]
+        check(v.get("reloads") == 1 and v.get("endpoints") == 3 and v.get("backends") == 3 and
+              v.get("removed_endpoints_draining") == 0,
+              "a reload adds a backend and an endpoint and drops an idle one (%s)" % v)
+        names = {e["name"] for e in a.ctl("endpoints")}
+        check(names == {"web", "dns", "api"}, "endpoints after the reload: %s" % sorted(names))
+        web = a.ctl("endpoint", "web")
+        check(web["replacement_weight"] == 42 and web["control"] == "manual",
+              "the pin set by hand is kept across the reload (%s)" % web)
+        with open(cfgpath, "w") as f:
+            f.write("{ \"interfaces\": ")
+        v = call("/aces/config/reload")["/aces/config/reload"]
+        err = v.get("error", "") + v.get("error_2", "")
+        check("dp-tel.json" in err, "a truncated file is refused naming the file: %r" % err)
+        cfg["interfaces"]["client"]["address"] = "10.10.1.9/24"
+        with open(cfgpath, "w") as f:
+            json.dump(cfg, f)
+        v = call("/aces/config/reload")["/aces/config/reload"]
+        check("interfaces.client.address" in v.get("error", ""),
+              "an interface change is refused naming the key: %r" % v.get("error"))
+        v = call("/aces/config")["/aces/config"]
+        check(v["reloads"] == 1 and v["reloads_refused"] == 2 and v["endpoints"] == 3,
+              "refused reloads changed nothing (%s)" % v)
         s.close()
         check(a.proc.poll() is None, "aces still running after bad parameters")
     finally:
