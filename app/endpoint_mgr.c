@@ -62,29 +62,74 @@ aces_epm_init(void)
 	return 0;
 }
 
-void
-aces_epm_fini(void)
-{
-	uint32_t i;
+/* The per-entity arrays this room owns (sized by the endpoints and backends). */
+struct epm_arrays {
+	struct aces_mgr_ep_load *ep_load;
+	struct aces_ctr *ctr_sum;
+	double *be_pps;
+	uint32_t *be_cpu;
+	uint64_t *be_cpu_ms;
+	struct aces_ctr *wk_last;
+	struct aces_hook *hooks;
+	struct aces_window *win;
+};
 
-	for (i = 0; epm.hooks != NULL && i < aces.cfg->n_endpoints * ACES_HOOK_MAX; i++)
-		aces_hook_kill(&epm.hooks[i]);
-	free(epm.hooks);
-	aces_window_free(epm.win);
-	free(epm.wk_last);
-	epm.hooks = NULL;
-	epm.win = NULL;
-	epm.wk_last = NULL;
-	free(aces.ep_load);
-	free(aces.ctr_sum);
-	free(aces.be_pps);
-	free(aces.be_cpu);
-	free(aces.be_cpu_ms);
+/* The arrays in use, handed to the caller (and no longer in use). */
+static struct epm_arrays
+arrays_take(void)
+{
+	struct epm_arrays a = { aces.ep_load, aces.ctr_sum, aces.be_pps, aces.be_cpu,
+				aces.be_cpu_ms, epm.wk_last, epm.hooks, epm.win };
+
 	aces.ep_load = NULL;
 	aces.ctr_sum = NULL;
 	aces.be_pps = NULL;
 	aces.be_cpu = NULL;
 	aces.be_cpu_ms = NULL;
+	epm.wk_last = NULL;
+	epm.hooks = NULL;
+	epm.win = NULL;
+	return a;
+}
+
+static void
+arrays_put(const struct epm_arrays *a)
+{
+	aces.ep_load = a->ep_load;
+	aces.ctr_sum = a->ctr_sum;
+	aces.be_pps = a->be_pps;
+	aces.be_cpu = a->be_cpu;
+	aces.be_cpu_ms = a->be_cpu_ms;
+	epm.wk_last = a->wk_last;
+	epm.hooks = a->hooks;
+	epm.win = a->win;
+}
+
+/* Free arrays (their hooks must be killed or moved already). */
+static void
+arrays_free(struct epm_arrays *a)
+{
+	free(a->ep_load);
+	free(a->ctr_sum);
+	free(a->be_pps);
+	free(a->be_cpu);
+	free(a->be_cpu_ms);
+	free(a->wk_last);
+	free(a->hooks);
+	aces_window_free(a->win);
+	memset(a, 0, sizeof(*a));
+}
+
+void
+aces_epm_fini(void)
+{
+	struct epm_arrays a;
+	uint32_t i;
+
+	for (i = 0; epm.hooks != NULL && i < aces.cfg->n_endpoints * ACES_HOOK_MAX; i++)
+		aces_hook_kill(&epm.hooks[i]);
+	a = arrays_take();
+	arrays_free(&a);
 	/* aces.mgr is freed by the caller after the telemetry threads are gone */
 }
 
@@ -104,6 +149,17 @@ aces_epm_rec_be(unsigned int w, const struct aces_tmsg *r)
 		epm.wk_last[(size_t)w * aces.n_entities + aces.cfg->n_endpoints * 2 + r->id] = r->c;
 }
 
+static inline void
+ctr_add(struct aces_ctr *sum, const struct aces_ctr *x)
+{
+	sum->pkts += x->pkts;
+	sum->bytes += x->bytes;
+	sum->new_flows += x->new_flows;
+	sum->closed_flows += x->closed_flows;
+	sum->flows += x->flows;
+	sum->open += x->open;
+}
+
 /* Sum the workers, push a window sample, and derive rates over about WIN_MS. */
 static void
 update_windows(uint64_t now)
@@ -115,16 +171,8 @@ update_windows(uint64_t now)
 		struct aces_ctr sum = { 0 };
 		uint64_t *s = aces_window_newest(epm.win, e);
 
-		for (w = 0; w < aces.n_workers; w++) {
-			const struct aces_ctr *x = &epm.wk_last[(size_t)w * aces.n_entities + e];
-
-			sum.pkts += x->pkts;
-			sum.bytes += x->bytes;
-			sum.new_flows += x->new_flows;
-			sum.closed_flows += x->closed_flows;
-			sum.flows += x->flows;
-			sum.open += x->open;
-		}
+		for (w = 0; w < aces.n_workers; w++)
+			ctr_add(&sum, &epm.wk_last[(size_t)w * aces.n_entities + e]);
 		aces.ctr_sum[e] = sum;
 		s[WV_PKTS] = sum.pkts;
 		s[WV_BYTES] = sum.bytes;
@@ -323,19 +371,21 @@ aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, 
 {
 	const struct aces_config *c = aces.cfg;
 	uint32_t n_ep = c->n_endpoints, n_be = c->n_backends, n_ent = n_ep * 2 + n_be, e, s, b, w;
-	struct aces_mgr_ep_load *ep_load = calloc(n_ep ? n_ep : 1, sizeof(*ep_load));
-	struct aces_ctr *ctr_sum = calloc(n_ent, sizeof(*ctr_sum));
-	double *be_pps = calloc(n_be ? n_be : 1, sizeof(*be_pps));
-	uint32_t *be_cpu = calloc(n_be ? n_be : 1, sizeof(*be_cpu));
-	uint64_t *be_cpu_ms = calloc(n_be ? n_be : 1, sizeof(*be_cpu_ms));
-	struct aces_ctr *wk_last = calloc((size_t)aces.n_workers * n_ent, sizeof(*wk_last));
-	struct aces_hook *hooks = calloc((size_t)(n_ep ? n_ep : 1) * ACES_HOOK_MAX, sizeof(*hooks));
+	struct epm_arrays n = {
+		.ep_load = calloc(n_ep ? n_ep : 1, sizeof(*n.ep_load)),
+		.ctr_sum = calloc(n_ent, sizeof(*n.ctr_sum)),
+		.be_pps = calloc(n_be ? n_be : 1, sizeof(*n.be_pps)),
+		.be_cpu = calloc(n_be ? n_be : 1, sizeof(*n.be_cpu)),
+		.be_cpu_ms = calloc(n_be ? n_be : 1, sizeof(*n.be_cpu_ms)),
+		.wk_last = calloc((size_t)aces.n_workers * n_ent, sizeof(*n.wk_last)),
+		.hooks = calloc((size_t)(n_ep ? n_ep : 1) * ACES_HOOK_MAX, sizeof(*n.hooks)),
+	}, old;
 	int32_t *src = calloc(n_ent, sizeof(*src));
 	uint8_t *moved = calloc((size_t)old_n_ep * ACES_HOOK_MAX + 1, 1);
-	struct aces_window *win = NULL;
 
-	if (ep_load == NULL || ctr_sum == NULL || be_pps == NULL || be_cpu == NULL ||
-	    be_cpu_ms == NULL || wk_last == NULL || hooks == NULL || src == NULL || moved == NULL)
+	if (n.ep_load == NULL || n.ctr_sum == NULL || n.be_pps == NULL || n.be_cpu == NULL ||
+	    n.be_cpu_ms == NULL || n.wk_last == NULL || n.hooks == NULL || src == NULL ||
+	    moved == NULL)
 		goto nomem;
 	for (e = 0; e < n_ep; e++) {
 		for (s = 0; s < 2; s++)
@@ -347,76 +397,49 @@ aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, 
 			for (s = 0; s < 2; s++) {
 				uint32_t os = swap ? 1 - s : s;
 
-				ep_load[e].pps[s] = o->pps[os];
-				ep_load[e].bps[s] = o->bps[os];
-				ep_load[e].new_fps[s] = o->new_fps[os];
-				ep_load[e].open_flows[s] = o->open_flows[os];
+				n.ep_load[e].pps[s] = o->pps[os];
+				n.ep_load[e].bps[s] = o->bps[os];
+				n.ep_load[e].new_fps[s] = o->new_fps[os];
+				n.ep_load[e].open_flows[s] = o->open_flows[os];
 			}
-			memcpy(&hooks[e * ACES_HOOK_MAX], &epm.hooks[ep_src[e] * ACES_HOOK_MAX],
-			       ACES_HOOK_MAX * sizeof(*hooks));
+			memcpy(&n.hooks[e * ACES_HOOK_MAX], &epm.hooks[ep_src[e] * ACES_HOOK_MAX],
+			       ACES_HOOK_MAX * sizeof(*n.hooks));
 			memset(&moved[ep_src[e] * ACES_HOOK_MAX], 1, ACES_HOOK_MAX);
 		}
 	}
 	for (b = 0; b < n_be; b++) {
 		src[n_ep * 2 + b] = be_src[b] < 0 ? -1 : (int32_t)(old_n_ep * 2 + (uint32_t)be_src[b]);
-		be_cpu[b] = be_src[b] < 0 ? UINT32_MAX : aces.be_cpu[be_src[b]];
-		be_cpu_ms[b] = be_src[b] < 0 ? 0 : aces.be_cpu_ms[be_src[b]];
-		be_pps[b] = be_src[b] < 0 ? 0 : aces.be_pps[be_src[b]];
+		n.be_cpu[b] = be_src[b] < 0 ? UINT32_MAX : aces.be_cpu[be_src[b]];
+		n.be_cpu_ms[b] = be_src[b] < 0 ? 0 : aces.be_cpu_ms[be_src[b]];
+		n.be_pps[b] = be_src[b] < 0 ? 0 : aces.be_pps[be_src[b]];
 	}
-	win = aces_window_remap(epm.win, n_ent, src);
-	if (win == NULL)
+	n.win = aces_window_remap(epm.win, n_ent, src);
+	if (n.win == NULL)
 		goto nomem;
 	/* the workers' counters as they are now: the next records change them by their traffic */
 	for (w = 0; w < aces.n_workers; w++) {
 		const struct aces_worker *k = &aces.workers[w];
 
 		for (e = 0; e < n_ep * 2; e++)
-			wk_last[(size_t)w * n_ent + e] = k->eps[e];
+			n.wk_last[(size_t)w * n_ent + e] = k->eps[e];
 		for (b = 0; b < n_be; b++)
-			wk_last[(size_t)w * n_ent + n_ep * 2 + b] = k->bes[b];
+			n.wk_last[(size_t)w * n_ent + n_ep * 2 + b] = k->bes[b];
 	}
 	for (e = 0; e < n_ent; e++)
-		for (w = 0; w < aces.n_workers; w++) {
-			const struct aces_ctr *x = &wk_last[(size_t)w * n_ent + e];
-
-			ctr_sum[e].pkts += x->pkts;
-			ctr_sum[e].bytes += x->bytes;
-			ctr_sum[e].new_flows += x->new_flows;
-			ctr_sum[e].closed_flows += x->closed_flows;
-			ctr_sum[e].flows += x->flows;
-			ctr_sum[e].open += x->open;
-		}
+		for (w = 0; w < aces.n_workers; w++)
+			ctr_add(&n.ctr_sum[e], &n.wk_last[(size_t)w * n_ent + e]);
 	/* hooks of endpoints that are gone end with them */
 	for (e = 0; e < old_n_ep * ACES_HOOK_MAX; e++)
 		if (!moved[e])
 			aces_hook_kill(&epm.hooks[e]);
 	free(moved);
 	free(src);
-	free(epm.hooks);
-	aces_window_free(epm.win);
-	free(epm.wk_last);
-	free(aces.ep_load);
-	free(aces.ctr_sum);
-	free(aces.be_pps);
-	free(aces.be_cpu);
-	free(aces.be_cpu_ms);
-	epm.hooks = hooks;
-	epm.win = win;
-	epm.wk_last = wk_last;
-	aces.ep_load = ep_load;
-	aces.ctr_sum = ctr_sum;
-	aces.be_pps = be_pps;
-	aces.be_cpu = be_cpu;
-	aces.be_cpu_ms = be_cpu_ms;
+	old = arrays_take();
+	arrays_free(&old);
+	arrays_put(&n);
 	return 0;
 nomem:
-	free(ep_load);
-	free(ctr_sum);
-	free(be_pps);
-	free(be_cpu);
-	free(be_cpu_ms);
-	free(wk_last);
-	free(hooks);
+	arrays_free(&n);
 	free(src);
 	free(moved);
 	return -ENOMEM;

@@ -331,7 +331,7 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 		   int ep, uint64_t now)
 {
 	struct aces_flow_tuple fwd;
-	uint16_t b, found_b = ACES_CHASH_NONE;
+	uint16_t b;
 	int side, be, found = -1;
 	uint8_t s;
 	uint32_t e;
@@ -379,7 +379,6 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 			return NULL;
 		}
 		found = (int)(e - 1);
-		found_b = (uint16_t)be;
 	}
 	if (found < 0) {
 		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
@@ -387,6 +386,6 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 	}
 	fwd.peer_ip = aces.cfg->endpoints[found].vip;
 	fwd.peer_port = rte_cpu_to_be_16(aces.cfg->endpoints[found].port);
-	return flow_make(w, m, p, &fwd, h, (uint16_t)found, found_b,
+	return flow_make(w, m, p, &fwd, h, (uint16_t)found, (uint16_t)be,
 			 (uint8_t)aces.cfg->backends[be].side, 1, NULL, now);
 }

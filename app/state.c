@@ -34,6 +34,7 @@
 #include <rte_log.h>
 
 #include "aces/flow.h"
+#include "aces/fnv.h"
 #include "aces/manager.h"
 #include "aces.h"
 #include "worker.h"
@@ -56,19 +57,6 @@ static struct {
 	uint64_t saved_mono_ms;	/* when it was written (CLOCK_MONOTONIC) */
 } rd;
 
-static uint64_t
-fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-#define FNV_INIT 0xcbf29ce484222325ull
 
 static uint64_t
 clock_ms(clockid_t id)
@@ -176,7 +164,7 @@ aces_state_open(void)
 		return 0;
 	}
 	memcpy(&sum, rd.buf + rd.len - 8, 8);
-	if (fnv1a(FNV_INIT, rd.buf, rd.len - 8) != sum) {
+	if (aces_fnv1a(ACES_FNV1A_INIT, rd.buf, rd.len - 8) != sum) {
 		refuse("checksum mismatch: the file is damaged or was cut short");
 		return 0;
 	}
@@ -675,7 +663,7 @@ state_write(int with_flows)
 	struct membuf *fl = NULL;
 	json_t *js = NULL, *lens;
 	char boot[64], tmp[4200], *text = NULL;
-	uint64_t t0 = rte_rdtsc(), last = 0, sum = FNV_INIT, jlen, flows = 0;
+	uint64_t t0 = rte_rdtsc(), last = 0, sum = ACES_FNV1A_INIT, jlen, flows = 0;
 	uint8_t head[24];
 	unsigned int i;
 	int fd = -1, rc = -1;
@@ -740,12 +728,12 @@ state_write(int with_flows)
 			close(fd);
 		goto out;
 	}
-	sum = fnv1a(sum, head, sizeof(head));
-	sum = fnv1a(sum, text, jlen);
+	sum = aces_fnv1a(sum, head, sizeof(head));
+	sum = aces_fnv1a(sum, text, jlen);
 	fwrite(head, 1, sizeof(head), f);
 	fwrite(text, 1, jlen, f);
 	for (i = 0; with_flows && i < aces.n_workers; i++) {
-		sum = fnv1a(sum, fl[i].p, fl[i].len);
+		sum = aces_fnv1a(sum, fl[i].p, fl[i].len);
 		fwrite(fl[i].p, 1, fl[i].len, f);
 	}
 	fwrite(&sum, 1, sizeof(sum), f);
@@ -799,20 +787,20 @@ aces_state_checkpoint(uint64_t now_ms)
 {
 	static uint64_t last_ms, last_digest;
 	const struct aces_config *c = aces.cfg;
-	uint64_t down_gen, d = FNV_INIT;
+	uint64_t down_gen, d = ACES_FNV1A_INIT;
 	uint32_t e, v;
 
 	if (!aces_restart.enabled || now_ms - last_ms < 1000)
 		return;
 	aces_health_down(&down_gen);
-	d = fnv1a(d, &down_gen, sizeof(down_gen));
-	d = fnv1a(d, &aces.cfg_gen, sizeof(aces.cfg_gen));	/* a reload */
+	d = aces_fnv1a(d, &down_gen, sizeof(down_gen));
+	d = aces_fnv1a(d, &aces.cfg_gen, sizeof(aces.cfg_gen));	/* a reload */
 	v = aces_mgr_transition(aces.mgr) << 4 | (uint32_t)aces_mgr_state(aces.mgr);
-	d = fnv1a(d, &v, sizeof(v));
+	d = aces_fnv1a(d, &v, sizeof(v));
 	for (e = 0; e < c->n_endpoints; e++) {
 		v = (uint32_t)aces_mgr_phase(aces.mgr, e) << 16 |
 		    (uint32_t)aces_mgr_pinned(aces.mgr, e) << 8 | aces.assign->weight[e];
-		d = fnv1a(d, &v, sizeof(v));
+		d = aces_fnv1a(d, &v, sizeof(v));
 	}
 	if (d == last_digest && last_ms != 0)
 		return;

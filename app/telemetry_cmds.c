@@ -154,15 +154,13 @@ assignment_name(uint8_t w)
 }
 
 static int
-cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+cmd_info(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	const struct aces_config *c = aces.cfg;
 	struct rte_tel_data *ports, *lc;
 	unsigned int i;
 	uint8_t r;
 
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/info takes no parameters");
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", ACES_VERSION);
 	rte_tel_data_add_dict_u64(d, "pid", (uint64_t)getpid());
@@ -218,15 +216,13 @@ static const struct {
 #undef WK_COUNTER
 
 static int
-cmd_stats(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	struct rte_tel_data *drops, *ctl, *p, *per, *ft;
 	uint64_t total = 0, v;
 	uint8_t pi;
 	int i;
 
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/stats takes no parameters");
 	rte_tel_data_start_dict(d);
 	for (pi = 0; pi < aces.n_ports; pi++) {
 		struct rte_eth_stats es;
@@ -541,14 +537,12 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 }
 
 static int
-cmd_backends(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+cmd_backends(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	const struct aces_config *c = aces.cfg;
 	struct view v;
 	uint32_t b;
 
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/backends takes no parameters");
 	if (view_get(&v, d) != 0)
 		return 0;
 	rte_tel_data_start_dict(d);
@@ -681,20 +675,16 @@ transition_fill(struct rte_tel_data *d)
 }
 
 static int
-cmd_transition(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+cmd_transition(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/transition takes no parameters");
 	transition_fill(d);
 	return 0;
 }
 
 /* /aces/transition/start and /aces/transition/abort: the path says which. */
 static int
-cmd_transition_change(const char *cmd, const char *params, struct rte_tel_data *d)
+cmd_transition_change(const char *cmd, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "%s takes no parameters", cmd);
 	if (submit(d, strcmp(cmd, "/aces/transition/start") == 0 ? ACES_CMD_START : ACES_CMD_ABORT,
 		   0, 0) != 0)
 		return 0;
@@ -732,10 +722,8 @@ config_fill(struct rte_tel_data *d)
 }
 
 static int
-cmd_config(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+cmd_config(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/config takes no parameters");
 	config_fill(d);
 	return 0;
 }
@@ -841,12 +829,10 @@ usage:
 
 /* /aces/restart: what this start took over from the last process. */
 static int
-cmd_restart(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+cmd_restart(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
 {
 	const struct aces_restart_info *r = &aces_restart;
 
-	if (params != NULL && params[0] != '\0')
-		return tel_error(d, "/aces/restart takes no parameters");
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "state_file", r->enabled ? r->path : "");
 	rte_tel_data_add_dict_string(d, "at_start", r->status);
@@ -976,10 +962,11 @@ static const struct {
 	const char *path;
 	telemetry_cb fn;
 	const char *help;
+	int no_params;		/* dispatch refuses parameters for it */
 } commands[] = {
-	{ "/aces/info", cmd_info, "Version, uptime, lcores, ports, config. No parameters." },
+	{ "/aces/info", cmd_info, "Version, uptime, lcores, ports, config. No parameters.", 1 },
 	{ "/aces/stats", cmd_stats,
-	  "Per-port rx/tx, drops by reason, flows active and capacity. No parameters." },
+	  "Per-port rx/tx, drops by reason, flows active and capacity. No parameters.", 1 },
 	{ "/aces/endpoints", cmd_endpoints,
 	  "Endpoints with assignment, weight, flows per side, pps. Parameters: int offset." },
 	{ "/aces/endpoint", cmd_endpoint, "One endpoint with metadata. Parameters: string name." },
@@ -989,16 +976,16 @@ static const struct {
 	{ "/aces/endpoint/state_ready", cmd_state_ready,
 	  "Tell the manager a replicating endpoint's state is in place. Parameters: name." },
 	{ "/aces/transition", cmd_transition,
-	  "Transition state, times, endpoints per phase, flows left on the original." },
-	{ "/aces/transition/start", cmd_transition_change, "Start the transition. No parameters." },
+	  "Transition state, times, endpoints per phase, flows left on the original.", 1 },
+	{ "/aces/transition/start", cmd_transition_change, "Start the transition. No parameters.", 1 },
 	{ "/aces/transition/abort", cmd_transition_change,
-	  "Abort the transition: everything back to the original. No parameters." },
+	  "Abort the transition: everything back to the original. No parameters.", 1 },
 	{ "/aces/events", cmd_events,
 	  "Decisions of the manager, oldest first. Parameters: int since_id (default 0)." },
 	{ "/aces/backend/load", cmd_backend_load,
 	  "Report a backend's CPU load. Parameters: backend,percent (0-100)." },
 	{ "/aces/config", cmd_config,
-	  "The configuration file, its entities, reloads done and refused. No parameters." },
+	  "The configuration file, its entities, reloads done and refused. No parameters.", 1 },
 	{ "/aces/config/reload", cmd_reload,
 	  "Re-read the configuration file and apply the difference live (a bad file changes "
 	  "nothing). No parameters." },
@@ -1014,9 +1001,9 @@ static const struct {
 	  "Parameters: endpoint,client_ip:port,backend." },
 	{ "/aces/restart", cmd_restart,
 	  "What this start took over from the last process (state file, flows, gap). "
-	  "No parameters." },
+	  "No parameters.", 1 },
 	{ "/aces/backends", cmd_backends,
-	  "Backends: side, address, MAC, active flows. No parameters." },
+	  "Backends: side, address, MAC, active flows. No parameters.", 1 },
 };
 
 /* Every path is registered with this one function, which finds the row by the
@@ -1037,7 +1024,10 @@ dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 		aces_tel_read_held = 1;
 		for (i = 0; i < RTE_DIM(commands); i++)
 			if (strcmp(cmd, commands[i].path) == 0) {
-				rc = commands[i].fn(cmd, params, d);
+				if (commands[i].no_params && params != NULL && params[0] != '\0')
+					rc = tel_error(d, "%s takes no parameters", cmd);
+				else
+					rc = commands[i].fn(cmd, params, d);
 				break;
 			}
 		aces_tel_read_held = 0;

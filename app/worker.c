@@ -285,48 +285,43 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 {
 	struct aces_ep_key ek;
 	struct aces_flow *f;
+	int ep = -1;
 	void *d;
 
-	/* a reply (not to a VIP) without a flow: adopted, when its backend is known */
 	if (t->dir == ACES_DIR_REV) {
+		/* a reply (not to a VIP) without a flow: adopted below, when its backend is known */
 		if (aces_backend_by_addr(pk->src_ip) < 0) {
 			aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
 			return;
 		}
-		if (unlikely(*budget == 0)) {
-			aces_wk_drop(w, m, ACES_DROP_NEW_FLOW_SHED);
+	} else {
+		ek.vip = pk->dst_ip;
+		ek.port = pk->dst_port;
+		ek.proto = pk->proto;
+		ek.pad = 0;
+		if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0) {
+			aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
 			return;
 		}
-		(*budget)--;
-		f = aces_wk_flow_adopt(w, m, pk, t, h, a, -1, now);
-		if (f != NULL)
-			forward(w, tx, m, pk, f, ACES_DIR_REV, now);
-		return;
-	}
-	ek.vip = pk->dst_ip;
-	ek.port = pk->dst_port;
-	ek.proto = pk->proto;
-	ek.pad = 0;
-	if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0) {
-		aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
-		return;
-	}
-	if (unlikely(pk->ttl <= 1)) {
-		aces_wk_drop(w, m, ACES_DROP_TTL);
-		return;
+		ep = (int)(uintptr_t)d;
+		if (unlikely(pk->ttl <= 1)) {
+			aces_wk_drop(w, m, ACES_DROP_TTL);
+			return;
+		}
 	}
 	if (unlikely(*budget == 0)) {
 		aces_wk_drop(w, m, ACES_DROP_NEW_FLOW_SHED);
 		return;
 	}
 	(*budget)--;
-	if (pk->proto == ACES_IPPROTO_TCP &&
-	    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN)
-		f = aces_wk_flow_adopt(w, m, pk, t, h, a, (int)(uintptr_t)d, now);
+	/* a reply, or TCP other than a SYN: a connection under way, adopted */
+	if (ep < 0 || (pk->proto == ACES_IPPROTO_TCP &&
+		       (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) != ACES_TCP_SYN))
+		f = aces_wk_flow_adopt(w, m, pk, t, h, a, ep, now);
 	else
-		f = aces_wk_flow_create(w, m, pk, t, h, a, (uint16_t)(uintptr_t)d, now);
+		f = aces_wk_flow_create(w, m, pk, t, h, a, (uint16_t)ep, now);
 	if (f != NULL)
-		forward(w, tx, m, pk, f, ACES_DIR_FWD, now);
+		forward(w, tx, m, pk, f, (enum aces_flow_dir)t->dir, now);
 }
 
 /* A packet of flow @f: TCP state, then forward. */

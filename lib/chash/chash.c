@@ -2,19 +2,15 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "aces/chash.h"
+#include "aces/fnv.h"
 
 uint64_t
 aces_chash_key(const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (*name != '\0') {
-		h ^= (uint8_t)*name++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return aces_fnv1a(ACES_FNV1A_INIT, name, strlen(name));
 }
 
 /* splitmix64: a strong 64-bit mixer, so that u(member, bucket) is uniform. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "aces/flow.h"
+#include "aces/fnv.h"
 
 _Static_assert(sizeof(struct aces_flow) == 64, "a flow is one cache line");
 _Static_assert(sizeof(struct aces_flow_bucket) == 64, "a bucket is one cache line");
@@ -508,19 +509,6 @@ static const struct field_def fields[] = {
 
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static uint32_t
 rec_len(void)
 {
@@ -554,7 +542,7 @@ aces_flow_export(const struct aces_flow_table *ft, uint64_t now, aces_flow_write
 	struct stream_trailer tr;
 	uint8_t rec[128];
 	uint32_t tick = aces_flow_tick(ft, now), cursor = 0, idx, off = 0, n = 0;
-	uint64_t sum = 0xcbf29ce484222325ull;
+	uint64_t sum = ACES_FNV1A_INIT;
 	size_t i;
 	int ret;
 
@@ -573,8 +561,8 @@ aces_flow_export(const struct aces_flow_table *ft, uint64_t now, aces_flow_write
 		sf[i].size = fields[i].size;
 		off += fields[i].size;
 	}
-	sum = fnv(sum, &hdr, sizeof(hdr));
-	sum = fnv(sum, sf, sizeof(sf));
+	sum = aces_fnv1a(sum, &hdr, sizeof(hdr));
+	sum = aces_fnv1a(sum, sf, sizeof(sf));
 	if ((ret = write(arg, &hdr, sizeof(hdr))) < 0 || (ret = write(arg, sf, sizeof(sf))) < 0)
 		return ret;
 	while ((idx = aces_flow_next(ft, &cursor)) != ACES_FLOW_NONE) {
@@ -600,7 +588,7 @@ aces_flow_export(const struct aces_flow_table *ft, uint64_t now, aces_flow_write
 				memcpy(rec + off, (const uint8_t *)&c + fields[i].off, fields[i].size);
 			}
 		}
-		sum = fnv(sum, rec, off);
+		sum = aces_fnv1a(sum, rec, off);
 		if ((ret = write(arg, rec, off)) < 0)
 			return ret;
 		n++;
@@ -633,7 +621,7 @@ aces_flow_import(struct aces_flow_table *ft, const void *buf, size_t len, uint64
 	int map[N_FIELDS];	/* our field i -> stream field index, or -1 */
 	uint32_t map_off[N_FIELDS];
 	struct aces_flow_import_stats local;
-	uint64_t sum = 0xcbf29ce484222325ull, need;
+	uint64_t sum = ACES_FNV1A_INIT, need;
 	size_t i, j, fl_len;
 	uint32_t r;
 
@@ -678,7 +666,7 @@ aces_flow_import(struct aces_flow_table *ft, const void *buf, size_t len, uint64
 		if (map[i] < 0 && fields[i].required)
 			return import_err(err, errlen, "flow stream: a required field is missing");
 	memcpy(&tr, p + len - sizeof(tr), sizeof(tr));
-	sum = fnv(sum, p, len - sizeof(tr));
+	sum = aces_fnv1a(sum, p, len - sizeof(tr));
 	if (memcmp(tr.magic, STREAM_END, sizeof(STREAM_END)) != 0 || tr.n_flows != hdr.n_flows ||
 	    tr.sum != sum)
 		return import_err(err, errlen, "flow stream: checksum or trailer mismatch");

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "aces/fnv.h"
 #include "aces/tcpmig.h"
 
 #ifndef SIOCOUTQNSD
@@ -69,19 +70,6 @@ fail(char *err, size_t len, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc;
-}
-
-static uint64_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
 }
 
 static void
@@ -261,7 +249,7 @@ aces_tcpmig_export(int fd, void *buf, size_t cap, char *err, size_t errlen)
 	put16(b + 10, 0);
 	put32(b + 12, (uint32_t)(p - b + TRAILER));
 	{
-		uint64_t h = fnv1a(b, (size_t)(p - b));
+		uint64_t h = aces_fnv1a(ACES_FNV1A_INIT, b, (size_t)(p - b));
 
 		put32(p, (uint32_t)(h >> 32));
 		put32(p + 4, (uint32_t)h);
@@ -296,7 +284,7 @@ parse(const void *buf, size_t len, struct parsed *o, char *err, size_t errlen)
 	if (get32(b + 12) != len)
 		return fail(err, errlen, -EINVAL, "blob of %u bytes, %zu given (cut short?)",
 			    get32(b + 12), len);
-	h = fnv1a(b, len - TRAILER);
+	h = aces_fnv1a(ACES_FNV1A_INIT, b, len - TRAILER);
 	if (get32(b + len - 8) != (uint32_t)(h >> 32) || get32(b + len - 4) != (uint32_t)h)
 		return fail(err, errlen, -EINVAL, "checksum mismatch: the blob is damaged");
 	end = b + len - TRAILER;
