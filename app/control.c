@@ -3,7 +3,8 @@
  * The control loop (the EAL main lcore): the only writer of assignment state and
  * neighbour MACs. Each loop it sorts what the workers handed over (neigh.c), runs
  * the commands of telemetry threads (cmd.c), drains the telemetry rings
- * (telemetry_ring.c), sends due health probes (health_mon.c), runs the manager
+ * (telemetry_ring.c), sends due health probes (health_mon.c), moves connections
+ * (migrate.c), runs the manager
  * every tick (endpoint_mgr.c) and publishes what changed (assign.c).
  */
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include "aces/manager.h"
 #include "aces.h"
+#include "migrate.h"
 
 RTE_LOG_REGISTER(aces_logtype_ctl, user.aces.control, INFO);
 #define CTL_LOG(level, fmt, ...) \
@@ -28,6 +30,8 @@ aces_control_init(void)
 		rc = aces_epm_init();
 	if (rc == 0)
 		rc = aces_health_init();
+	if (rc == 0)
+		rc = aces_mig_init();
 	if (rc == 0)
 		rc = aces_snap_init();
 	if (rc == 0)
@@ -78,6 +82,7 @@ aces_control_loop(void)
 			aces_reload("SIGHUP", msg, sizeof(msg));	/* logs what it did */
 		}
 		aces_health_poll(aces_now_ms());
+		aces_mig_poll(aces_now_ms());
 		if (now >= next_tick) {
 			aces_health_tick(aces_now_ms());
 			aces_epm_tick(aces_now_ms());
@@ -103,6 +108,7 @@ void
 aces_control_fini(void)
 {
 	aces_health_fini();
+	aces_mig_fini();
 	aces_epm_fini();
 	aces_mgr_free(aces.mgr);
 	aces.mgr = NULL;

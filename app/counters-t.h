@@ -114,6 +114,8 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	  "mid-connection packets without a flow steered by the hash and adopted") \
 	_(flows_repointed, "flows_repointed", \
 	  "flows pointed at another backend by a command (a connection moved)") \
+	_(held_data_stripped, "held_data_stripped", \
+	  "data segments of held flows forwarded as bare ACKs (their data resent later)") \
 	_(flows_active, "flows_active", \
 	  "flows in the tables now") \
 	_(pending_full, "flows_unwatched", \

@@ -17,6 +17,7 @@
 #include "aces/manager.h"
 #include "aces/window.h"
 #include "aces.h"
+#include "migrate.h"
 #include "hooks.h"
 
 #define WIN_SLOTS	32	/* samples kept per entity */
@@ -313,10 +314,13 @@ void
 aces_epm_tick(uint64_t now)
 {
 	struct aces_mgr_input in = { .now_ms = now, .ep = aces.ep_load };
+	uint32_t e;
 
 	update_windows(now);
 	poll_hooks(now);
 	aces_health_fill(&in);
+	for (e = 0; e < aces.n_ep_live; e++)
+		aces.ep_load[e].moving_over = (uint8_t)aces_mig_over(e);
 	aces_mgr_tick(aces.mgr, &in);
 	aces_epm_apply(now);
 }

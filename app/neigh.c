@@ -17,6 +17,7 @@
 
 #include "aces/parse.h"
 #include "aces.h"
+#include "migrate.h"
 
 #define ARP_RETRY_S	1	/* unresolved: ask again every second */
 #define ARP_REFRESH_S	60	/* resolved by ARP: refresh every minute */
@@ -163,6 +164,8 @@ aces_neigh_slow_path(struct rte_mbuf *m)
 	}
 	if (r == ACES_PARSE_IPV4 && p.has_l4 && aces_health_rx(m, &p) == 0)
 		return;		/* a probe's answer */
+	if (r == ACES_PARSE_IPV4 && p.has_l4 && aces_mig_rx(m, &p) == 0)
+		return;		/* an agent's answer */
 	aces.ctl[ACES_CTL_LOCAL_IGNORED]++;
 	rte_pktmbuf_free(m);
 }

@@ -38,6 +38,7 @@
 #include "aces/config.h"
 #include "aces/manager.h"
 #include "aces.h"
+#include "migrate.h"
 
 RTE_LOG_REGISTER(aces_logtype_reload, user.aces.reload, INFO);
 #define RL_LOG(level, fmt, ...) \
@@ -434,6 +435,7 @@ swap(struct plan *p, uint64_t now)
 	p->rt = NULL;
 	if (aces_workers_remap(p->ep_new, old_n_ep, p->be_new, old_n_be, p->release, &lost) != 0)
 		goto fatal;
+	aces_mig_reload(p->ep_new, old_n_ep, p->be_new, old_n_be);
 	if (lost != 0)
 		RL_LOG(ERR, "reload: %llu open flows whose endpoint or backend vanished were dropped",
 		       (unsigned long long)lost);

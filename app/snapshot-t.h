@@ -23,6 +23,7 @@ struct aces_snap_ep {
 	uint8_t phase;				/**< enum aces_phase */
 	uint8_t pinned;				/**< set by hand */
 	uint8_t removed;			/**< removed by a reload, its flows draining */
+	uint64_t moved, move_failed;		/**< established flows moved (migrate.c) */
 };
 
 /** One backend as of the snapshot. */
@@ -37,6 +38,21 @@ struct aces_snap_be {
 	char reason[112];
 };
 
+/** Moving established connections (migrate.c). */
+struct aces_snap_mig {
+	uint64_t started, moved, failed, timed_out;	/**< moves */
+	uint64_t lost;				/**< under way when a reload removed their endpoint */
+	uint64_t no_backend;			/**< no replacement backend to move to */
+	uint64_t datagrams_sent, send_failed;	/**< MOVE datagrams (resends included) */
+	uint64_t refused;			/**< agent datagrams that were not authentic */
+	uint64_t late;				/**< answers to moves already ended */
+	uint64_t agents_not_answering;		/**< times an agent was left alone */
+	uint32_t in_flight;
+	uint32_t freeze_samples;		/**< of the last 4,096 moves */
+	uint32_t freeze_p50_us, freeze_p99_us, freeze_max_us;
+	char last_error[160];
+};
+
 /** The snapshot's head (the arrays come beside it). */
 struct aces_snap {
 	uint64_t at_ms;				/**< manager clock when it was taken */
@@ -44,6 +60,7 @@ struct aces_snap {
 	uint32_t tnumber;			/**< the transition's number, 0: none yet */
 	uint64_t tstarted_ms;
 	uint64_t tended_ms;
+	struct aces_snap_mig mig;
 };
 
 #endif /* ACES_APP_SNAPSHOT_T_H */

@@ -15,6 +15,7 @@
 
 #include "aces/manager.h"
 #include "aces.h"
+#include "migrate.h"
 
 #define READ_TRIES 1000
 
@@ -75,7 +76,9 @@ aces_snap_publish(uint64_t now_ms)
 		x->removed = e >= aces.n_ep_live;	/* a reload removed it: its flows drain */
 		x->phase = x->removed ? ACES_PHASE_ORIGINAL : (uint8_t)aces_mgr_phase(aces.mgr, e);
 		x->pinned = x->removed ? 0 : (uint8_t)aces_mgr_pinned(aces.mgr, e);
+		x->moved = aces_mig_ep_moved(e, &x->move_failed);
 	}
+	aces_mig_snap(&snap.head.mig);
 	for (b = 0; b < c->n_backends; b++) {
 		struct aces_snap_be *x = &snap.be[b];
 

@@ -359,6 +359,9 @@ endpoint_fill(struct rte_tel_data *x, const struct view *v, uint32_t e, int full
 	rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(se->pps[0] + se->pps[1] + 0.5));
 	if (!full)
 		return;
+	rte_tel_data_add_dict_string(x, "migrate", ep->migrate ? "yes" : "no");
+	rte_tel_data_add_dict_u64(x, "flows_moved", se->moved);
+	rte_tel_data_add_dict_u64(x, "flows_not_moved", se->move_failed);
 	add_ip(x, "vip", ep->vip);
 	rte_tel_data_add_dict_u64(x, "port", ep->port);
 	rte_tel_data_add_dict_string(x, "protocol", aces_proto_name(ep->proto));
@@ -670,6 +673,37 @@ transition_fill(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(ph, aces_phase_name((enum aces_phase)p), count[p]);
 	rte_tel_data_add_dict_container(d, "endpoints_by_phase", ph, 0);
 	rte_tel_data_add_dict_container(d, "flows_left_on_original", left, 0);
+	if (aces.cfg->agents.enabled) {
+		const struct aces_snap_mig *g = &v.head.mig;
+		struct rte_tel_data *mv = rte_tel_data_alloc();
+
+		if (mv != NULL) {
+			rte_tel_data_start_dict(mv);
+			rte_tel_data_add_dict_u64(mv, "started", g->started);
+			rte_tel_data_add_dict_u64(mv, "moved", g->moved);
+			rte_tel_data_add_dict_u64(mv, "failed", g->failed);
+			rte_tel_data_add_dict_u64(mv, "timed_out", g->timed_out);
+			rte_tel_data_add_dict_u64(mv, "in_flight", g->in_flight);
+			rte_tel_data_add_dict_u64(mv, "lost_in_reload", g->lost);
+			rte_tel_data_add_dict_u64(mv, "no_replacement_backend", g->no_backend);
+			rte_tel_data_add_dict_u64(mv, "datagrams_sent", g->datagrams_sent);
+			rte_tel_data_add_dict_u64(mv, "datagrams_not_sent", g->send_failed);
+			rte_tel_data_add_dict_u64(mv, "answers_refused", g->refused);
+			rte_tel_data_add_dict_u64(mv, "answers_late", g->late);
+			rte_tel_data_add_dict_u64(mv, "agents_not_answering", g->agents_not_answering);
+			rte_tel_data_add_dict_u64(mv, "freeze_samples", g->freeze_samples);
+			rte_tel_data_add_dict_u64(mv, "freeze_p50_us", g->freeze_p50_us);
+			rte_tel_data_add_dict_u64(mv, "freeze_p99_us", g->freeze_p99_us);
+			rte_tel_data_add_dict_u64(mv, "freeze_max_us", g->freeze_max_us);
+			{
+				char e1[RTE_TEL_MAX_STRING_LEN];
+
+				snprintf(e1, sizeof(e1), "%s", g->last_error);
+				rte_tel_data_add_dict_string(mv, "last_error", e1);
+			}
+			rte_tel_data_add_dict_container(d, "moves", mv, 0);
+		}
+	}
 	rte_tel_data_add_dict_u64(d, "last_event_id", aces_mgr_journal_next_id(aces.mgr) - 1);
 	view_put(&v);
 }

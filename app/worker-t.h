@@ -23,6 +23,8 @@ enum aces_wmsg_type {
 	ACES_WMSG_RESET = 0,		/**< end the open flows of (ep, side): RST for TCP */
 	ACES_WMSG_RESET_BACKEND,	/**< end the open flows to backend ep (a backend index) */
 	ACES_WMSG_FLOW,			/**< one flow: show, hold, release, re-point (op) */
+	ACES_WMSG_FLOWS,		/**< the batch in mig_ops (pad ops), acked in mig_ops_ack */
+	ACES_WMSG_LIST,			/**< movable flows of endpoint ep into mig_list */
 	ACES_WMSG_MAX
 };
 
@@ -32,6 +34,28 @@ enum aces_flow_op {
 	ACES_FLOW_OP_HOLD,	/**< its packets are dropped (counted; TCP resends them) */
 	ACES_FLOW_OP_RELEASE,
 	ACES_FLOW_OP_REPOINT,	/**< to backend @backend (its side follows) */
+	ACES_FLOW_OP_MOVED,	/**< re-point to @backend and release (a move done) */
+	ACES_FLOW_OP_KEEP,	/**< release, and never try to move it again (a move failed) */
+};
+
+#define ACES_MIG_BATCH	64	/**< flow operations per batch (ACES_WMSG_FLOWS) */
+#define ACES_MIG_LIST	256	/**< movable flows per list (ACES_WMSG_LIST) */
+
+/** One operation of a batch: the control lcore writes it, the owner worker its rc. */
+struct aces_mig_op {
+	uint32_t client_ip;	/**< network order */
+	uint16_t client_port;
+	uint16_t backend;
+	uint16_t ep;
+	uint8_t op;		/**< enum aces_flow_op */
+	int8_t rc;		/**< 0 or -errno */
+};
+
+/** A flow that can be moved (ACES_WMSG_LIST). */
+struct aces_mig_cand {
+	uint32_t client_ip;
+	uint16_t client_port;
+	uint16_t backend;
 };
 
 struct aces_wmsg {
@@ -95,6 +119,15 @@ struct aces_worker {
 	struct aces_wmsg *jobs;		/**< pending drain resets, ACES_MAX_JOBS */
 	int parked;			/**< paused for a reload (set by the worker) */
 	struct aces_flow_ack flow_ack;	/**< answer to the last one-flow command */
+	/* moving connections: one batch and one list at a time, control lcore <-> this worker */
+	struct aces_mig_op mig_ops[ACES_MIG_BATCH];
+	uint32_t mig_ops_ack;		/**< seq of the last batch carried out (written last) */
+	struct aces_mig_cand mig_list[ACES_MIG_LIST];
+	uint32_t mig_list_n;
+	uint32_t mig_list_ack;		/**< seq of the last list finished (written last) */
+	uint32_t mig_list_seq;		/**< list under way (0: none) */
+	uint32_t mig_list_ep;
+	uint32_t mig_list_cursor;
 	uint64_t fwd_seen;		/**< forwarded, as of the last busy loop */
 	uint64_t first_fwd_tsc;		/**< loop that first forwarded (restart gap), 0: none */
 	uint64_t last_fwd_tsc;		/**< loop that last forwarded */

@@ -324,6 +324,25 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 		forward(w, tx, m, pk, f, (enum aces_flow_dir)t->dir, now);
 }
 
+/* A held flow's data segment from the client, made a bare ACK: payload and PSH gone,
+ * lengths and checksums made anew (the NAT's incremental updates follow). */
+static void
+held_ack_only(struct rte_mbuf *m, struct aces_pkt *pk)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) + pk->l2_len);
+	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)((uint8_t *)ip + pk->l3_len);
+	uint16_t tot = (uint16_t)(pk->l3_len + pk->l4_len);
+
+	ip->total_length = rte_cpu_to_be_16(tot);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, pk->l3_len);
+	t->tcp_flags &= (uint8_t)~ACES_TCP_PSH;
+	t->cksum = aces_cksum_l4(ip->src_addr, ip->dst_addr, ACES_IPPROTO_TCP, t, pk->l4_len);
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (pk->l2_len + tot)));
+	pk->ip_total_len = tot;
+	pk->tcp_flags &= (uint8_t)~ACES_TCP_PSH;
+}
+
 /* A packet of flow @f: TCP state, then forward. */
 static inline void
 known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
@@ -332,9 +351,29 @@ known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
 {
 	enum aces_flow_dir dir = (enum aces_flow_dir)t->dir;
 
+	struct aces_pkt bare;
+
+	/* Held (moving): no new data may reach the backend, whose socket is about to be
+	 * frozen, but its last words must reach the client and the client's acknowledgement
+	 * of them must come back (its agent waits for that: a restored socket resends
+	 * unacknowledged data slowly). So: the client's data segments go on as bare ACKs
+	 * (TCP resends their data, to wherever the flow then points); the backend's
+	 * segments pass, but for an RST (a closed socket's answer to a late ACK once the
+	 * connection lives elsewhere); everything else is dropped. */
 	if (unlikely(f->flags & ACES_FLOW_F_HELD)) {
-		aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);	/* moving: neither end may see it */
-		return;
+		if (pk->proto != ACES_IPPROTO_TCP || (dir == ACES_DIR_REV ?
+		    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_RST)) != 0 :
+		    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_FIN | ACES_TCP_RST | ACES_TCP_ACK)) !=
+		    ACES_TCP_ACK)) {
+			aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);
+			return;
+		}
+		if (dir == ACES_DIR_FWD && pk->ip_total_len != pk->l3_len + pk->l4_len) {
+			bare = *pk;
+			held_ack_only(m, &bare);
+			pk = &bare;
+			w->st.held_data_stripped++;
+		}
 	}
 	if (pk->proto == ACES_IPPROTO_TCP) {
 		/* A new SYN on a closed tuple is a new connection: decide again. */
@@ -473,6 +512,8 @@ aces_worker_main(void *arg)
 			aces_wk_poll_msgs(w);
 		if (unlikely(w->reset_job != NULL))
 			aces_wk_reset_step(w, &tx);
+		if (unlikely(w->mig_list_seq != 0))
+			aces_wk_list_step(w);
 		if (w->n_drop != 0)
 			aces_wk_drop_flush(w);
 		aces_wk_report(w, now);

@@ -161,6 +161,8 @@ void aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx);
 void aces_wk_report(struct aces_worker *w, uint64_t now);
 /** Commands from the control lcore (drain resets). */
 void aces_wk_poll_msgs(struct aces_worker *w);
+/** A bounded slice of the movable-flows list under way (mig_list_seq). */
+void aces_wk_list_step(struct aces_worker *w);
 /** A bounded slice of the running drain reset. */
 void aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx);
 /** Frames built by the control lcore, to send on m->port. */

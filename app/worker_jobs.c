@@ -146,80 +146,140 @@ aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
 	}
 }
 
-/* One flow, for a move: found by its client end and endpoint, answered in flow_ack. */
-static void
-flow_cmd(struct aces_worker *w, const struct aces_wmsg *m)
+/* One flow operation, for a move: the flow found by its client end and endpoint. */
+static int
+flow_op(struct aces_worker *w, uint32_t ep, uint32_t client_ip, uint16_t client_port,
+	uint32_t op, uint16_t nb, uint32_t *idx_out)
 {
 	const struct aces_config *c = aces.cfg;
-	struct aces_flow_ack *a = &w->flow_ack;
 	uint64_t now = rte_rdtsc();
 	struct aces_flow_tuple t;
 	struct aces_flow *f;
 	uint32_t idx;
 	int rc = 0;
 
-	memset((char *)a + sizeof(a->seq), 0, sizeof(*a) - sizeof(a->seq));
-	if (m->ep >= aces.n_ep_live) {
-		rc = -EINVAL;
-		goto out;
-	}
-	t = (struct aces_flow_tuple){ .client_ip = m->client_ip, .client_port = m->client_port,
-				      .proto = c->endpoints[m->ep].proto, .dir = ACES_DIR_FWD,
-				      .peer_ip = c->endpoints[m->ep].vip,
-				      .peer_port = rte_cpu_to_be_16(c->endpoints[m->ep].port) };
+	if (ep >= aces.n_ep_live)
+		return -EINVAL;
+	t = (struct aces_flow_tuple){ .client_ip = client_ip, .client_port = client_port,
+				      .proto = c->endpoints[ep].proto, .dir = ACES_DIR_FWD,
+				      .peer_ip = c->endpoints[ep].vip,
+				      .peer_port = rte_cpu_to_be_16(c->endpoints[ep].port) };
 	idx = aces_flow_lookup(w->ft, &t, aces_flow_hash(w->ft, &t));
-	if (idx == ACES_FLOW_NONE) {
-		rc = -ENOENT;
-		goto out;
-	}
+	if (idx == ACES_FLOW_NONE)
+		return -ENOENT;
+	*idx_out = idx;
 	f = aces_flow_get(w->ft, idx);
-	switch (m->op) {
+	switch (op) {
 	case ACES_FLOW_OP_HOLD:
 		rc = aces_flow_hold(w->ft, idx);
 		break;
+	case ACES_FLOW_OP_KEEP:
+		f->flags |= ACES_FLOW_F_NOMOVE;
+		/* fall through */
 	case ACES_FLOW_OP_RELEASE:
 		rc = aces_flow_release(w->ft, idx, now);
 		break;
-	case ACES_FLOW_OP_REPOINT: {
-		uint16_t ob = f->backend, nb = m->backend;
+	case ACES_FLOW_OP_REPOINT:
+	case ACES_FLOW_OP_MOVED: {
+		uint16_t ob = f->backend;
 		uint8_t os = f->side, ns;
 
-		if (nb >= aces.n_be_live) {
-			rc = -EINVAL;
-			break;
+		if (nb >= aces.n_be_live)
+			return -EINVAL;
+		if (nb != ob) {
+			rc = aces_flow_repoint(w->ft, idx, nb, c->backends[nb].addr,
+					       rte_cpu_to_be_16(c->endpoints[ep].backend_port));
+			if (rc != 0)
+				break;
+			/* its counters follow it: the backend's, and the side's if that changed */
+			ns = (uint8_t)c->backends[nb].side;
+			w->bes[ob].flows--;
+			w->bes[nb].flows++;
+			w->eps[f->ep * 2 + os].flows--;
+			w->eps[f->ep * 2 + ns].flows++;
+			if (f->open) {
+				w->bes[ob].open--;
+				w->bes[nb].open++;
+				w->eps[f->ep * 2 + os].open--;
+				w->eps[f->ep * 2 + ns].open++;
+			}
+			f->side = ns;
+			w->st.flows_repointed++;
 		}
-		rc = aces_flow_repoint(w->ft, idx, nb, c->backends[nb].addr,
-				       rte_cpu_to_be_16(c->endpoints[m->ep].backend_port));
-		if (rc != 0)
-			break;
-		/* its counters follow it: the backend's, and the side's if that changed */
-		ns = (uint8_t)c->backends[nb].side;
-		w->bes[ob].flows--;
-		w->bes[nb].flows++;
-		w->eps[f->ep * 2 + os].flows--;
-		w->eps[f->ep * 2 + ns].flows++;
-		if (f->open) {
-			w->bes[ob].open--;
-			w->bes[nb].open++;
-			w->eps[f->ep * 2 + os].open--;
-			w->eps[f->ep * 2 + ns].open++;
-		}
-		f->side = ns;
-		w->st.flows_repointed++;
+		if (op == ACES_FLOW_OP_MOVED)
+			rc = aces_flow_release(w->ft, idx, now);
 		break;
 	}
 	default:
 		break;
 	}
-	a->backend = f->backend;
-	a->side = f->side;
-	a->state = f->state;
-	a->flags = f->flags;
-	a->open = f->open;
-	a->age_ms = (now - f->created) * 1000 / aces.tsc_hz;
-out:
+	return rc;
+}
+
+/* One flow (telemetry's /aces/flow): answered in flow_ack. */
+static void
+flow_cmd(struct aces_worker *w, const struct aces_wmsg *m)
+{
+	struct aces_flow_ack *a = &w->flow_ack;
+	uint32_t idx = ACES_FLOW_NONE;
+	int rc;
+
+	memset((char *)a + sizeof(a->seq), 0, sizeof(*a) - sizeof(a->seq));
+	rc = flow_op(w, m->ep, m->client_ip, m->client_port, m->op, m->backend, &idx);
+	if (idx != ACES_FLOW_NONE) {
+		const struct aces_flow *f = aces_flow_get(w->ft, idx);
+
+		a->backend = f->backend;
+		a->side = f->side;
+		a->state = f->state;
+		a->flags = f->flags;
+		a->open = f->open;
+		a->age_ms = (rte_rdtsc() - f->created) * 1000 / aces.tsc_hz;
+	}
 	a->rc = rc;
 	__atomic_store_n(&a->seq, m->seq, __ATOMIC_RELEASE);
+}
+
+/* A batch of flow operations for the mover (control lcore): results in place. */
+static void
+flows_cmd(struct aces_worker *w, const struct aces_wmsg *m)
+{
+	uint32_t i, idx;
+
+	for (i = 0; i < m->pad && i < ACES_MIG_BATCH; i++) {
+		struct aces_mig_op *o = &w->mig_ops[i];
+
+		o->rc = (int8_t)flow_op(w, o->ep, o->client_ip, o->client_port, o->op, o->backend, &idx);
+	}
+	__atomic_store_n(&w->mig_ops_ack, m->seq, __ATOMIC_RELEASE);
+}
+
+/* A slice of the movable-flows list under way: established TCP flows of the endpoint on
+ * the original, not held, not given up on. */
+void
+aces_wk_list_step(struct aces_worker *w)
+{
+	struct aces_flow_table *ft = w->ft;
+	uint32_t budget = 4096;
+
+	while (budget-- > 0 && w->mig_list_cursor < ft->capacity && w->mig_list_n < ACES_MIG_LIST) {
+		const struct aces_flow *f = &ft->flows[w->mig_list_cursor++];
+
+		if (!f->in_use || !f->open || f->ep != w->mig_list_ep ||
+		    f->side != ACES_SIDE_ORIGINAL || f->proto != ACES_IPPROTO_TCP ||
+		    (f->state != ACES_TCP_ESTABLISHED && f->state != ACES_TCP_ADOPTED) ||
+		    (f->flags & (ACES_FLOW_F_HELD | ACES_FLOW_F_NOMOVE)))
+			continue;
+		w->mig_list[w->mig_list_n++] = (struct aces_mig_cand){
+			.client_ip = f->client_ip, .client_port = f->client_port,
+			.backend = f->backend };
+	}
+	if (w->mig_list_cursor >= ft->capacity || w->mig_list_n == ACES_MIG_LIST) {
+		uint32_t seq = w->mig_list_seq;
+
+		w->mig_list_seq = 0;
+		__atomic_store_n(&w->mig_list_ack, seq, __ATOMIC_RELEASE);
+	}
 }
 
 void
@@ -231,6 +291,17 @@ aces_wk_poll_msgs(struct aces_worker *w)
 	       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0) {
 		if (m.type == ACES_WMSG_FLOW) {
 			flow_cmd(w, &m);
+			continue;
+		}
+		if (m.type == ACES_WMSG_FLOWS) {
+			flows_cmd(w, &m);
+			continue;
+		}
+		if (m.type == ACES_WMSG_LIST) {
+			w->mig_list_n = 0;
+			w->mig_list_cursor = 0;
+			w->mig_list_ep = m.ep;
+			w->mig_list_seq = m.seq;
 			continue;
 		}
 		if (m.type == ACES_WMSG_RESET ? (m.ep >= aces.cfg->n_endpoints || m.side > 1) :

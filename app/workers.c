@@ -259,7 +259,7 @@ remap_job(struct aces_wmsg *m, const int32_t *ep_new, uint32_t n_old_ep, const i
 {
 	int32_t x;
 
-	if (m->type == ACES_WMSG_FLOW)
+	if (m->type == ACES_WMSG_FLOW || m->type == ACES_WMSG_FLOWS || m->type == ACES_WMSG_LIST)
 		return -1;	/* its endpoint and backend indexes are gone: the caller asks again */
 	if (m->type == ACES_WMSG_RESET) {
 		x = map_ep(ep_new, n_old_ep, m->ep);
@@ -372,6 +372,7 @@ aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_n
 			w->reset_cursor = 0;	/* the job in progress went: start the next afresh */
 		w->n_jobs = i;
 		w->reset_job = i > 0 ? &w->jobs[0] : NULL;
+		w->mig_list_seq = 0;	/* a list under way names an old endpoint: the mover asks again */
 		while (nq < RTE_DIM(queued) &&
 		       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0)
 			if (remap_job(&m, ep_new, n_old_ep, be_new, n_old_be, swap) == 0)

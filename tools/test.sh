@@ -38,15 +38,17 @@ run "end-to-end transitions" env ACES_BUILD="$ROOT/build" tests/e2e/test_transit
 run "end-to-end health and re-sharding" env ACES_BUILD="$ROOT/build" tests/e2e/test_health.sh
 run "end-to-end live reconfiguration and releases" env ACES_BUILD="$ROOT/build" tests/e2e/test_reload.sh
 run "end-to-end live reconfiguration, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_reload.sh
-run "end-to-end connections moved between hosts (TCP_REPAIR)" env ACES_BUILD="$ROOT/build" tests/e2e/test_move.sh
-run "end-to-end connections moved, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_move.sh
+run "end-to-end connections moved by their application's agent (TCP_REPAIR)" env ACES_BUILD="$ROOT/build" tests/e2e/test_move.sh
+run "end-to-end connections moved by the agent, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_move.sh
+run "end-to-end 200 connections moved through the agents' relay" env ACES_BUILD="$ROOT/build" tests/e2e/test_migrate.sh
+run "end-to-end relay moves, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_migrate.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 
 # Nothing may outlive the suites: appliance processes, nginx, namespaces.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv)|aces-e2e|httpclient.py|lineclient.py|file-prefix bench" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|file-prefix bench" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     if [ -n "$procs$ns" ]; then
         echo "left behind: $procs $ns"
@@ -55,7 +57,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=13
+total=15
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

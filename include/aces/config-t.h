@@ -96,6 +96,7 @@ struct aces_cfg_endpoint {
 	char *hook_replicate;		/**< shell command or NULL */
 	char *hook_release;		/**< shell command or NULL */
 	char *udp_probe;		/**< UDP probe payload (UDP endpoints) or NULL */
+	uint8_t migrate;		/**< move established flows with the agents' help */
 	/* the running appliance's, never read from a file: */
 	uint8_t retired;		/**< removed by a reload; kept while its flows drain */
 	uint8_t drain_acted;		/**< its drain deadline was acted on */
@@ -143,6 +144,18 @@ struct aces_cfg_neighbor {
 	uint8_t mac[6];
 };
 
+/** The backend agents that move established connections ("agents"; issue #11). */
+struct aces_cfg_agents {
+	uint8_t enabled;		/**< the section is there */
+	uint16_t port;			/**< agents' UDP and TCP port, host order */
+	char secret_file[256];
+	uint8_t secret[256];		/**< read from secret_file when the config is loaded */
+	uint32_t secret_len;
+	uint32_t moves_per_s;		/**< moves started per second, at most */
+	uint32_t concurrency;		/**< moves under way at once, at most */
+	uint32_t move_timeout_ms;	/**< the agent's budget for one move */
+};
+
 struct aces_cfg_flows {
 	uint32_t capacity;		/**< concurrent flows per worker */
 	uint32_t tcp_established_timeout_s;
@@ -163,6 +176,7 @@ struct aces_config {
 	struct aces_cfg_neighbor *neighbors;
 	struct aces_cfg_flows flows;
 	struct aces_cfg_manager manager;
+	struct aces_cfg_agents agents;
 };
 
 #endif /* ACES_CONFIG_T_H */

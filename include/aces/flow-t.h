@@ -31,6 +31,7 @@ enum aces_tcp_state {
 #define ACES_FLOW_F_TIMED_OUT	0x02	/**< SYN/UDP request counted as timed out */
 #define ACES_FLOW_F_HELD	0x04	/**< held: never expires, its owner queues its packets */
 #define ACES_FLOW_F_ADOPTED_REV	0x08	/**< adopted from a reply (ACES_TCP_ADOPTED) */
+#define ACES_FLOW_F_NOMOVE	0x10	/**< a move of it failed: not tried again */
 
 /** A TCP state after FIN or RST: the connection is over. */
 static inline int

@@ -24,6 +24,8 @@ enum aces_phase {
 	ACES_PHASE_RELEASED,		/**< no flow left on the original: original released */
 	ACES_PHASE_RETURNING,		/**< abort: new flows back on the original, replacement drains */
 	ACES_PHASE_FAILED,		/**< handover failed (state transfer); back on the original */
+	ACES_PHASE_MOVING,		/**< migrate: 100 % new flows on the replacement; the flows
+					 *   left on the original are being moved there (agents) */
 	ACES_PHASE_MAX
 };
 
@@ -42,6 +44,7 @@ struct aces_mgr_ep_load {
 	double bps[ACES_SIDE_MAX];		/**< bytes/s */
 	double new_fps[ACES_SIDE_MAX];		/**< new flows/s */
 	uint64_t open_flows[ACES_SIDE_MAX];	/**< flows not closed yet */
+	uint8_t moving_over;			/**< MOVING: no flow left that can be moved */
 };
 
 /** Health of one endpoint per side over the health window (from passive signals). */

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "aces/pkt-t.h"
+#include "aces/agentproto.h"
 #include "config_pvt.h"
 
 #define PATH_MAX_LEN 160
@@ -389,7 +390,7 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 {
 	static const char *const keys[] = { "name", "vip", "port", "protocol", "backend_port",
 		"priority", "statefulness", "depends_on", "hooks", "drain_action", "drain_timeout_ms",
-		"udp_probe", NULL };
+		"udp_probe", "migrate", NULL };
 	static const char *const hook_keys[] = { "replicate", "release", NULL };
 	static const char *const protos[] = { "tcp", "udp" };
 	const json_t *hooks;
@@ -451,6 +452,19 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 			if (ep->udp_probe == NULL)
 				FAIL(ld, np, "out of memory");
 		}
+	}
+	{
+		const json_t *mg = json_object_get(e, "migrate");
+
+		subpath(np, sizeof(np), p, "migrate");
+		if (mg != NULL && !json_is_boolean(mg))
+			FAIL(ld, np, "must be true or false, not %s", json_type_name(mg));
+		ep->migrate = mg != NULL && json_is_true(mg);
+		if (ep->migrate && ep->proto != ACES_IPPROTO_TCP)
+			FAIL(ld, np, "only TCP connections can be moved");
+		if (ep->migrate && ep->statefulness == ACES_STATELESS)
+			FAIL(ld, np, "is for session and persistent endpoints (a stateless one's "
+			     "flows are not worth moving)");
 	}
 	hooks = json_object_get(e, "hooks");
 	if (hooks != NULL) {
@@ -704,10 +718,55 @@ out:
 }
 
 static int
+load_agents(struct ld *ld, const json_t *o)
+{
+	static const char *const keys[] = { "port", "secret_file", "moves_per_s", "concurrency",
+		"move_timeout_ms", NULL };
+	struct aces_cfg_agents *a = &ld->cfg->agents;
+	char err[300];
+	const char *sf;
+	uint32_t v;
+	size_t i;
+	int n;
+
+	if (o == NULL) {
+		for (i = 0; i < ld->cfg->n_endpoints; i++) {
+			if (ld->cfg->endpoints[i].migrate) {
+				char p[PATH_MAX_LEN];
+
+				snprintf(p, sizeof(p), "endpoints[%zu].migrate", i);
+				FAIL(ld, p, "needs the \"agents\" section (their port and secret)");
+			}
+		}
+		return 0;
+	}
+	if (check_object(ld, o, "agents", keys) < 0 ||
+	    get_uint(ld, o, "agents", "port", 1, 65535, -1, &v) < 0)
+		return -EINVAL;
+	a->port = (uint16_t)v;
+	if (get_string(ld, o, "agents", "secret_file", 1, &sf) < 0)
+		return -EINVAL;
+	if (strlen(sf) >= sizeof(a->secret_file))
+		FAIL(ld, "agents.secret_file", "a path of at most %zu characters",
+		     sizeof(a->secret_file) - 1);
+	snprintf(a->secret_file, sizeof(a->secret_file), "%s", sf);
+	n = aces_ap_secret_load(sf, a->secret, sizeof(a->secret), err, sizeof(err));
+	if (n < 0)
+		FAIL(ld, "agents.secret_file", "%s", err);
+	a->secret_len = (uint32_t)n;
+	if (get_uint(ld, o, "agents", "moves_per_s", 1, 100000, 1000, &a->moves_per_s) < 0 ||
+	    get_uint(ld, o, "agents", "concurrency", 1, 1024, 32, &a->concurrency) < 0 ||
+	    get_uint(ld, o, "agents", "move_timeout_ms", 10, 60000, 2000, &a->move_timeout_ms) < 0)
+		return -EINVAL;
+	a->enabled = 1;
+	return 0;
+}
+
+static int
 load_root(struct ld *ld, const json_t *root)
 {
 	static const char *const root_keys[] = { "interfaces", "applications", "endpoints",
-		"flows", "neighbors", "manager", NULL };
+		"flows", "neighbors", "manager", "agents", NULL };
 	static const char *const ifc_keys[] = { "client", "backend", NULL };
 	static const char *const app_keys[] = { "original", "replacement", NULL };
 	static const char *const flow_keys[] = { "capacity", "tcp_established_timeout_s",
@@ -803,7 +862,8 @@ load_root(struct ld *ld, const json_t *root)
 	}
 	json_decref((json_t *)(uintptr_t)o);
 
-	if (load_manager(ld, json_object_get(root, "manager")) < 0)
+	if (load_manager(ld, json_object_get(root, "manager")) < 0 ||
+	    load_agents(ld, json_object_get(root, "agents")) < 0)
 		return -EINVAL;
 	for (i = 0; i < cfg->n_endpoints; i++)
 		if (cfg->endpoints[i].drain_timeout_ms == UINT32_MAX)

@@ -67,7 +67,7 @@ struct aces_mgr {
 
 static const char *const phase_names[ACES_PHASE_MAX] = {
 	"original", "waiting", "migrating", "replicating", "cutover", "draining", "released",
-	"returning", "failed",
+	"returning", "failed", "moving",
 };
 static const char *const state_names[ACES_TRANSITION_MAX] = {
 	"idle", "running", "complete", "aborted",
@@ -271,6 +271,7 @@ on_replacement(const struct mgr_ep *x)
 {
 	return x->weight == 100 && (x->pinned || x->phase == ACES_PHASE_CUTOVER ||
 				    x->phase == ACES_PHASE_DRAINING ||
+				    x->phase == ACES_PHASE_MOVING ||
 				    x->phase == ACES_PHASE_RELEASED);
 }
 
@@ -430,6 +431,7 @@ return_to_original(struct aces_mgr *m, uint32_t e, uint64_t now, const char *why
 	case ACES_PHASE_MIGRATING:
 	case ACES_PHASE_CUTOVER:
 	case ACES_PHASE_DRAINING:
+	case ACES_PHASE_MOVING:
 	case ACES_PHASE_RELEASED:
 		set_phase(m, e, ACES_PHASE_RETURNING, 0, now,
 			  "%s: new flows back to the original; flows on the replacement drain", why);
@@ -981,9 +983,25 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 			}
 			break;
 		case ACES_PHASE_CUTOVER:
-			set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
-				  "draining: %llu flows left on the original",
-				  (unsigned long long)in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
+			if (c->endpoints[e].migrate && in->ep[e].open_flows[ACES_SIDE_ORIGINAL] > 0)
+				set_phase(m, e, ACES_PHASE_MOVING, 100, in->now_ms,
+					  "moving the %llu flows left on the original to the "
+					  "replacement", (unsigned long long)
+					  in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
+			else
+				set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
+					  "draining: %llu flows left on the original",
+					  (unsigned long long)in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
+			break;
+		case ACES_PHASE_MOVING:
+			/* no drain deadline while flows move: it counts once moving is over */
+			if (in->ep[e].open_flows[ACES_SIDE_ORIGINAL] == 0)
+				drain(m, e, in, ACES_SIDE_ORIGINAL);
+			else if (in->ep[e].moving_over)
+				set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
+					  "%llu flows could not be moved: draining them",
+					  (unsigned long long)
+					  in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
 			break;
 		case ACES_PHASE_DRAINING:
 			drain(m, e, in, ACES_SIDE_ORIGINAL);

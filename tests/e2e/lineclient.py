@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Long-lived connections to tools/linesrv that time every request (standard library).
 
-  lineclient.py HOST PORT N STALL PORTS_FILE STOP_FILE OUT_JSON
+  lineclient.py HOST PORT N STALL PORTS_FILE STOP_FILE OUT_JSON [fresh]
       N connections; on each, a line every 100 ms until STOP_FILE appears (at most
       120 s). Every answer must be "NAME n=COUNT LINE" with COUNT one more than the
       last (the server's per-connection state); a request slower than STALL seconds is
-      a stall. Writes the local ports to PORTS_FILE once all are connected; per
-      connection, the servers that answered (in order) and every failure, to OUT_JSON.
+      a stall. With "fresh", COUNT may start over once when another server answers
+      (a relay opened a fresh connection to it). Writes the local ports to PORTS_FILE
+      once all are connected; per connection, the servers that answered (in order) and
+      every failure, to OUT_JSON.
 """
 import json
 import os
@@ -17,7 +19,7 @@ import threading
 import time
 
 
-def run(host, port, n, stall, ports_file, stop_file, out):
+def run(host, port, n, stall, ports_file, stop_file, out, fresh=False):
     conns, res = [], []
     for _ in range(n):
         s = socket.create_connection((host, port), timeout=stall)
@@ -31,7 +33,7 @@ def run(host, port, n, stall, ports_file, stop_file, out):
 
     def one(s, r):
         f = s.makefile("rb")
-        k = 0
+        k = base = 0
         while time.time() < end and not os.path.exists(stop_file):
             k += 1
             t0 = time.time()
@@ -47,7 +49,10 @@ def run(host, port, n, stall, ports_file, stop_file, out):
             dt = time.time() - t0
             r["max_s"] = max(r["max_s"], dt)
             parts = line.decode(errors="replace").split()
-            if len(parts) != 4 or parts[1] != "n=%d" % k or parts[3] != str(k):
+            if (fresh and len(parts) == 4 and r["servers"] and parts[0] != r["servers"][-1]
+                    and parts[1].startswith("n=") and parts[1][2:].isdigit()):
+                base = k - int(parts[1][2:])    # a fresh upstream counts from 1 again
+            if len(parts) != 4 or parts[1] != "n=%d" % (k - base) or parts[3] != str(k):
                 r["failures"].append([t0, "answer %r to line %d" % (line, k)])
                 return
             if not r["servers"] or r["servers"][-1] != parts[0]:
@@ -67,4 +72,4 @@ def run(host, port, n, stall, ports_file, stop_file, out):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    run(a[0], int(a[1]), int(a[2]), float(a[3]), a[4], a[5], a[6])
+    run(a[0], int(a[1]), int(a[2]), float(a[3]), a[4], a[5], a[6], len(a) > 7 and a[7] == "fresh")
