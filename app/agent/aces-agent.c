@@ -492,7 +492,8 @@ handoff(struct move *mv, int fd, const void *state, uint32_t slen, int *stage, u
 	}
 	/* frozen from here on: every failure thaws it */
 	x.blob_len = (uint32_t)bl;
-	memcpy(buf + off + bl, state, slen);
+	if (slen > 0)
+		memcpy(buf + off + bl, state, slen);
 	aces_ap_handoff_put(buf + ACES_AP_HDR_LEN, &x);
 	h.len = ACES_AP_HANDOFF_LEN + x.blob_len + slen;
 	h.time_ms = wall_ms();

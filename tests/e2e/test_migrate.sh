@@ -130,4 +130,7 @@ grep '^info' "$WORK/check.res" | while read -r l; do log "${l#info: }"; done
 grep -v '^info' "$WORK/check.res" > "$WORK/check.txt"
 results_from "$WORK/check.txt"
 stop_aces TERM
+for pid in "${PIDS[@]}"; do stop_pid "$pid"; done   # agents and services: their exit reports
+expect "no sanitizer report from the agents and services" \
+    sh -c "! grep -l 'Sanitizer\|runtime error' '$WORK'/agent-*.log '$WORK'/*old.log '$WORK'/*new.log 2>/dev/null"
 finish "migrate"

@@ -157,4 +157,7 @@ wait_until 30 "line client done" sh -c "! kill -0 $CLIENT 2>/dev/null" || bad "l
 check_lines "$WORK/lines2.json" "agent killed" \
     "set(servers) <= {('old',), ('old', 'new')} and sum(1 for c in r if c['servers'] == ['old']) == $left"
 stop_aces TERM
+for pid in "${PIDS[@]}"; do stop_pid "$pid"; done   # agents and services: their exit reports
+expect "no sanitizer report from the agents and services" \
+    sh -c "! grep -l 'Sanitizer\|runtime error' '$WORK'/agent-*.log '$WORK'/*old.log '$WORK'/*new.log 2>/dev/null"
 finish "move"

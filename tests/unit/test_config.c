@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aces/config.h"
 #include "aces/pkt-t.h"
@@ -205,6 +206,89 @@ test_config_names(void)
 	CU_ASSERT_STRING_EQUAL(aces_proto_name(ACES_IPPROTO_UDP), "udp");
 }
 
+/* "agents" and endpoints[].migrate: loaded with the secret, every misuse refused by name. */
+static void
+test_config_agents_migrate(void)
+{
+	static const struct {
+		const char *agents, *ep_extra, *want;
+	} bad[] = {
+		{ NULL, ", \"statefulness\": \"session\", \"migrate\": true",
+		  "endpoints[0].migrate: needs the \"agents\" section" },
+		{ "{\"port\": 7800, \"secret_file\": \"%s\"}", ", \"protocol\": \"udp\", \"statefulness\": \"session\", \"migrate\": true",
+		  "endpoints[0].migrate: only TCP connections can be moved" },
+		{ "{\"port\": 7800, \"secret_file\": \"%s\"}", ", \"migrate\": true",
+		  "endpoints[0].migrate: is for session and persistent endpoints" },
+		{ "{\"port\": 7800, \"secret_file\": \"%s\"}", ", \"statefulness\": \"session\", \"migrate\": 1",
+		  "endpoints[0].migrate: must be true or false" },
+		{ "{\"secret_file\": \"%s\"}", "", "agents.port: is required" },
+		{ "{\"port\": 7800}", "", "agents.secret_file: is required" },
+		{ "{\"port\": 7800, \"secret_file\": \"/nonexistent/secret\"}", "",
+		  "agents.secret_file: /nonexistent/secret: No such file or directory" },
+		{ "{\"port\": 7800, \"secret_file\": \"%s.short\"}", "", "at least 16 are needed" },
+		{ "{\"port\": 7800, \"secret_file\": \"%s\", \"concurrency\": 0}", "",
+		  "agents.concurrency: 0 is out of range 1..1024" },
+		{ "{\"port\": 7800, \"secret_file\": \"%s\", \"secret\": \"x\"}", "", "agents.secret: unknown key" },
+	};
+	char path[] = "/tmp/aces-cfg-secret.XXXXXX", shortp[64], text[4096], agents[512], err[512];
+	struct aces_config *c;
+	int fd = mkstemp(path);
+	FILE *f;
+	size_t i;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, "0123456789abcdef0123\n", 21) == 21);
+	close(fd);
+	snprintf(shortp, sizeof(shortp), "%s.short", path);
+	f = fopen(shortp, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("too-short\n", f);
+	fclose(f);
+
+	snprintf(text, sizeof(text), ACES_TEST_CFG_HEAD " \"endpoints\": [{\"name\": \"a\", \"vip\": "
+		 "\"10.0.0.100\", \"port\": 443, \"protocol\": \"tcp\", \"statefulness\": \"persistent\","
+		 " \"drain_action\": \"keep\", \"migrate\": true}], \"agents\": {\"port\": 7800,"
+		 " \"secret_file\": \"%s\"}}", path);
+	c = aces_config_parse(text, "mem", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(c->endpoints[0].migrate);
+	CU_ASSERT(c->agents.enabled);
+	CU_ASSERT_EQUAL(c->agents.port, 7800);
+	CU_ASSERT_EQUAL(c->agents.secret_len, 20);	/* the newline dropped */
+	CU_ASSERT_EQUAL(memcmp(c->agents.secret, "0123456789abcdef0123", 20), 0);
+	CU_ASSERT_EQUAL(c->agents.moves_per_s, 1000);
+	CU_ASSERT_EQUAL(c->agents.concurrency, 32);
+	CU_ASSERT_EQUAL(c->agents.move_timeout_ms, 2000);
+	aces_config_free(c);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char ag[600] = "";
+
+		if (bad[i].agents != NULL) {
+			const char *at = strstr(bad[i].agents, "%s");	/* the secret's path */
+
+			if (at != NULL)
+				snprintf(agents, sizeof(agents), "%.*s%s%s", (int)(at - bad[i].agents),
+					 bad[i].agents, path, at + 2);
+			else
+				snprintf(agents, sizeof(agents), "%s", bad[i].agents);
+			snprintf(ag, sizeof(ag), ", \"agents\": %s", agents);
+		}
+		snprintf(text, sizeof(text), ACES_TEST_CFG_HEAD " \"endpoints\": [{\"name\": \"a\", \"vip\": "
+			 "\"10.0.0.100\", \"port\": 443%s%s}]%s}",
+			 strstr(bad[i].ep_extra, "udp") ? "" : ", \"protocol\": \"tcp\"", bad[i].ep_extra, ag);
+		err[0] = '\0';
+		c = aces_config_parse(text, "mem", err, sizeof(err));
+		CU_ASSERT_PTR_NULL(c);
+		if (strstr(err, bad[i].want) == NULL)
+			printf("\n  case %zu: \"%s\" does not hold \"%s\"\n", i, err, bad[i].want);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+		aces_config_free(c);
+	}
+	unlink(path);
+	unlink(shortp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -216,6 +300,7 @@ main(int argc, char **argv)
 		{ "missing file", test_config_missing_file },
 		{ "every truncation refused", test_config_truncations },
 		{ "enum names", test_config_names },
+		{ "agents and migrate", test_config_agents_migrate },
 		CU_TEST_INFO_NULL,
 	};
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aces/config.h"
 #include "aces/health.h"
@@ -410,6 +411,83 @@ test_manager_stateful_phases(void)
 	CU_ASSERT(event_at("s", "draining", NULL) < event_at("s", "draining", "resetting 7 flows"));
 	CU_ASSERT(event_at("s", "draining", "resetting") < event_at("s", "released", NULL));
 	CU_ASSERT(event_at(NULL, "complete", NULL) != 0);
+	teardown();
+}
+
+/* A secret file for configs with "agents" (removed at exit). */
+static const char *
+secret_file(void)
+{
+	static char path[] = "/tmp/aces-test-secret.XXXXXX";
+	static int made;
+
+	if (!made) {
+		int fd = mkstemp(path);
+
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_FATAL(write(fd, "0123456789abcdef0123\n", 21) == 21);
+		close(fd);
+		made = 1;
+	}
+	return path;
+}
+
+/* migrate: cutover -> moving (no drain deadline) -> released at once when no flow is left,
+ * or -> draining (deadline from then) when the mover says nothing more can move. */
+static void
+test_manager_moving_phase(void)
+{
+	struct aces_mgr_action act[4];
+	char text[4096];
+	uint32_t s;
+
+	snprintf(text, sizeof(text), ACES_TEST_CFG_HEAD
+		 " \"endpoints\": [{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\","
+		 " \"statefulness\": \"persistent\", \"drain_action\": \"reset\", \"drain_timeout_ms\": 1000,"
+		 " \"migrate\": true, \"hooks\": {\"replicate\": \"true\", \"release\": \"true\"}},"
+		 " {\"name\": \"t\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\","
+		 " \"statefulness\": \"session\", \"migrate\": true, \"hooks\": {\"replicate\": \"true\"}}],"
+		 " \"agents\": {\"port\": 7800, \"secret_file\": \"%s\"}}", secret_file());
+	cfg = aces_config_parse(text, "test", err, sizeof(err));
+	if (cfg == NULL)
+		printf("\nconfig: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	mgr = aces_mgr_create(cfg, 256);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mgr);
+	memset(load, 0, sizeof(load));
+	healthy[0] = healthy[1] = 1;
+	now = 1000;
+	s = (uint32_t)ep("s");
+	start();
+	tick();
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 2);	/* both replicate hooks */
+	load[s].open_flows[ACES_SIDE_ORIGINAL] = 5;
+	load[ep("t")].open_flows[ACES_SIDE_ORIGINAL] = 3;
+	aces_mgr_hook_done(mgr, s, ACES_HOOK_REPLICATE, 0, "", now);
+	aces_mgr_hook_done(mgr, (uint32_t)ep("t"), ACES_HOOK_REPLICATE, 0, "", now);
+	run_ms(100);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_MOVING);
+	CU_ASSERT_EQUAL(weight("s"), 100);
+	CU_ASSERT(event_at("s", "moving", "moving the 5 flows") != 0);
+	run_ms(5000);	/* far past drain_timeout_ms: no reset while moving */
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_MOVING);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 0);
+	/* s: everything moved -> released at once, its release hook runs */
+	load[s].open_flows[ACES_SIDE_ORIGINAL] = 0;
+	run_ms(100);
+	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_RELEASED);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	CU_ASSERT(act[0].type == ACES_ACT_RUN_HOOK && act[0].hook == ACES_HOOK_RELEASE);
+	/* t: 2 could not be moved -> draining; the deadline counts from then */
+	load[ep("t")].open_flows[ACES_SIDE_ORIGINAL] = 2;
+	load[ep("t")].moving_over = 1;
+	run_ms(100);
+	CU_ASSERT_EQUAL(phase("t"), ACES_PHASE_DRAINING);
+	CU_ASSERT(event_at("t", "draining", "2 flows could not be moved") != 0);
+	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_RUNNING);
+	/* an abort while moving sends new flows back */
+	CU_ASSERT_EQUAL(aces_mgr_abort(mgr, now, "test", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(phase("t"), ACES_PHASE_RETURNING);
 	teardown();
 }
 
@@ -969,6 +1047,7 @@ main(void)
 		{ "abort returns everything, dependents first", test_manager_abort_returns_all },
 		{ "state timeout fails an endpoint back", test_manager_state_timeout },
 		{ "stateful: replicating, cutover, draining, reset, released", test_manager_stateful_phases },
+		{ "moving phase (migrate)", test_manager_moving_phase },
 		{ "replicate hook failure", test_manager_hook_failure },
 		{ "lingering flows kept by default", test_manager_keep_lingering },
 		{ "a manual pin is respected", test_manager_pin_respected },
@@ -990,5 +1069,8 @@ main(void)
 		CU_TEST_INFO_NULL,
 	};
 
-	return aces_unit_run("manager", tests);
+	int rc = aces_unit_run("manager", tests);
+
+	unlink(secret_file());
+	return rc;
 }
