@@ -346,6 +346,7 @@ take_batches(void)
 					set_error(v, "re-pointing the flow: %s", strerror(-rc));
 				}
 			}
+			mg.pub.last_ms = aces_now_ms();
 			mg.freeze_us[mg.n_freeze++ % FREEZE_N] =
 				(uint32_t)((now_tsc - v->held_tsc) * 1000000 / aces.tsc_hz);
 			mg.dirty = 1;
@@ -512,6 +513,11 @@ start_moves(uint32_t e, uint64_t now)
 		mg.id_seq++;
 		mg.n_active++;
 		mg.pass_started++;
+		if (mg.n_active == 1 && (mg.pub.started == 0 || now - mg.pub.last_ms > 1000)) {
+			/* a run of moves begins (the first, or one after a second without any) */
+			mg.pub.first_ms = now;
+			mg.pub.run_base = mg.pub.moved + mg.pub.failed + mg.pub.timed_out;
+		}
 		mg.pub.started++;
 		mg.tokens -= 1;
 	}

@@ -47,6 +47,8 @@ struct aces_snap_mig {
 	uint64_t refused;			/**< agent datagrams that were not authentic */
 	uint64_t late;				/**< answers to moves already ended */
 	uint64_t agents_not_answering;		/**< times an agent was left alone */
+	uint64_t first_ms, last_ms;		/**< this run of moves: first started, last ended */
+	uint64_t run_base;			/**< moves ended before this run */
 	uint32_t in_flight;
 	uint32_t freeze_samples;		/**< of the last 4,096 moves */
 	uint32_t freeze_p50_us, freeze_p99_us, freeze_max_us;

@@ -684,6 +684,13 @@ transition_fill(struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(mv, "failed", g->failed);
 			rte_tel_data_add_dict_u64(mv, "timed_out", g->timed_out);
 			rte_tel_data_add_dict_u64(mv, "in_flight", g->in_flight);
+			/* the last run of moves: its first started to its last ended, and the moves
+			 * that ended per second in it */
+			rte_tel_data_add_dict_u64(mv, "moving_ms", g->last_ms > g->first_ms ?
+						  g->last_ms - g->first_ms : 0);
+			rte_tel_data_add_dict_u64(mv, "moves_per_s", g->last_ms > g->first_ms ?
+						  (g->moved + g->failed + g->timed_out - g->run_base) *
+						  1000 / (g->last_ms - g->first_ms) : 0);
 			rte_tel_data_add_dict_u64(mv, "lost_in_reload", g->lost);
 			rte_tel_data_add_dict_u64(mv, "no_replacement_backend", g->no_backend);
 			rte_tel_data_add_dict_u64(mv, "datagrams_sent", g->datagrams_sent);

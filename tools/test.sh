@@ -47,11 +47,12 @@ run "end-to-end relay moves, 2 workers, agents under ASan" env ACES_BUILD="$ROOT
     AGENT="$ROOT/build-asan/app/agent/aces-agent" LINESRV="$ROOT/build-asan/tools/linesrv/linesrv" tests/e2e/test_migrate.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
+run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
 
 # Nothing may outlive the suites: appliance processes, nginx, namespaces.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|file-prefix bench" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|file-prefix bench" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     if [ -n "$procs$ns" ]; then
         echo "left behind: $procs $ns"
@@ -60,7 +61,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=15
+total=16
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"
