@@ -115,7 +115,13 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	_(flows_repointed, "flows_repointed", \
 	  "flows pointed at another backend by a command (a connection moved)") \
 	_(held_data_stripped, "held_data_stripped", \
-	  "data segments of held flows forwarded as bare ACKs (their data resent later)") \
+	  "data segments of held flows forwarded as bare ACKs") \
+	_(held_kept, "held_data_kept", \
+	  "... of which a copy was kept, passed on once the flow was released") \
+	_(held_not_kept, "held_data_not_kept", \
+	  "... of which no copy could be kept (queue full, no mbuf): TCP resends the data") \
+	_(held_replayed, "held_data_passed_on", \
+	  "kept copies processed again once their flow was released (to where it then points)") \
 	_(flows_active, "flows_active", \
 	  "flows in the tables now") \
 	_(pending_full, "flows_unwatched", \

@@ -53,6 +53,7 @@ RTE_LOG_REGISTER(aces_logtype_mig, user.aces.migrate, INFO);
 #define AGENT_STRIKES	3	/* unanswered moves in a row that make an agent "not answering" */
 #define LIST_EVERY_MS	200	/* a new pass over the workers' flows, at most this often */
 #define FREEZE_N	4096	/* freeze samples kept */
+#define EVENTS_MAX	16	/* failed moves journalled per endpoint and moving phase */
 
 enum mv_state { MV_FREE = 0, MV_HOLD_Q, MV_HOLD, MV_AGENT, MV_FIN_Q, MV_FIN };
 
@@ -89,6 +90,7 @@ static struct {
 	uint64_t *last_pass_ms;		/* per endpoint */
 	uint8_t *over;			/* per endpoint: a pass found nothing movable */
 	uint64_t *ep_moved, *ep_failed;	/* per endpoint */
+	uint32_t *ep_events;		/* per endpoint: failures journalled this phase */
 	/* per worker: the batch under way */
 	uint32_t *batch_seq;
 	uint16_t (*batch_mv)[ACES_MIG_BATCH];
@@ -119,10 +121,12 @@ alloc_per_entity(uint32_t n_ep, uint32_t n_be)
 	mg.over = calloc(n_ep + 1, sizeof(*mg.over));
 	mg.ep_moved = calloc(n_ep + 1, sizeof(*mg.ep_moved));
 	mg.ep_failed = calloc(n_ep + 1, sizeof(*mg.ep_failed));
+	mg.ep_events = calloc(n_ep + 1, sizeof(*mg.ep_events));
 	mg.agents = calloc(n_be + 1, sizeof(*mg.agents));
 	mg.n_ep = n_ep;
 	mg.n_be = n_be;
-	return mg.last_pass_ms && mg.over && mg.ep_moved && mg.ep_failed && mg.agents ? 0 : -ENOMEM;
+	return mg.last_pass_ms && mg.over && mg.ep_moved && mg.ep_failed && mg.ep_events &&
+	       mg.agents ? 0 : -ENOMEM;
 }
 
 static void
@@ -132,10 +136,12 @@ free_per_entity(void)
 	free(mg.over);
 	free(mg.ep_moved);
 	free(mg.ep_failed);
+	free(mg.ep_events);
 	free(mg.agents);
 	mg.last_pass_ms = NULL;
 	mg.over = NULL;
 	mg.ep_moved = mg.ep_failed = NULL;
+	mg.ep_events = NULL;
 	mg.agents = NULL;
 }
 
@@ -245,6 +251,17 @@ set_error(const struct mv *v, const char *fmt, ...)
 	if (mg.pub.failed + mg.pub.timed_out < 20)
 		MIG_LOG(WARNING, "move of %s:%u (%s) failed: %s", a, rte_be_to_cpu_16(v->client_port),
 			aces.cfg->endpoints[v->ep].name, msg);
+	/* the first failures of each moving phase are events; the rest are counted */
+	if (mg.ep_events[v->ep] < EVENTS_MAX) {
+		char why[224];
+
+		mg.ep_events[v->ep]++;
+		snprintf(why, sizeof(why), "%s: the move of %s:%u failed, it stays on the original: "
+			 "%s%s", aces.cfg->endpoints[v->ep].name, a, rte_be_to_cpu_16(v->client_port),
+			 msg, mg.ep_events[v->ep] == EVENTS_MAX ? " (further failures are counted only)" :
+			 "");
+		aces_mgr_note(aces.mgr, aces_now_ms(), v->from_be, "moving", "move failed", why);
+	}
 }
 
 static void
@@ -580,6 +597,7 @@ aces_mig_poll(uint64_t now)
 
 		if (!moving) {
 			mg.over[e] = 0;	/* the next MOVING phase starts afresh */
+			mg.ep_events[e] = 0;
 			if (mg.list_ep == (int32_t)e && mg.cand_pos < mg.n_cand)
 				mg.cand_pos = mg.n_cand;	/* not moving any more: candidates go */
 			continue;

@@ -38,6 +38,8 @@ enum aces_flow_op {
 	ACES_FLOW_OP_KEEP,	/**< release, and never try to move it again (a move failed) */
 };
 
+#define ACES_HELD_Q	128	/**< held flows' data segments kept per worker, for after the move */
+#define ACES_HELD_PER_FLOW 8	/**< ... per flow */
 #define ACES_MIG_BATCH	64	/**< flow operations per batch (ACES_WMSG_FLOWS) */
 #define ACES_MIG_LIST	256	/**< movable flows per list (ACES_WMSG_LIST) */
 
@@ -128,6 +130,11 @@ struct aces_worker {
 	uint32_t mig_list_seq;		/**< list under way (0: none) */
 	uint32_t mig_list_ep;
 	uint32_t mig_list_cursor;
+	/* held flows' data segments (copies), passed on once their flow is released */
+	uint16_t held_n, replay_n;
+	uint32_t held_idx[ACES_HELD_Q];	/**< flow of each kept segment */
+	struct rte_mbuf *held_q[ACES_HELD_Q];
+	struct rte_mbuf *replay[ACES_HELD_Q];	/**< released: to process again, next loop */
 	uint64_t fwd_seen;		/**< forwarded, as of the last busy loop */
 	uint64_t first_fwd_tsc;		/**< loop that first forwarded (restart gap), 0: none */
 	uint64_t last_fwd_tsc;		/**< loop that last forwarded */

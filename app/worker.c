@@ -324,6 +324,25 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 		forward(w, tx, m, pk, f, (enum aces_flow_dir)t->dir, now);
 }
 
+/* Keep a copy of a held flow's data segment (as received), for when it is released. */
+static void
+held_keep(struct aces_worker *w, struct rte_mbuf *m, uint32_t idx)
+{
+	struct rte_mbuf *c;
+	uint16_t i, n = 0;
+
+	for (i = 0; i < w->held_n; i++)
+		n += w->held_idx[i] == idx;
+	if (w->held_n == ACES_HELD_Q || n >= ACES_HELD_PER_FLOW ||
+	    (c = rte_pktmbuf_copy(m, aces.pool, 0, UINT32_MAX)) == NULL) {
+		w->st.held_not_kept++;
+		return;
+	}
+	w->held_idx[w->held_n] = idx;
+	w->held_q[w->held_n++] = c;
+	w->st.held_kept++;
+}
+
 /* A held flow's data segment from the client, made a bare ACK: payload and PSH gone,
  * lengths and checksums made anew (the NAT's incremental updates follow). */
 static void
@@ -369,6 +388,7 @@ known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
 			return;
 		}
 		if (dir == ACES_DIR_FWD && pk->ip_total_len != pk->l3_len + pk->l4_len) {
+			held_keep(w, m, (uint32_t)(f - w->ft->flows));
 			bare = *pk;
 			held_ack_only(m, &bare);
 			pk = &bare;
@@ -444,7 +464,9 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 		pkts[j++] = m;
 	}
 	*was_full = n == ACES_BURST;
-	if (handed) {
+	if (handed == 2) {
+		w->st.held_replayed += n;
+	} else if (handed) {
 		w->st.handoff_in += n;
 	} else {
 		w->st.rx_pkts[pi] += n;
@@ -504,6 +526,8 @@ aces_worker_main(void *arg)
 			aces_wk_handle_burst(w, pi, pkts, n, now, &tx, 0);
 			aces_wk_tx_flush(w, &tx);
 		}
+		if (unlikely(w->replay_n != 0))
+			aces_wk_replay(w, now, &tx);
 		if (aces.n_workers > 1 && !rte_ring_empty(w->handoff_ring))
 			total += aces_wk_take_handoffs(w, now, &tx);
 		if (!rte_ring_empty(w->ctl_tx_ring))

@@ -161,6 +161,12 @@ void aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx);
 void aces_wk_report(struct aces_worker *w, uint64_t now);
 /** Commands from the control lcore (drain resets). */
 void aces_wk_poll_msgs(struct aces_worker *w);
+/** Flow @idx was released: its kept data segments are processed again (next loop). */
+void aces_wk_held_release(struct aces_worker *w, uint32_t idx);
+/** Process the released flows' kept segments (handle_burst with handed = 2). */
+void aces_wk_replay(struct aces_worker *w, uint64_t now, struct tx_buf *tx);
+/** Free every kept segment (a reload's remap, shutdown: flow indexes may change). */
+void aces_wk_held_drop(struct aces_worker *w);
 /** A bounded slice of the movable-flows list under way (mig_list_seq). */
 void aces_wk_list_step(struct aces_worker *w);
 /** A bounded slice of the running drain reset. */

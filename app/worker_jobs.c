@@ -146,6 +146,56 @@ aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
 	}
 }
 
+void
+aces_wk_held_release(struct aces_worker *w, uint32_t idx)
+{
+	uint16_t i, j = 0;
+
+	for (i = 0; i < w->held_n; i++) {
+		if (w->held_idx[i] != idx) {
+			w->held_idx[j] = w->held_idx[i];
+			w->held_q[j++] = w->held_q[i];
+		} else if (w->replay_n < ACES_HELD_Q) {
+			w->replay[w->replay_n++] = w->held_q[i];
+		} else {
+			rte_pktmbuf_free(w->held_q[i]);
+			w->st.held_not_kept++;
+		}
+	}
+	w->held_n = j;
+}
+
+void
+aces_wk_replay(struct aces_worker *w, uint64_t now, struct tx_buf *tx)
+{
+	struct rte_mbuf *ms[ACES_BURST];
+	uint16_t n = 0, i, k = 0;
+	uint8_t pi = aces_port_index(w->replay[0]->port);
+
+	/* one port per burst: the first one's, in their order; the rest next loop */
+	for (i = 0; i < w->replay_n; i++) {
+		if (n < ACES_BURST && aces_port_index(w->replay[i]->port) == pi)
+			ms[n++] = w->replay[i];
+		else
+			w->replay[k++] = w->replay[i];
+	}
+	w->replay_n = k;
+	aces_wk_handle_burst(w, pi, ms, n, now, tx, 2);
+	aces_wk_tx_flush(w, tx);
+}
+
+void
+aces_wk_held_drop(struct aces_worker *w)
+{
+	uint16_t i;
+
+	for (i = 0; i < w->held_n; i++)
+		rte_pktmbuf_free(w->held_q[i]);
+	for (i = 0; i < w->replay_n; i++)
+		rte_pktmbuf_free(w->replay[i]);
+	w->held_n = w->replay_n = 0;
+}
+
 /* One flow operation, for a move: the flow found by its client end and endpoint. */
 static int
 flow_op(struct aces_worker *w, uint32_t ep, uint32_t client_ip, uint16_t client_port,
@@ -178,6 +228,8 @@ flow_op(struct aces_worker *w, uint32_t ep, uint32_t client_ip, uint16_t client_
 		/* fall through */
 	case ACES_FLOW_OP_RELEASE:
 		rc = aces_flow_release(w->ft, idx, now);
+		if (rc == 0)
+			aces_wk_held_release(w, idx);
 		break;
 	case ACES_FLOW_OP_REPOINT:
 	case ACES_FLOW_OP_MOVED: {
@@ -206,8 +258,11 @@ flow_op(struct aces_worker *w, uint32_t ep, uint32_t client_ip, uint16_t client_
 			f->side = ns;
 			w->st.flows_repointed++;
 		}
-		if (op == ACES_FLOW_OP_MOVED)
+		if (op == ACES_FLOW_OP_MOVED) {
 			rc = aces_flow_release(w->ft, idx, now);
+			if (rc == 0)
+				aces_wk_held_release(w, idx);
+		}
 		break;
 	}
 	default:

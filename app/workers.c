@@ -21,6 +21,7 @@
 
 #include "aces/flow.h"
 #include "aces.h"
+#include "worker.h"
 
 #define ACES_TMSG_RING	4096	/* records per worker ring */
 #define ACES_HANDOFF_RING 4096	/* packets handed to a flow's owner worker */
@@ -189,6 +190,7 @@ aces_workers_fini(void)
 		while (w->handoff_ring != NULL && rte_ring_dequeue(w->handoff_ring, &m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->handoff_ring);
+		aces_wk_held_drop(w);
 		rte_ring_free(w->tmsg_ring);
 		rte_ring_free(w->msg_ring);
 		rte_free(w->eps);
@@ -373,6 +375,7 @@ aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_n
 		w->n_jobs = i;
 		w->reset_job = i > 0 ? &w->jobs[0] : NULL;
 		w->mig_list_seq = 0;	/* a list under way names an old endpoint: the mover asks again */
+		aces_wk_held_drop(w);	/* kept segments of held flows: TCP resends them */
 		while (nq < RTE_DIM(queued) &&
 		       rte_ring_sc_dequeue_elem(w->msg_ring, &m, sizeof(m)) == 0)
 			if (remap_job(&m, ep_new, n_old_ep, be_new, n_old_be, swap) == 0)

@@ -53,7 +53,12 @@
 #define MAX_MOVES	1024
 #define MAX_RELAYS	16
 #define MAX_ACES	8
-#define N_RESULTS	8192	/* answers kept for repeated MOVEs (30 s at 270 moves/s) */
+/* Every MOVE id is kept for SEEN_KEEP_MS: a repeat is answered again (or ignored while under
+ * way), never carried out twice. A message older than ACES_AP_MAX_AGE_MS (either clock) is
+ * refused anyway, so that covers every replay; with no free slot a MOVE is refused. */
+#define N_SEEN		65536	/* power of two */
+#define SEEN_PROBE	16
+#define SEEN_KEEP_MS	(2 * ACES_AP_MAX_AGE_MS + 5000)
 #define RBUF		16384
 #define SECRET_MAX	256
 
@@ -93,8 +98,10 @@ struct move {
 	int conn, app;
 };
 
-struct result {
+struct seen {
 	uint64_t id;
+	uint64_t at_ms;		/* 0: free */
+	uint8_t done;
 	struct aces_ap_result r;
 };
 
@@ -114,8 +121,7 @@ static struct {
 	struct rconn *conns[MAX_CONNS];
 	struct app apps[MAX_APPS];
 	struct move moves[MAX_MOVES];
-	struct result results[N_RESULTS];
-	uint32_t n_results;
+	struct seen *seen;	/* N_SEEN */
 	/* counters, logged at the end */
 	uint64_t moved_out, failed_out, moved_in, failed_in, refused;
 } ag;
@@ -356,14 +362,37 @@ conn_quiet(const struct rconn *c, uint64_t now)
 
 /* ---- results and moves ---- */
 
-static struct result *
-result_of(uint64_t id)
+static uint32_t
+seen_slot(uint64_t id)
 {
-	uint32_t i, n = ag.n_results < N_RESULTS ? ag.n_results : N_RESULTS;
+	return (uint32_t)((id * 0x9e3779b97f4a7c15ull) >> 48) & (N_SEEN - 1);
+}
 
-	for (i = 0; i < n; i++)
-		if (ag.results[i].id == id)
-			return &ag.results[i];
+static struct seen *
+seen_find(uint64_t id)
+{
+	uint32_t i, k;
+
+	for (k = 0, i = seen_slot(id); k < SEEN_PROBE; k++, i = (i + 1) & (N_SEEN - 1))
+		if (ag.seen[i].at_ms != 0 && ag.seen[i].id == id)
+			return &ag.seen[i];
+	return NULL;
+}
+
+/* Record a new id; NULL when every slot it may take is still needed. */
+static struct seen *
+seen_add(uint64_t id, uint64_t now)
+{
+	uint32_t i, k;
+
+	for (k = 0, i = seen_slot(id); k < SEEN_PROBE; k++, i = (i + 1) & (N_SEEN - 1)) {
+		struct seen *x = &ag.seen[i];
+
+		if (x->at_ms == 0 || now - x->at_ms > SEEN_KEEP_MS) {
+			*x = (struct seen){ .id = id, .at_ms = now };
+			return x;
+		}
+	}
 	return NULL;
 }
 
@@ -384,17 +413,20 @@ send_result(uint64_t id, const struct aces_ap_result *r, const struct sockaddr_i
 static void
 finish(struct move *mv, int status, int stage, uint32_t frozen_us, const char *fmt, ...)
 {
-	struct result *res = &ag.results[ag.n_results++ % N_RESULTS];
+	struct seen *x = seen_find(mv->id);
+	struct aces_ap_result r = { .status = status, .stage = (uint8_t)stage,
+				    .frozen_us = frozen_us };
 	char a[32], b[32];
 	va_list ap;
 
-	res->id = mv->id;
-	res->r = (struct aces_ap_result){ .status = status, .stage = (uint8_t)stage,
-					  .frozen_us = frozen_us };
 	va_start(ap, fmt);
-	vsnprintf(res->r.msg, sizeof(res->r.msg), fmt, ap);
+	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
 	va_end(ap);
-	send_result(mv->id, &res->r, &mv->from);
+	if (x != NULL) {	/* a repeat of this MOVE gets this answer again */
+		x->r = r;
+		x->done = 1;
+	}
+	send_result(mv->id, &r, &mv->from);
 	if (status == 0)
 		ag.moved_out++;
 	else
@@ -404,7 +436,7 @@ finish(struct move *mv, int status, int stage, uint32_t frozen_us, const char *f
 		    ep_str(mv->m.peer_ip, mv->m.peer_port, a, sizeof(a)),
 		    ep_str(mv->m.dst_ip, mv->m.dst_port, b, sizeof(b)),
 		    status == 0 ? "moved" : aces_ap_stage_name((unsigned int)stage),
-		    status == 0 ? "" : ": ", status == 0 ? "" : res->r.msg, frozen_us);
+		    status == 0 ? "" : ": ", status == 0 ? "" : r.msg, frozen_us);
 	mv->state = M_FREE;
 }
 
@@ -566,12 +598,9 @@ start_move(const struct aces_ap_hdr *h, const struct aces_ap_move *m, const stru
 	struct move *mv = NULL;
 	int i;
 
-	for (i = 0; i < MAX_MOVES; i++) {
-		if (ag.moves[i].state != M_FREE && ag.moves[i].id == h->id)
-			return;	/* a repeat of one under way */
-		if (mv == NULL && ag.moves[i].state == M_FREE)
+	for (i = 0; i < MAX_MOVES && mv == NULL; i++)
+		if (ag.moves[i].state == M_FREE)
 			mv = &ag.moves[i];
-	}
 	if (mv == NULL) {
 		struct move tmp = { .id = h->id, .m = *m, .from = *from };
 
@@ -623,7 +652,7 @@ udp_rx(void)
 	ssize_t n = recvfrom(ag.udp, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 	struct aces_ap_hdr h;
 	struct aces_ap_move m;
-	struct result *r;
+	struct seen *r;
 	char err[128];
 	int i, ok = ag.n_aces == 0;
 
@@ -639,9 +668,17 @@ udp_rx(void)
 			    !ok ? "not a configured ACES address" : err);
 		return;
 	}
-	r = result_of(h.id);
+	r = seen_find(h.id);
 	if (r != NULL) {
-		send_result(h.id, &r->r, &from);	/* the answer was lost: again */
+		if (r->done)
+			send_result(h.id, &r->r, &from);	/* the answer was lost: again */
+		return;	/* else under way */
+	}
+	if (seen_add(h.id, mono_ms()) == NULL) {
+		struct move tmp = { .id = h.id, .m = m, .from = from };
+
+		finish(&tmp, -EBUSY, ACES_AP_ST_REFUSED, 0, "more than %d moves in %d s: refused, "
+		       "a replay could not be told", N_SEEN, SEEN_KEEP_MS / 1000);
 		return;
 	}
 	start_move(&h, &m, &from);
@@ -1033,6 +1070,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ag.secret_len = (size_t)rc;
+	ag.seen = calloc(N_SEEN, sizeof(*ag.seen));
+	if (ag.seen == NULL) {
+		say("out of memory");
+		return 1;
+	}
 	ag.port = htons((uint16_t)port);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -1147,5 +1189,6 @@ main(int argc, char **argv)
 		conn_free(i, 0);
 	if (ag.unix_path != NULL)
 		unlink(ag.unix_path);
+	free(ag.seen);
 	return 0;
 }

@@ -1002,6 +1002,11 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 					  "%llu flows could not be moved: draining them",
 					  (unsigned long long)
 					  in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
+			else if (!c->endpoints[e].migrate)	/* a reload turned it off */
+				set_phase(m, e, ACES_PHASE_DRAINING, 100, in->now_ms,
+					  "migrate is off now: draining the %llu flows left",
+					  (unsigned long long)
+					  in->ep[e].open_flows[ACES_SIDE_ORIGINAL]);
 			break;
 		case ACES_PHASE_DRAINING:
 			drain(m, e, in, ACES_SIDE_ORIGINAL);

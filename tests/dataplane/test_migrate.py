@@ -233,6 +233,12 @@ def scenario(binary, work):
         wire.send(result(moves[p2], 0, 0, b"forged", key=b"not the secret at all!!"))
         wire.send(result(moves[p1], 0, 0, b"moved"))
         wire.send(result(moves[p2], -2, 1, b"no relay or application here has it"))
+        # the data sent while held was kept: passed on to the replacement once released
+        r = wire.recv_until(lambda q: q.etype == 0x0800 and q.proto == 6 and q.sport == p1 and
+                            q.payload == b"held request\n")
+        check(r is not None and r.ip_dst == REPL and r.dst == REPL_MAC and r.l4_csum_ok and
+              r.ip_csum_ok, "the data a client sent while held reaches the replacement once moved (%s)"
+              % (r and r.ip_dst))
         wait("p1 re-pointed", lambda: ctl(prefix, "flow", "lines", "%s:%d" % (C, p1))["backend"] == "repl-1")
         wire.send(c2v(p1, ACK | PSH, 101, 512, b"after the move\n"))
         r = wire.recv_until(lambda q: q.etype == 0x0800 and q.proto == 6 and q.sport == p1 and
@@ -266,6 +272,13 @@ def scenario(binary, work):
         st = ctl(prefix, "stats")
         check(st["held_data_stripped"] - st0["held_data_stripped"] == 1 and st["drops"]["flow_held"] >= 1,
               "counted: held_data_stripped 1, flow_held %d" % st["drops"]["flow_held"])
+        check((st["held_data_kept"], st["held_data_passed_on"], st["held_data_not_kept"]) == (1, 1, 0),
+              "counted: held_data_kept 1, held_data_passed_on 1, held_data_not_kept 0 (%s)" %
+              ((st["held_data_kept"], st["held_data_passed_on"], st["held_data_not_kept"]),))
+        evs = ctl(prefix, "events")
+        evs = evs if isinstance(evs, list) else evs.get("events", [])
+        check(any("move of %s:%d failed" % (C, p2) in e.get("reason", "") for e in evs),
+              "the failed move is an event")
         check(st["flows_repointed"] == 1, "one flow re-pointed")
         proc.terminate()
         rc = proc.wait(20)

@@ -446,7 +446,9 @@ test_manager_moving_phase(void)
 		 " \"statefulness\": \"persistent\", \"drain_action\": \"reset\", \"drain_timeout_ms\": 1000,"
 		 " \"migrate\": true, \"hooks\": {\"replicate\": \"true\", \"release\": \"true\"}},"
 		 " {\"name\": \"t\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\","
-		 " \"statefulness\": \"session\", \"migrate\": true, \"hooks\": {\"replicate\": \"true\"}}],"
+		 " \"statefulness\": \"session\", \"migrate\": true, \"hooks\": {\"replicate\": \"true\"}},"
+		 " {\"name\": \"u\", \"vip\": \"10.0.0.9\", \"port\": 3, \"protocol\": \"tcp\","
+		 " \"statefulness\": \"session\", \"migrate\": true}],"
 		 " \"agents\": {\"port\": 7800, \"secret_file\": \"%s\"}}", secret_file());
 	cfg = aces_config_parse(text, "test", err, sizeof(err));
 	if (cfg == NULL)
@@ -462,6 +464,8 @@ test_manager_moving_phase(void)
 	tick();
 	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 2);	/* both replicate hooks */
 	load[s].open_flows[ACES_SIDE_ORIGINAL] = 5;
+	load[ep("u")].open_flows[ACES_SIDE_ORIGINAL] = 4;
+	CU_ASSERT_EQUAL(aces_mgr_state_ready(mgr, (uint32_t)ep("u"), now, err, sizeof(err)), 0);
 	load[ep("t")].open_flows[ACES_SIDE_ORIGINAL] = 3;
 	aces_mgr_hook_done(mgr, s, ACES_HOOK_REPLICATE, 0, "", now);
 	aces_mgr_hook_done(mgr, (uint32_t)ep("t"), ACES_HOOK_REPLICATE, 0, "", now);
@@ -485,6 +489,12 @@ test_manager_moving_phase(void)
 	CU_ASSERT_EQUAL(phase("t"), ACES_PHASE_DRAINING);
 	CU_ASSERT(event_at("t", "draining", "2 flows could not be moved") != 0);
 	CU_ASSERT_EQUAL(aces_mgr_state(mgr), ACES_TRANSITION_RUNNING);
+	/* u: a reload turns migrate off (the manager's view of the config changes) */
+	CU_ASSERT_EQUAL(phase("u"), ACES_PHASE_MOVING);
+	cfg->endpoints[ep("u")].migrate = 0;
+	run_ms(100);
+	CU_ASSERT_EQUAL(phase("u"), ACES_PHASE_DRAINING);
+	CU_ASSERT(event_at("u", "draining", "migrate is off now") != 0);
 	/* an abort while moving sends new flows back */
 	CU_ASSERT_EQUAL(aces_mgr_abort(mgr, now, "test", err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(phase("t"), ACES_PHASE_RETURNING);

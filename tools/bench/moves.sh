@@ -86,6 +86,9 @@ EOC
         rm -f "$WORK/aces.state"
         start_aces "$WORK/aces.json"
         wait_until 15 "backends resolved" backends_resolved || log "backends not resolved"
+        wait_until 30 "both backends up" sh -c "\"$ACESCTL\" -f $ACES_PREFIX --json backends | python3 -c 'import json,sys
+v = json.load(sys.stdin); sys.exit(not all(b[\"state\"] == \"up\" for b in v.values() if isinstance(b, dict)))'" ||
+            log "$mode-$conc: a backend is not up: $(acesctl backends)"
         tag="$mode-$conc"
         rm -f "$WORK/$tag.ready" "$WORK/$tag.stop"
         ip netns exec "${P}cl" python3 "$ACES_ROOT/tests/e2e/manyclient.py" 10.10.1.100 7000 "$CONNS" 1 \

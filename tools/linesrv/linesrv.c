@@ -316,8 +316,19 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(ls, (struct sockaddr *)&la, sizeof(la)) != 0 || listen(ls, 1024) != 0) {
+	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
+		fprintf(stderr, "linesrv: socket: %s\n", strerror(errno));
+		return 1;
+	}
+	/* a moved-in connection of a process before may still hold the port while it closes */
+	for (i = 0; bind(ls, (struct sockaddr *)&la, sizeof(la)) != 0; i++) {
+		if (errno != EADDRINUSE || i == 100) {
+			fprintf(stderr, "linesrv: bind: %s\n", strerror(errno));
+			return 1;
+		}
+		usleep(50000);
+	}
+	if (listen(ls, 1024) != 0) {
 		fprintf(stderr, "linesrv: listen: %s\n", strerror(errno));
 		return 1;
 	}
