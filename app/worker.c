@@ -362,6 +362,35 @@ held_ack_only(struct rte_mbuf *m, struct aces_pkt *pk)
 	pk->tcp_flags &= (uint8_t)~ACES_TCP_PSH;
 }
 
+/*
+ * A packet of a held flow (moving): 1 when it was dropped. No new data may reach the
+ * backend, whose socket is about to be frozen, but its last words must reach the client and
+ * the client's acknowledgement of them must come back (its agent waits for that: a restored
+ * socket resends unacknowledged data slowly). So: the client's data segments go on as bare
+ * ACKs (@pk, the burst's own parse, is changed to match), a copy kept for when the flow is
+ * released; the backend's segments pass, but for an RST (a closed socket's answer to a late
+ * ACK once the connection lives elsewhere); everything else is dropped. Out of line: the
+ * common path stays small.
+ */
+static __rte_noinline int
+held_packet(struct aces_worker *w, struct rte_mbuf *m, struct aces_pkt *pk, enum aces_flow_dir dir,
+	    uint32_t idx)
+{
+	if (pk->proto != ACES_IPPROTO_TCP || (dir == ACES_DIR_REV ?
+	    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_RST)) != 0 :
+	    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_FIN | ACES_TCP_RST | ACES_TCP_ACK)) !=
+	    ACES_TCP_ACK)) {
+		aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);
+		return 1;
+	}
+	if (dir == ACES_DIR_FWD && pk->ip_total_len != pk->l3_len + pk->l4_len) {
+		held_keep(w, m, idx);
+		held_ack_only(m, pk);
+		w->st.held_data_stripped++;
+	}
+	return 0;
+}
+
 /* A packet of flow @f: TCP state, then forward. */
 static inline void
 known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
@@ -370,31 +399,9 @@ known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
 {
 	enum aces_flow_dir dir = (enum aces_flow_dir)t->dir;
 
-	struct aces_pkt bare;
-
-	/* Held (moving): no new data may reach the backend, whose socket is about to be
-	 * frozen, but its last words must reach the client and the client's acknowledgement
-	 * of them must come back (its agent waits for that: a restored socket resends
-	 * unacknowledged data slowly). So: the client's data segments go on as bare ACKs
-	 * (TCP resends their data, to wherever the flow then points); the backend's
-	 * segments pass, but for an RST (a closed socket's answer to a late ACK once the
-	 * connection lives elsewhere); everything else is dropped. */
-	if (unlikely(f->flags & ACES_FLOW_F_HELD)) {
-		if (pk->proto != ACES_IPPROTO_TCP || (dir == ACES_DIR_REV ?
-		    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_RST)) != 0 :
-		    (pk->tcp_flags & (ACES_TCP_SYN | ACES_TCP_FIN | ACES_TCP_RST | ACES_TCP_ACK)) !=
-		    ACES_TCP_ACK)) {
-			aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);
-			return;
-		}
-		if (dir == ACES_DIR_FWD && pk->ip_total_len != pk->l3_len + pk->l4_len) {
-			held_keep(w, m, (uint32_t)(f - w->ft->flows));
-			bare = *pk;
-			held_ack_only(m, &bare);
-			pk = &bare;
-			w->st.held_data_stripped++;
-		}
-	}
+	if (unlikely(f->flags & ACES_FLOW_F_HELD) &&
+	    held_packet(w, m, (struct aces_pkt *)(uintptr_t)pk, dir, (uint32_t)(f - w->ft->flows)))
+		return;
 	if (pk->proto == ACES_IPPROTO_TCP) {
 		/* A new SYN on a closed tuple is a new connection: decide again. */
 		if (dir == ACES_DIR_FWD && aces_tcp_over(f->state) &&
