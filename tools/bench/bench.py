@@ -873,7 +873,7 @@ def render(results, args):
                        results["date"], results.get("commit", "?"), results["machine"]["cpu"], results["machine"]["nproc"],
                        results["machine"]["kernel"], links, results["rounds"], results["seconds"], table,
                        ("A/B: `--baseline` ran the ACES of commit %s interleaved with this one (macswap, "
-                        "ACES, baseline in each round). \"new / baseline, paired\" is the median over the "
+                        "then ACES and baseline in each round, their order alternating round by round). \"new / baseline, paired\" is the median over the "
                         "rounds of each round's ACES run over the baseline run beside it, with the lowest "
                         "and highest of them.\n\n" % results["baseline"].get("commit", "?"))
                        if results.get("baseline") else ""))
@@ -928,7 +928,11 @@ def main():
         for i, (name, dut_kw, gen_args, during, measure) in enumerate(scenarios(args)):
             kinds = ("macswap", "io", "aces") if i == 0 else ("macswap", "aces")
             if ACES_BASE[0]:
-                kinds += ("aces-base",)
+                # the pair's order alternates round by round: this machine's speed drifts
+                # within an invocation, and a fixed order would favour the one run second
+                kinds += ("aces-base",) if rnd % 2 == 0 else ()
+                if rnd % 2 == 1:
+                    kinds = kinds[:-1] + ("aces-base", "aces")
             for kind in kinds:
                 if args.smoke and kind == "io":
                     continue
