@@ -45,6 +45,8 @@ run "end-to-end connections moved by the agent, 2 workers, agents under ASan" en
 run "end-to-end 200 connections moved through the agents' relay" env ACES_BUILD="$ROOT/build" tests/e2e/test_migrate.sh
 run "end-to-end relay moves, 2 workers, agents under ASan" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 \
     AGENT="$ROOT/build-asan/app/agent/aces-agent" LINESRV="$ROOT/build-asan/tools/linesrv/linesrv" tests/e2e/test_migrate.sh
+run "end-to-end Redis sessions moved through the agents' Redis relay, agents under ASan" env ACES_BUILD="$ROOT/build" \
+    AGENT="$ROOT/build-asan/app/agent/aces-agent" tests/e2e/test_redis.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
@@ -52,7 +54,7 @@ run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/ben
 # Nothing may outlive the suites: appliance processes, nginx, namespaces.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|file-prefix bench" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|redis-server|file-prefix bench" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     if [ -n "$procs$ns" ]; then
         echo "left behind: $procs $ns"
@@ -61,7 +63,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=16
+total=17
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

@@ -46,6 +46,7 @@
 
 #include "aces/agentapp.h"
 #include "aces/agentproto.h"
+#include "aces/resp.h"
 #include "aces/tcpmig.h"
 
 #define MAX_CONNS	4096
@@ -67,6 +68,7 @@ enum { DIR_NONE = 0, DIR_C2U, DIR_U2C };
 struct relay {
 	struct sockaddr_in la, ua;
 	int lfd;
+	int redis;		/* ",redis": the connections' Redis sessions are followed */
 };
 
 struct rconn {
@@ -79,6 +81,7 @@ struct rconn {
 	uint16_t lport, pport;
 	size_t c2u_len, u2c_len;
 	char *c2u, *u2c;	/* RBUF each */
+	struct aces_resp_conn *resp;	/* redis relays: the session, the replies counted */
 };
 
 struct app {
@@ -220,6 +223,7 @@ conn_free(int i, int silently)
 		close(c->ufd);
 	free(c->c2u);
 	free(c->u2c);
+	free(c->resp);
 	free(c);
 	ag.conns[i] = NULL;
 }
@@ -238,12 +242,17 @@ conn_add(int cfd, int ufd, int relay)
 	    getpeername(cfd, (struct sockaddr *)&p, &pl) != 0)
 		return -1;
 	c = calloc(1, sizeof(*c));
-	if (c == NULL || (c->c2u = malloc(RBUF)) == NULL || (c->u2c = malloc(RBUF)) == NULL) {
-		if (c != NULL)
+	if (c == NULL || (c->c2u = malloc(RBUF)) == NULL || (c->u2c = malloc(RBUF)) == NULL ||
+	    (ag.relays[relay].redis && (c->resp = malloc(sizeof(*c->resp))) == NULL)) {
+		if (c != NULL) {
 			free(c->c2u);
+			free(c->u2c);
+		}
 		free(c);
 		return -1;
 	}
+	if (c->resp != NULL)
+		aces_resp_init(c->resp);
 	c->cfd = cfd;
 	c->ufd = ufd;
 	c->relay = relay;
@@ -315,6 +324,10 @@ pump(int from, int to, char *buf, size_t *len, int may_read, uint8_t dir, struct
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
 		if (n > 0) {
+			if (c->resp != NULL && dir == DIR_C2U)
+				aces_resp_client(c->resp, buf + *len, (size_t)n);
+			else if (c->resp != NULL)
+				aces_resp_server(c->resp, buf + *len, (size_t)n);
 			*len += (size_t)n;
 			c->last_dir = dir;
 			c->last_ms = mono_ms();
@@ -350,14 +363,20 @@ conn_io(int i, short crev, short urev)
 		conn_free(i, 0);
 }
 
+/* Quiet: nothing buffered, everything acknowledged, nothing waiting from upstream, and no
+ * request waiting for its reply: for a Redis relay as its replies are counted, else the last
+ * bytes a reply, quiet_ms ago. */
 static int
 conn_quiet(const struct rconn *c, uint64_t now)
 {
 	int outq = 1, inq = 1;
 
-	return c->c2u_len == 0 && c->u2c_len == 0 && c->last_dir != DIR_C2U &&
-	       now - c->last_ms >= ag.quiet_ms && ioctl(c->cfd, SIOCOUTQ, &outq) == 0 &&
-	       outq == 0 && ioctl(c->ufd, SIOCINQ, &inq) == 0 && inq == 0;
+	if (c->c2u_len != 0 || c->u2c_len != 0 || ioctl(c->cfd, SIOCOUTQ, &outq) != 0 || outq != 0 ||
+	    ioctl(c->ufd, SIOCINQ, &inq) != 0 || inq != 0)
+		return 0;
+	if (c->resp != NULL)
+		return aces_resp_movable(c->resp) == ACES_RESP_OK;
+	return c->last_dir != DIR_C2U && now - c->last_ms >= ag.quiet_ms;
 }
 
 /* ---- results and moves ---- */
@@ -581,7 +600,10 @@ move_relay(struct move *mv)
 	struct rconn *c = ag.conns[mv->conn];
 	char msg[ACES_AP_MSG_LEN];
 	uint32_t fus;
-	int stage, rc = handoff(mv, c->cfd, NULL, 0, &stage, &fus, msg, sizeof(msg));
+	/* a Redis relay's session goes along, for the fresh upstream over there */
+	int stage, rc = handoff(mv, c->cfd, c->resp != NULL ? &c->resp->s : NULL,
+				c->resp != NULL ? (uint32_t)sizeof(c->resp->s) : 0, &stage, &fus, msg,
+				sizeof(msg));
 
 	if (rc == 0) {
 		conn_free(mv->conn, 1);	/* frozen: silently; the upstream closes normally */
@@ -697,6 +719,10 @@ check_moves(uint64_t now)
 
 			if (c == NULL) {
 				finish(mv, -ECONNRESET, ACES_AP_ST_FIND, 0, "the connection ended");
+			} else if (c->resp != NULL && aces_resp_movable(c->resp) == ACES_RESP_STUCK) {
+				c->moving = 0;
+				finish(mv, -EPERM, ACES_AP_ST_QUIET, 0, "its Redis session cannot move: %s",
+				       c->resp->why);
 			} else if (conn_quiet(c, now)) {
 				move_relay(mv);
 			} else if (now >= mv->deadline_ms) {
@@ -822,6 +848,61 @@ send_ack(int s, uint64_t id, int status, const char *msg, uint64_t deadline)
 	write_all(s, buf, sizeof(buf), deadline);
 }
 
+/* Bring a fresh upstream Redis connection to a moved client's session: its replies read
+ * (bounded by @deadline), an error refuses the move. */
+static int
+redis_replay(int ufd, const struct aces_resp_session *sess, uint64_t deadline, char *msg,
+	     size_t mlen)
+{
+	static char cmd[16384], rep_buf[16384];
+	struct aces_resp_parser p;
+	uint32_t want, got = 0;
+	size_t have = 0, used;
+	int64_t n = aces_resp_replay(sess, cmd, sizeof(cmd), &want);
+	int rc, err = 0;
+
+	if (n < 0) {
+		snprintf(msg, mlen, "the Redis session does not fit a replay");
+		return -EMSGSIZE;
+	}
+	if (n == 0)
+		return 0;
+	rc = write_all(ufd, (const uint8_t *)cmd, (size_t)n, deadline);
+	memset(&p, 0, sizeof(p));
+	while (rc == 0 && got < want) {
+		struct pollfd pf = { .fd = ufd, .events = POLLIN };
+		uint64_t now = mono_ms();
+		ssize_t r;
+
+		if (now >= deadline || poll(&pf, 1, (int)(deadline - now)) != 1) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		r = recv(ufd, rep_buf + have, sizeof(rep_buf) - have, MSG_DONTWAIT);
+		if (r <= 0) {
+			rc = r == 0 ? -ECONNRESET : (errno == EAGAIN ? 0 : -errno);
+			continue;
+		}
+		got += aces_resp_count_replies(&p, rep_buf, have + (size_t)r, &used, &err);
+		memmove(rep_buf, rep_buf + used, have + (size_t)r - used);
+		have = have + (size_t)r - used;
+		if (err) {
+			rc = -EPERM;
+			snprintf(msg, mlen, "the replacement's Redis refused the session's set-up");
+			return rc;
+		}
+	}
+	if (rc != 0) {
+		snprintf(msg, mlen, "replaying the Redis session: %s", strerror(-rc));
+		return rc;
+	}
+	if (have != 0) {
+		snprintf(msg, mlen, "replaying the Redis session: more than its replies came");
+		return -EPROTO;
+	}
+	return 0;
+}
+
 static void
 take_handoff(void)
 {
@@ -832,7 +913,8 @@ take_handoff(void)
 	struct aces_ap_handoff x;
 	struct aces_tcpmig_info info;
 	char err[160] = "", msg[ACES_AP_MSG_LEN];
-	int app = -1, relay = -1, rc;
+	struct aces_resp_session sess;
+	int app = -1, relay = -1, rc, have_sess = 0;
 
 	if (s < 0)
 		return;
@@ -891,6 +973,19 @@ take_handoff(void)
 				 ntohs(ag.relays[relay].ua.sin_port), strerror(-ufd));
 			goto answer;
 		}
+		if (ag.relays[relay].redis && x.state_len > 0) {
+			if (x.state_len != sizeof(struct aces_resp_session)) {
+				rc = -EINVAL;
+				snprintf(msg, sizeof(msg), "a Redis session of %u bytes, %zu expected",
+					 x.state_len, sizeof(struct aces_resp_session));
+				goto answer;
+			}
+			memcpy(&sess, buf + ACES_AP_HDR_LEN + ACES_AP_HANDOFF_LEN + x.blob_len, sizeof(sess));
+			rc = redis_replay(ufd, &sess, deadline, msg, sizeof(msg));
+			if (rc != 0)
+				goto answer;
+			have_sess = 1;
+		}
 	}
 	fd = aces_tcpmig_import(buf + ACES_AP_HDR_LEN + ACES_AP_HANDOFF_LEN, x.blob_len, x.local_ip,
 				err, sizeof(err));
@@ -900,10 +995,14 @@ take_handoff(void)
 		goto answer;
 	}
 	if (relay >= 0) {
-		if (conn_add(fd, ufd, relay) < 0) {
+		int ci = conn_add(fd, ufd, relay);
+
+		if (ci < 0) {
 			rc = -ENOSPC;
 			snprintf(msg, sizeof(msg), "too many connections");
 			close_silently(fd);
+		} else if (have_sess && ag.conns[ci]->resp != NULL) {
+			ag.conns[ci]->resp->s = sess;	/* it can move on again */
 		}
 		ufd = -1;
 	} else {
@@ -1025,6 +1124,19 @@ main(int argc, char **argv)
 				return 2;
 			}
 			*eq = '\0';
+			{
+				char *opt = strchr(eq + 1, ',');
+
+				if (opt != NULL) {
+					*opt = '\0';
+					if (strcmp(opt + 1, "redis") != 0) {
+						fprintf(stderr, "aces-agent: --relay: \"%s\": the only "
+							"protocol is redis\n", opt + 1);
+						return 2;
+					}
+					ag.relays[ag.n_relays].redis = 1;
+				}
+			}
 			if (parse_addr(optarg, &ag.relays[ag.n_relays].la) != 0 ||
 			    parse_addr(eq + 1, &ag.relays[ag.n_relays].ua) != 0) {
 				fprintf(stderr, "aces-agent: --relay: \"%s=%s\" is not ADDR:PORT=ADDR:PORT\n",
