@@ -129,6 +129,7 @@ aces_epm_fini(void)
 
 	for (i = 0; epm.hooks != NULL && i < aces.cfg->n_endpoints * ACES_HOOK_MAX; i++)
 		aces_hook_kill(&epm.hooks[i]);
+	aces_hooks_reap(aces_now_ms(), 1);
 	a = arrays_take();
 	arrays_free(&a);
 	/* aces.mgr is freed by the caller after the telemetry threads are gone */
@@ -241,6 +242,8 @@ static void
 poll_hooks(uint64_t now)
 {
 	uint32_t i, n = aces.cfg->n_endpoints * ACES_HOOK_MAX;
+
+	aces_hooks_reap(now, 0);
 
 	for (i = 0; i < n; i++) {
 		char summary[64];

@@ -130,13 +130,61 @@ aces_hook_poll(struct aces_hook *h, int *status, char *summary, size_t len)
 	return 1;
 }
 
+/* Hooks told to stop: SIGTERM first, so that a recipe can undo what it began (a replica
+ * detached, a gate lifted); SIGKILL after ACES_HOOK_GRACE_MS; reaped without waiting. */
+#define DYING_MAX 64
+static struct {
+	pid_t pid;
+	int fd;
+	uint64_t kill_at;
+} dying[DYING_MAX];
+
+static void
+reap_one(int i, int force)
+{
+	char junk[512];
+
+	while (read(dying[i].fd, junk, sizeof(junk)) > 0)
+		;	/* its last words: the pipe must not fill */
+	if (force)
+		kill(-dying[i].pid, SIGKILL);
+	if (waitpid(dying[i].pid, NULL, force ? 0 : WNOHANG) == dying[i].pid || force) {
+		close(dying[i].fd);
+		dying[i].pid = 0;
+	}
+}
+
 void
 aces_hook_kill(struct aces_hook *h)
 {
+	int i;
+
 	if (h->pid == 0)
 		return;
-	kill(-h->pid, SIGKILL);
-	waitpid(h->pid, NULL, 0);
-	close(h->fd);
+	for (i = 0; i < DYING_MAX && dying[i].pid != 0; i++)
+		;
+	if (i == DYING_MAX || kill(-h->pid, SIGTERM) != 0) {
+		kill(-h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+		close(h->fd);
+	} else {
+		dying[i].pid = h->pid;
+		dying[i].fd = h->fd;	/* non-blocking already */
+		dying[i].kill_at = 0;	/* set by the next reap, which knows the time */
+	}
 	h->pid = 0;
+}
+
+void
+aces_hooks_reap(uint64_t now_ms, int all)
+{
+	int i;
+
+	for (i = 0; i < DYING_MAX; i++) {
+		if (dying[i].pid == 0)
+			continue;
+		if (dying[i].kill_at == 0)
+			dying[i].kill_at = now_ms + ACES_HOOK_GRACE_MS;
+		reap_one(i, all || now_ms >= dying[i].kill_at);
+	}
 }

@@ -33,5 +33,8 @@ int aces_hook_poll(struct aces_hook *h, int *status, char *summary, size_t len);
 
 /** Kill a running hook (its whole process group) and reap it. */
 void aces_hook_kill(struct aces_hook *h);
+#define ACES_HOOK_GRACE_MS 3000	/**< a stopped hook's time to clean up (SIGTERM .. SIGKILL) */
+/** Hooks told to stop: reaped, killed once their grace is over (@all: now, and waited for). */
+void aces_hooks_reap(uint64_t now_ms, int all);
 
 #endif /* ACES_HOOKS_H */

@@ -47,6 +47,8 @@ run "end-to-end relay moves, 2 workers, agents under ASan" env ACES_BUILD="$ROOT
     AGENT="$ROOT/build-asan/app/agent/aces-agent" LINESRV="$ROOT/build-asan/tools/linesrv/linesrv" tests/e2e/test_migrate.sh
 run "end-to-end Redis sessions moved through the agents' Redis relay, agents under ASan" env ACES_BUILD="$ROOT/build" \
     AGENT="$ROOT/build-asan/app/agent/aces-agent" tests/e2e/test_redis.sh
+run "end-to-end Redis handed over with its data (recipe configs/redis), agents under ASan" env ACES_BUILD="$ROOT/build" \
+    AGENT="$ROOT/build-asan/app/agent/aces-agent" tests/e2e/test_redis_failover.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
@@ -54,7 +56,7 @@ run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/ben
 # Nothing may outlive the suites: appliance processes, nginx, namespaces.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|redis-server|file-prefix bench" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     if [ -n "$procs$ns" ]; then
         echo "left behind: $procs $ns"
@@ -63,7 +65,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=17
+total=18
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

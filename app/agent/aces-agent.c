@@ -69,6 +69,19 @@ struct relay {
 	struct sockaddr_in la, ua;
 	int lfd;
 	int redis;		/* ",redis": the connections' Redis sessions are followed */
+	uint64_t gated_until;	/* > now: nothing read from its clients (a cut-over) */
+};
+
+#define MAX_CTL		8
+
+/* A local control connection (--ctl): one command line, one answer line. */
+struct ctl {
+	int fd;
+	char buf[256];
+	size_t len;
+	uint16_t gate_port;	/* network order: a gate waiting until drained */
+	uint64_t drain_deadline;
+	uint64_t gate_t0;
 };
 
 struct rconn {
@@ -114,6 +127,9 @@ static struct {
 	uint32_t listen_ip;
 	uint16_t port;
 	const char *unix_path;
+	const char *ctl_path;
+	int ctlfd;
+	struct ctl ctls[MAX_CTL];
 	uint32_t aces[MAX_ACES];
 	int n_aces;
 	uint32_t quiet_ms;
@@ -207,6 +223,12 @@ close_silently(int fd)
 }
 
 /* ---- relay connections ---- */
+
+static int
+relay_gated(int r, uint64_t now)
+{
+	return ag.relays[r].gated_until > now;
+}
 
 static void
 conn_free(int i, int silently)
@@ -352,8 +374,8 @@ conn_io(int i, short crev, short urev)
 	struct rconn *c = ag.conns[i];
 
 	if (((crev & (POLLIN | POLLHUP | POLLERR)) || c->c2u_len > 0 || (urev & POLLOUT)) &&
-	    pump(c->cfd, c->ufd, c->c2u, &c->c2u_len, !c->moving && (crev & (POLLIN | POLLHUP | POLLERR)),
-		 DIR_C2U, c) < 0) {
+	    pump(c->cfd, c->ufd, c->c2u, &c->c2u_len, !c->moving && !relay_gated(c->relay, mono_ms()) &&
+		 (crev & (POLLIN | POLLHUP | POLLERR)), DIR_C2U, c) < 0) {
 		conn_free(i, 0);
 		return;
 	}
@@ -1036,6 +1058,199 @@ out:
 	close(s);
 }
 
+/* ---- local control (--ctl): gate a relay for a cut-over ---- */
+
+/* No request of relay port @port waits for its reply (and nothing is half relayed). */
+static int
+relay_drained(uint16_t port, uint32_t *n)
+{
+	int i, busy = 0;
+
+	*n = 0;
+	for (i = 0; i < MAX_CONNS; i++) {
+		const struct rconn *c = ag.conns[i];
+
+		if (c == NULL || ag.relays[c->relay].la.sin_port != port)
+			continue;
+		(*n)++;
+		if (c->c2u_len != 0 || (c->resp != NULL ? aces_resp_movable(c->resp) == ACES_RESP_WAITING :
+					 c->last_dir == DIR_C2U))
+			busy++;
+	}
+	return busy == 0;
+}
+
+static void
+ctl_answer(struct ctl *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+ctl_answer(struct ctl *k, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (send(k->fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		say("ctl: %s", strerror(errno));
+	close(k->fd);
+	k->fd = 0;
+}
+
+static void
+ctl_command(struct ctl *k, char *line)
+{
+	char *verb = strtok(line, " \t\r"), *a1 = strtok(NULL, " \t\r"), *a2 = strtok(NULL, " \t\r");
+	long port = a1 != NULL ? strtol(a1, NULL, 10) : 0;
+	uint64_t now = mono_ms();
+	int r, found = 0;
+
+	if (verb == NULL || (strcmp(verb, "gate") != 0 && strcmp(verb, "ungate") != 0) ||
+	    port <= 0 || port > 65535) {
+		ctl_answer(k, "error usage: gate PORT [MS] | ungate PORT");
+		return;
+	}
+	for (r = 0; r < ag.n_relays; r++) {
+		if (ag.relays[r].la.sin_port != htons((uint16_t)port))
+			continue;
+		found = 1;
+		if (strcmp(verb, "ungate") == 0) {
+			ag.relays[r].gated_until = 0;
+		} else {
+			long ms = a2 != NULL ? strtol(a2, NULL, 10) : 30000;
+
+			ag.relays[r].gated_until = now + (uint64_t)(ms < 100 ? 100 : ms > 600000 ? 600000 : ms);
+		}
+	}
+	if (!found) {
+		ctl_answer(k, "error no relay on port %ld", port);
+		return;
+	}
+	if (strcmp(verb, "ungate") == 0) {
+		say("relay port %ld ungated", port);
+		ctl_answer(k, "ungated %ld", port);
+		return;
+	}
+	/* answered once nothing is in flight (check_ctls), at most 5 s */
+	k->gate_port = htons((uint16_t)port);
+	k->gate_t0 = now;
+	k->drain_deadline = now + 5000;
+	say("relay port %ld gated: its clients' requests wait", port);
+}
+
+static void
+ctl_rx(struct ctl *k)
+{
+	ssize_t n = recv(k->fd, k->buf + k->len, sizeof(k->buf) - 1 - k->len, MSG_DONTWAIT);
+	char *nl;
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			close(k->fd);
+			k->fd = 0;
+		}
+		return;
+	}
+	k->len += (size_t)n;
+	k->buf[k->len] = '\0';
+	nl = strchr(k->buf, '\n');
+	if (nl == NULL) {
+		if (k->len == sizeof(k->buf) - 1)
+			ctl_answer(k, "error line too long");
+		return;
+	}
+	*nl = '\0';
+	ctl_command(k, k->buf);
+}
+
+static void
+check_ctls(uint64_t now)
+{
+	int i, r;
+
+	for (i = 0; i < MAX_CTL; i++) {
+		struct ctl *k = &ag.ctls[i];
+		uint32_t n;
+
+		if (k->fd <= 0 || k->gate_port == 0)
+			continue;
+		if (relay_drained(k->gate_port, &n)) {
+			ctl_answer(k, "gated %u connections, drained in %llu ms", n,
+				   (unsigned long long)(now - k->gate_t0));
+		} else if (now >= k->drain_deadline) {
+			for (r = 0; r < ag.n_relays; r++)
+				if (ag.relays[r].la.sin_port == k->gate_port)
+					ag.relays[r].gated_until = 0;
+			ctl_answer(k, "busy: requests still waiting for replies after 5 s; ungated");
+		} else {
+			continue;
+		}
+		k->gate_port = 0;
+	}
+	for (r = 0; r < ag.n_relays; r++) {
+		if (ag.relays[r].gated_until != 0 && ag.relays[r].gated_until <= now) {
+			ag.relays[r].gated_until = 0;
+			say("relay port %u: its gate expired", ntohs(ag.relays[r].la.sin_port));
+		}
+	}
+}
+
+static void
+ctl_accept(void)
+{
+	int fd = accept4(ag.ctlfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < MAX_CTL && ag.ctls[i].fd > 0; i++)
+		;
+	if (i == MAX_CTL) {
+		close(fd);
+		return;
+	}
+	ag.ctls[i] = (struct ctl){ .fd = fd };
+}
+
+/* aces-agent ctl PATH WORDS...: one command to a running agent, its answer printed. */
+static int
+ctl_client(int argc, char **argv)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char line[256] = "", ans[256];
+	int fd, i;
+	ssize_t n;
+	size_t got = 0;
+
+	if (argc < 4 || strlen(argv[2]) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "usage: aces-agent ctl PATH gate PORT [MS] | ungate PORT\n");
+		return 2;
+	}
+	strcpy(a.sun_path, argv[2]);
+	for (i = 3; i < argc; i++) {
+		strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
+		strncat(line, i + 1 < argc ? " " : "\n", sizeof(line) - strlen(line) - 1);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "aces-agent ctl: %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
+	while (got < sizeof(ans) - 1 && (n = recv(fd, ans + got, sizeof(ans) - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	ans[got] = '\0';
+	close(fd);
+	fputs(ans, stdout);
+	return strncmp(ans, "gated", 5) == 0 || strncmp(ans, "ungated", 7) == 0 ? 0 : 1;
+}
+
 /* ---- set-up ---- */
 
 static int
@@ -1078,8 +1293,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: aces-agent --port PORT --secret-file FILE [--listen ADDR] "
-		"[--unix PATH] [--relay ADDR:PORT=ADDR:PORT]... [--aces ADDR]... [--quiet-ms MS] "
-		"[-v]\n");
+		"[--unix PATH] [--ctl PATH] [--relay ADDR:PORT=ADDR:PORT[,redis]]... [--aces ADDR]... "
+		"[--quiet-ms MS] [-v]\n       aces-agent ctl PATH gate PORT [MS] | ungate PORT\n");
 }
 
 int
@@ -1090,6 +1305,7 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' }, { "unix", required_argument, NULL, 'u' },
 		{ "relay", required_argument, NULL, 'r' }, { "aces", required_argument, NULL, 'a' },
 		{ "quiet-ms", required_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },
+		{ "ctl", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *secret_file = NULL;
@@ -1098,6 +1314,8 @@ main(int argc, char **argv)
 	int c, i, rc;
 
 	ag.quiet_ms = 5;
+	if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+		return ctl_client(argc, argv);
 	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -1114,6 +1332,9 @@ main(int argc, char **argv)
 			break;
 		case 'u':
 			ag.unix_path = optarg;
+			break;
+		case 'c':
+			ag.ctl_path = optarg;
 			break;
 		case 'r': {
 			char *eq = strchr(optarg, '=');
@@ -1223,13 +1444,30 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	ag.ctlfd = -1;
+	if (ag.ctl_path != NULL) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+		if (strlen(ag.ctl_path) >= sizeof(a.sun_path)) {
+			say("--ctl: path too long");
+			return 2;
+		}
+		strcpy(a.sun_path, ag.ctl_path);
+		unlink(ag.ctl_path);
+		ag.ctlfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (ag.ctlfd < 0 || bind(ag.ctlfd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+		    listen(ag.ctlfd, 8) != 0) {
+			say("--ctl %s: %s", ag.ctl_path, strerror(errno));
+			return 1;
+		}
+	}
 	say("port %ld, %d relays%s%s, ready", port, ag.n_relays,
 	    ag.unix_path != NULL ? ", applications at " : "", ag.unix_path != NULL ? ag.unix_path : "");
 	while (!stop) {
-		static struct pollfd p[3 + MAX_RELAYS + MAX_APPS + 2 * MAX_CONNS];
-		static int who[3 + MAX_RELAYS + MAX_APPS + 2 * MAX_CONNS];
+		static struct pollfd p[4 + MAX_RELAYS + MAX_APPS + MAX_CTL + 2 * MAX_CONNS];
+		static int who[4 + MAX_RELAYS + MAX_APPS + MAX_CTL + 2 * MAX_CONNS];
 		int np = 0, busy = 0, k;
-		uint64_t now;
+		uint64_t now = mono_ms();
 
 		p[np] = (struct pollfd){ .fd = ag.udp, .events = POLLIN };
 		who[np++] = -1;
@@ -1243,6 +1481,17 @@ main(int argc, char **argv)
 			p[np] = (struct pollfd){ .fd = ag.relays[i].lfd, .events = POLLIN };
 			who[np++] = -100 - i;
 		}
+		if (ag.ctlfd >= 0) {
+			p[np] = (struct pollfd){ .fd = ag.ctlfd, .events = POLLIN };
+			who[np++] = -4;
+		}
+		for (i = 0; i < MAX_CTL; i++) {
+			if (ag.ctls[i].fd > 0) {
+				p[np] = (struct pollfd){ .fd = ag.ctls[i].fd, .events = POLLIN };
+				who[np++] = -2000 - i;
+			}
+			busy |= ag.ctls[i].gate_port != 0;
+		}
 		for (i = 0; i < MAX_APPS; i++) {
 			if (ag.apps[i].fd > 0) {
 				p[np] = (struct pollfd){ .fd = ag.apps[i].fd, .events = POLLIN };
@@ -1255,7 +1504,8 @@ main(int argc, char **argv)
 			if (cn == NULL)
 				continue;
 			p[np] = (struct pollfd){ .fd = cn->cfd,
-				.events = (short)((cn->moving ? 0 : POLLIN) | (cn->u2c_len ? POLLOUT : 0)) };
+				.events = (short)((cn->moving || relay_gated(cn->relay, now) ? 0 : POLLIN) |
+						  (cn->u2c_len ? POLLOUT : 0)) };
 			who[np++] = 2 * i;
 			p[np] = (struct pollfd){ .fd = cn->ufd,
 				.events = (short)(POLLIN | (cn->c2u_len ? POLLOUT : 0)) };
@@ -1275,6 +1525,11 @@ main(int argc, char **argv)
 				take_handoff();
 			} else if (who[i] == -3) {
 				app_accept();
+			} else if (who[i] == -4) {
+				ctl_accept();
+			} else if (who[i] <= -2000) {
+				if (ag.ctls[-2000 - who[i]].fd > 0)
+					ctl_rx(&ag.ctls[-2000 - who[i]]);
 			} else if (who[i] <= -1000) {
 				if (ag.apps[-1000 - who[i]].fd > 0)
 					app_rx(-1000 - who[i]);
@@ -1292,6 +1547,7 @@ main(int argc, char **argv)
 		}
 		now = mono_ms();
 		check_moves(now);
+		check_ctls(now);
 	}
 	say("stopping: moved out %llu (failed %llu), taken in %llu (failed %llu), refused %llu",
 	    (unsigned long long)ag.moved_out, (unsigned long long)ag.failed_out,
@@ -1301,6 +1557,8 @@ main(int argc, char **argv)
 		conn_free(i, 0);
 	if (ag.unix_path != NULL)
 		unlink(ag.unix_path);
+	if (ag.ctl_path != NULL)
+		unlink(ag.ctl_path);
 	free(ag.seen);
 	return 0;
 }
