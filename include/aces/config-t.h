@@ -97,6 +97,7 @@ struct aces_cfg_endpoint {
 	char *hook_release;		/**< shell command or NULL */
 	char *udp_probe;		/**< UDP probe payload (UDP endpoints) or NULL */
 	uint8_t migrate;		/**< move established flows with the agents' help */
+	uint32_t hook_timeout_ms;	/**< resolved: a hook running longer is stopped */
 	/* the running appliance's, never read from a file: */
 	uint8_t retired;		/**< removed by a reload; kept while its flows drain */
 	uint8_t drain_acted;		/**< its drain deadline was acted on */

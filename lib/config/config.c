@@ -391,7 +391,7 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 	static const char *const keys[] = { "name", "vip", "port", "protocol", "backend_port",
 		"priority", "statefulness", "depends_on", "hooks", "drain_action", "drain_timeout_ms",
 		"udp_probe", "migrate", NULL };
-	static const char *const hook_keys[] = { "replicate", "release", NULL };
+	static const char *const hook_keys[] = { "replicate", "release", "timeout_ms", NULL };
 	static const char *const protos[] = { "tcp", "udp" };
 	const json_t *hooks;
 	char p[PATH_MAX_LEN], np[PATH_MAX_LEN];
@@ -473,7 +473,9 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 		int k;
 
 		subpath(hp, sizeof(hp), p, "hooks");
-		if (check_object(ld, hooks, hp, hook_keys) < 0)
+		if (check_object(ld, hooks, hp, hook_keys) < 0 ||
+		    get_uint(ld, hooks, hp, "timeout_ms", 100, 86400000, UINT32_MAX,
+			     &ep->hook_timeout_ms) < 0)
 			return -EINVAL;
 		for (k = 0; k < 2; k++) {
 			char **dst = k == 0 ? &ep->hook_replicate : &ep->hook_release;
@@ -865,9 +867,12 @@ load_root(struct ld *ld, const json_t *root)
 	if (load_manager(ld, json_object_get(root, "manager")) < 0 ||
 	    load_agents(ld, json_object_get(root, "agents")) < 0)
 		return -EINVAL;
-	for (i = 0; i < cfg->n_endpoints; i++)
+	for (i = 0; i < cfg->n_endpoints; i++) {
 		if (cfg->endpoints[i].drain_timeout_ms == UINT32_MAX)
 			cfg->endpoints[i].drain_timeout_ms = cfg->manager.drain_timeout_ms;
+		if (cfg->endpoints[i].hook_timeout_ms == UINT32_MAX || cfg->endpoints[i].hook_timeout_ms == 0)
+			cfg->endpoints[i].hook_timeout_ms = cfg->manager.state_timeout_ms;
+	}
 	return load_neighbors(ld, json_object_get(root, "neighbors"));
 }
 

@@ -975,11 +975,11 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 			progressive(m, e, in);
 			break;
 		case ACES_PHASE_REPLICATING:
-			if (in->now_ms - x->phase_since >= c->manager.state_timeout_ms) {
+			if (in->now_ms - x->phase_since >= c->endpoints[e].hook_timeout_ms) {
 				kill_hooks(m, e);
 				set_phase(m, e, ACES_PHASE_FAILED, 0, in->now_ms,
 					  "state transfer timed out after %u ms: back on the original",
-					  c->manager.state_timeout_ms);
+					  c->endpoints[e].hook_timeout_ms);
 			}
 			break;
 		case ACES_PHASE_CUTOVER:
@@ -1010,6 +1010,17 @@ aces_mgr_tick(struct aces_mgr *m, const struct aces_mgr_input *in)
 			break;
 		case ACES_PHASE_DRAINING:
 			drain(m, e, in, ACES_SIDE_ORIGINAL);
+			break;
+		case ACES_PHASE_RELEASED:
+			if (x->hook_running[ACES_HOOK_RELEASE] &&
+			    in->now_ms - x->phase_since >= c->endpoints[e].hook_timeout_ms) {
+				x->hook_running[ACES_HOOK_RELEASE] = 0;
+				push_action(m, ACES_ACT_KILL_HOOK, e, ACES_HOOK_RELEASE, 0);
+				journal_add(m, in->now_ms, (int32_t)e, phase_names[x->phase],
+					    phase_names[x->phase], x->weight,
+					    "release hook still running after %u ms: stopped",
+					    c->endpoints[e].hook_timeout_ms);
+			}
 			break;
 		case ACES_PHASE_RETURNING:
 			drain(m, e, in, ACES_SIDE_REPLACEMENT);

@@ -444,7 +444,8 @@ test_manager_moving_phase(void)
 	snprintf(text, sizeof(text), ACES_TEST_CFG_HEAD
 		 " \"endpoints\": [{\"name\": \"s\", \"vip\": \"10.0.0.9\", \"port\": 1, \"protocol\": \"tcp\","
 		 " \"statefulness\": \"persistent\", \"drain_action\": \"reset\", \"drain_timeout_ms\": 1000,"
-		 " \"migrate\": true, \"hooks\": {\"replicate\": \"true\", \"release\": \"true\"}},"
+		 " \"migrate\": true, \"hooks\": {\"replicate\": \"true\", \"release\": \"true\","
+		 " \"timeout_ms\": 1500}},"
 		 " {\"name\": \"t\", \"vip\": \"10.0.0.9\", \"port\": 2, \"protocol\": \"tcp\","
 		 " \"statefulness\": \"session\", \"migrate\": true, \"hooks\": {\"replicate\": \"true\"}},"
 		 " {\"name\": \"u\", \"vip\": \"10.0.0.9\", \"port\": 3, \"protocol\": \"tcp\","
@@ -482,6 +483,13 @@ test_manager_moving_phase(void)
 	CU_ASSERT_EQUAL(phase("s"), ACES_PHASE_RELEASED);
 	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
 	CU_ASSERT(act[0].type == ACES_ACT_RUN_HOOK && act[0].hook == ACES_HOOK_RELEASE);
+	/* its release hook does not end: stopped at hooks.timeout_ms (1500) */
+	run_ms(1400);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 0);
+	run_ms(200);
+	CU_ASSERT_EQUAL(aces_mgr_take_actions(mgr, act, 4), 1);
+	CU_ASSERT(act[0].type == ACES_ACT_KILL_HOOK && act[0].hook == ACES_HOOK_RELEASE);
+	CU_ASSERT(event_at("s", "released", "release hook still running after 1500 ms") != 0);
 	/* t: 2 could not be moved -> draining; the deadline counts from then */
 	load[ep("t")].open_flows[ACES_SIDE_ORIGINAL] = 2;
 	load[ep("t")].moving_over = 1;
