@@ -325,6 +325,39 @@ whole_side(const struct aces_assign *a, uint16_t ep)
 	return weight == 0 ? ACES_SIDE_ORIGINAL : weight >= 100 ? ACES_SIDE_REPLACEMENT : -1;
 }
 
+/*
+ * A packet from a backend that matches no flow may come from where a held flow is moving:
+ * the new socket answering before the flow is re-pointed there. A copy is kept for the held
+ * flow (processed again once it is released, re-pointed: then it matches) and the packet
+ * dropped as held. 1 when it was.
+ */
+static int
+held_reply(struct aces_worker *w, struct rte_mbuf *m, const struct aces_flow_tuple *t)
+{
+	struct aces_flow_tuple fwd = { .client_ip = t->client_ip, .client_port = t->client_port,
+				       .proto = t->proto, .dir = ACES_DIR_FWD };
+	uint32_t e, idx;
+
+	if (w->held_total == 0)
+		return 0;	/* nothing held by this worker: the common case, at once */
+	for (e = aces.ep_bport_head[aces_bport_head(t->peer_port, t->proto)]; e != 0;
+	     e = aces.ep_bport_next[e - 1]) {
+		const struct aces_cfg_endpoint *c = &aces.cfg->endpoints[e - 1];
+
+		if (c->proto != t->proto || rte_cpu_to_be_16(c->backend_port) != t->peer_port)
+			continue;
+		fwd.peer_ip = c->vip;
+		fwd.peer_port = rte_cpu_to_be_16(c->port);
+		idx = aces_flow_lookup(w->ft, &fwd, aces_flow_hash(w->ft, &fwd));
+		if (idx != ACES_FLOW_NONE && (aces_flow_get(w->ft, idx)->flags & ACES_FLOW_F_HELD)) {
+			aces_wk_held_keep(w, m, idx);
+			aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 struct aces_flow *
 aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
 		   const struct aces_flow_tuple *t, uint64_t h, const struct aces_assign *a,
@@ -355,6 +388,8 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 	 * gateway (its own MAC is not known here). Its endpoint is the one using the
 	 * backend's port whose steering sends this client's connection to that backend. */
 	be = aces_backend_by_addr(t->peer_ip);
+	if (be >= 0 && held_reply(w, m, t))
+		return NULL;
 	if (be < 0 || aces.client_gw_nh < 0) {
 		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
 		return NULL;

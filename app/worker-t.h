@@ -132,6 +132,7 @@ struct aces_worker {
 	uint32_t mig_list_cursor;
 	/* held flows' data segments (copies), passed on once their flow is released */
 	uint16_t held_n, replay_n;
+	uint32_t held_total;		/**< flows held now (0: skip looking for them) */
 	uint32_t held_idx[ACES_HELD_Q];	/**< flow of each kept segment */
 	struct rte_mbuf *held_q[ACES_HELD_Q];
 	struct rte_mbuf *replay[ACES_HELD_Q];	/**< released: to process again, next loop */

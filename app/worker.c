@@ -324,25 +324,6 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 		forward(w, tx, m, pk, f, (enum aces_flow_dir)t->dir, now);
 }
 
-/* Keep a copy of a held flow's data segment (as received), for when it is released. */
-static void
-held_keep(struct aces_worker *w, struct rte_mbuf *m, uint32_t idx)
-{
-	struct rte_mbuf *c;
-	uint16_t i, n = 0;
-
-	for (i = 0; i < w->held_n; i++)
-		n += w->held_idx[i] == idx;
-	if (w->held_n == ACES_HELD_Q || n >= ACES_HELD_PER_FLOW ||
-	    (c = rte_pktmbuf_copy(m, aces.pool, 0, UINT32_MAX)) == NULL) {
-		w->st.held_not_kept++;
-		return;
-	}
-	w->held_idx[w->held_n] = idx;
-	w->held_q[w->held_n++] = c;
-	w->st.held_kept++;
-}
-
 /* A held flow's data segment from the client, made a bare ACK: payload and PSH gone,
  * lengths and checksums made anew (the NAT's incremental updates follow). */
 static void
@@ -384,7 +365,7 @@ held_packet(struct aces_worker *w, struct rte_mbuf *m, struct aces_pkt *pk, enum
 		return 1;
 	}
 	if (dir == ACES_DIR_FWD && pk->ip_total_len != pk->l3_len + pk->l4_len) {
-		held_keep(w, m, idx);
+		aces_wk_held_keep(w, m, idx);
 		held_ack_only(m, pk);
 		w->st.held_data_stripped++;
 	}

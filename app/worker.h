@@ -161,6 +161,8 @@ void aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx);
 void aces_wk_report(struct aces_worker *w, uint64_t now);
 /** Commands from the control lcore (drain resets). */
 void aces_wk_poll_msgs(struct aces_worker *w);
+/** Keep a copy of @m (as received) for held flow @idx, processed again once it is released. */
+void aces_wk_held_keep(struct aces_worker *w, struct rte_mbuf *m, uint32_t idx);
 /** Flow @idx was released: its kept data segments are processed again (next loop). */
 void aces_wk_held_release(struct aces_worker *w, uint32_t idx);
 /** Process the released flows' kept segments (handle_burst with handed = 2). */

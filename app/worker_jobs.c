@@ -147,10 +147,30 @@ aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
 }
 
 void
+aces_wk_held_keep(struct aces_worker *w, struct rte_mbuf *m, uint32_t idx)
+{
+	struct rte_mbuf *c;
+	uint16_t i, n = 0;
+
+	for (i = 0; i < w->held_n; i++)
+		n += w->held_idx[i] == idx;
+	if (w->held_n == ACES_HELD_Q || n >= ACES_HELD_PER_FLOW ||
+	    (c = rte_pktmbuf_copy(m, aces.pool, 0, UINT32_MAX)) == NULL) {
+		w->st.held_not_kept++;
+		return;
+	}
+	w->held_idx[w->held_n] = idx;
+	w->held_q[w->held_n++] = c;
+	w->st.held_kept++;
+}
+
+void
 aces_wk_held_release(struct aces_worker *w, uint32_t idx)
 {
 	uint16_t i, j = 0;
 
+	if (w->held_total > 0)
+		w->held_total--;
 	for (i = 0; i < w->held_n; i++) {
 		if (w->held_idx[i] != idx) {
 			w->held_idx[j] = w->held_idx[i];
@@ -222,6 +242,8 @@ flow_op(struct aces_worker *w, uint32_t ep, uint32_t client_ip, uint16_t client_
 	switch (op) {
 	case ACES_FLOW_OP_HOLD:
 		rc = aces_flow_hold(w->ft, idx);
+		if (rc == 0)
+			w->held_total++;
 		break;
 	case ACES_FLOW_OP_KEEP:
 		f->flags |= ACES_FLOW_F_NOMOVE;

@@ -70,6 +70,7 @@ struct relay {
 	int lfd;
 	int redis;		/* ",redis": the connections' Redis sessions are followed */
 	uint64_t gated_until;	/* > now: nothing read from its clients (a cut-over) */
+	uint64_t gated_at;	/* when the gate came; 0 once its last connection left */
 };
 
 #define MAX_CTL		8
@@ -1127,6 +1128,7 @@ ctl_command(struct ctl *k, char *line)
 			long ms = a2 != NULL ? strtol(a2, NULL, 10) : 30000;
 
 			ag.relays[r].gated_until = now + (uint64_t)(ms < 100 ? 100 : ms > 600000 ? 600000 : ms);
+			ag.relays[r].gated_at = now;
 		}
 	}
 	if (!found) {
@@ -1195,6 +1197,18 @@ check_ctls(uint64_t now)
 		k->gate_port = 0;
 	}
 	for (r = 0; r < ag.n_relays; r++) {
+		struct relay *rl = &ag.relays[r];
+
+		/* how long the clients waited: until the last one was moved away */
+		if (rl->gated_at != 0 && rl->gated_until > now) {
+			for (i = 0; i < MAX_CONNS && (ag.conns[i] == NULL || ag.conns[i]->relay != r); i++)
+				;
+			if (i == MAX_CONNS) {
+				say("relay port %u: its last connection left %llu ms after the gate",
+				    ntohs(rl->la.sin_port), (unsigned long long)(now - rl->gated_at));
+				rl->gated_at = 0;
+			}
+		}
 		if (ag.relays[r].gated_until != 0 && ag.relays[r].gated_until <= now) {
 			ag.relays[r].gated_until = 0;
 			say("relay port %u: its gate expired", ntohs(ag.relays[r].la.sin_port));

@@ -58,7 +58,8 @@ def one(host, port, i, stall, stop, end, r):
         except (OSError, RuntimeError, EOFError, ValueError) as e:
             r["failures"].append("%.3f: %r" % (t0, e))
             return
-        r["max_s"] = max(r["max_s"], time.time() - t0)
+        if time.time() - t0 > r["max_s"]:
+            r["max_s"], r["max_at"] = time.time() - t0, t0
         r["requests"] += 1
         time.sleep(0.02)
     s.close()
@@ -67,7 +68,7 @@ def one(host, port, i, stall, stop, end, r):
 def main(host, port, n, stall, ready, stop, out):
     n, port, stall = int(n), int(port), float(stall)
     end = time.time() + 180
-    res = [{"incr": 0, "set": 0, "requests": 0, "max_s": 0.0, "failures": [], "ready": False}
+    res = [{"incr": 0, "set": 0, "requests": 0, "max_s": 0.0, "max_at": 0.0, "failures": [], "ready": False}
            for _ in range(n)]
     th = [threading.Thread(target=one, args=(host, port, i, stall, stop, end, res[i])) for i in range(n)]
     for t in th:

@@ -80,8 +80,10 @@ lost = [i for i in range(n) if len(vals) != 2 * n or int(vals[2 * i] or 0) < r[i
         int(vals[2 * i + 1] or 0) < r[i]["set"]]
 check(not lost, "0 acknowledged writes lost: every INCR and SET acknowledged is there (%d writes; "
       "lost on %s)" % (sum(c["requests"] for c in r) * 2, lost[:5]))
-print("info: %s: %d writes acknowledged, slowest %.3f s" % (tag, sum(c["requests"] for c in r) * 2,
-      max(c["max_s"] for c in r)))
+slow = max(r, key=lambda c: c["max_s"])
+import time as _t
+print("info: %s: %d writes acknowledged, slowest %.3f s (at %s)" % (tag, sum(c["requests"] for c in r) * 2,
+      slow["max_s"], _t.strftime("%H:%M:%S", _t.localtime(slow["max_at"])) + ("%.3f" % (slow["max_at"] % 1))[1:]))
 EOF
     grep '^info' "$WORK/$1.res" | while read -r l; do log "${l#info: }"; done
     grep -v '^info' "$WORK/$1.res" > "$WORK/$1.txt"
@@ -110,6 +112,7 @@ expect "the release hook shut the original's Redis down" \
 sleep 2
 expect "every writer is connected to the replacement's Redis" \
     sh -c "test \$(ip netns exec ${P}re redis-cli -p 6380 client list | grep -c 'cmd=set\|cmd=incr') -ge $N"
+log "the original's agent: $(grep 'last connection left' "$WORK/agent-old.log" | tail -1)"
 check_writes w1 re
 wait_until 60 "redis-benchmark" sh -c "! kill -0 $BENCH 2>/dev/null" || bad "redis-benchmark did not finish"
 expect "redis-benchmark on new connections: no error" \
