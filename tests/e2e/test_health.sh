@@ -22,10 +22,19 @@ be_state() { acesctl --json backends | jq_ "d['$1']['state']"; }
 # kill an nginx like a crash: the master first (it would respawn a killed worker), then the
 # workers it had (after the master is gone they are no longer its children)
 kill_nginx() {
-    local workers
+    local workers pid i st
     workers=$(pgrep -P "$1")
     kill -KILL "$1" 2>/dev/null
     [ -n "$workers" ] && kill -KILL $workers 2>/dev/null
+    # SIGKILL takes effect asynchronously: until a process has exited, its listening socket
+    # still completes handshakes. Return once every one is gone (or a zombie), at most 2 s.
+    for pid in "$1" $workers; do
+        for i in $(seq 1 200); do
+            st=$(ps -o stat= -p "$pid" 2>/dev/null) || break
+            case $st in Z*) break ;; esac
+            sleep 0.01
+        done
+    done
     return 0
 }
 # first event time (epoch seconds) matching a Python condition on e, after epoch $2
