@@ -193,7 +193,7 @@ steer(const struct aces_assign *a, uint16_t ep, uint32_t sh, uint8_t *side)
 	else
 		*side = (aces_chash_mix32(sh) % 100) < weight ? ACES_SIDE_REPLACEMENT :
 								ACES_SIDE_ORIGINAL;
-	return a->chash[*side][aces_chash_mix32(sh ^ 0x9e3779b9u) & (ACES_CHASH_SIZE - 1)];
+	return a->chash[*side][aces_steer_bucket(sh)];
 }
 
 #define ACES_FULL_REAP	64	/**< buckets looked at when a full table meets a new flow */

@@ -187,7 +187,7 @@ aces_mig_over(uint32_t ep)
 /* ---- talking to the agents ---- */
 
 static void
-send_move(const struct mv *v, uint64_t now)
+send_move(const struct mv *v)
 {
 	const struct aces_config *c = aces.cfg;
 	const struct aces_cfg_agents *ag = &c->agents;
@@ -208,7 +208,6 @@ send_move(const struct mv *v, uint64_t now)
 	uint16_t len = (uint16_t)(sizeof(*u) + aces_ap_wire_len(ACES_AP_MOVE_LEN));
 	uint64_t nv = __atomic_load_n(&aces.neigh[aces.backend_nh[v->from_be]].mac, __ATOMIC_ACQUIRE);
 
-	(void)now;
 	if (!(nv & ACES_NEIGH_VALID)) {
 		mg.pub.send_failed++;
 		return;
@@ -488,8 +487,7 @@ dest_backend(uint32_t e, uint32_t client_ip, uint16_t client_port)
 				     .proto = ep->proto, .dir = ACES_DIR_FWD, .peer_ip = ep->vip,
 				     .peer_port = rte_cpu_to_be_16(ep->port) };
 	uint32_t sh = aces_wk_steer_hash(&t);
-	uint16_t b = aces.assign->chash[ACES_SIDE_REPLACEMENT]
-				     [aces_chash_mix32(sh ^ 0x9e3779b9u) & (ACES_CHASH_SIZE - 1)];
+	uint16_t b = aces.assign->chash[ACES_SIDE_REPLACEMENT][aces_steer_bucket(sh)];
 
 	return b == ACES_CHASH_NONE ? -1 : b;
 }
@@ -555,7 +553,7 @@ agent_timeouts(uint64_t now)
 			if (now >= v->next_send_ms) {
 				uint32_t every = aces.cfg->agents.move_timeout_ms / 4;
 
-				send_move(v, now);
+				send_move(v);
 				v->next_send_ms = now + (every < 100 ? 100 : every);
 			}
 			continue;

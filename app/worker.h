@@ -103,6 +103,13 @@ aces_wk_steer_hash(const struct aces_flow_tuple *t)
 	return (uint32_t)k;
 }
 
+/** The consistent-hash bucket of a connection with steering hash @sh (either side's table). */
+static inline uint32_t
+aces_steer_bucket(uint32_t sh)
+{
+	return aces_chash_mix32(sh ^ 0x9e3779b9u) & (ACES_CHASH_SIZE - 1);
+}
+
 /* flowtrack.c */
 /** Delete flow @idx now, with its counters. */
 void aces_wk_flow_delete(struct aces_worker *w, uint32_t idx);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "aces/agentproto.h"
+#include "aces/wire.h"
 
 static const char *const stage_names[ACES_AP_ST_MAX] = {
 	"done", "find", "quiet point", "export", "send", "import", "refused",
@@ -16,47 +17,6 @@ const char *
 aces_ap_stage_name(unsigned int stage)
 {
 	return stage < ACES_AP_ST_MAX ? stage_names[stage] : "?";
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
 /* Addresses and ports stay in network order: copied as bytes. */
@@ -80,13 +40,13 @@ aces_ap_seal(uint8_t *buf, size_t cap, const struct aces_ap_hdr *h, const void *
 
 	if (cap < n || h->len > ACES_AP_HANDOFF_MAX + ACES_AP_HANDOFF_LEN)
 		return 0;
-	put32(buf, ACES_AP_MAGIC);
+	aces_put32(buf, ACES_AP_MAGIC);
 	buf[4] = ACES_AP_VERSION;
 	buf[5] = h->type;
-	put16(buf + 6, h->flags);
-	put32(buf + 8, h->len);
-	put64(buf + 12, h->id);
-	put64(buf + 20, h->time_ms);
+	aces_put16(buf + 6, h->flags);
+	aces_put32(buf + 8, h->len);
+	aces_put64(buf + 12, h->id);
+	aces_put64(buf + 20, h->time_ms);
 	if (payload != NULL)
 		memmove(buf + ACES_AP_HDR_LEN, payload, h->len);
 	aces_hmac_sha256(key, keylen, buf, ACES_AP_HDR_LEN + h->len, buf + ACES_AP_HDR_LEN + h->len);
@@ -96,14 +56,14 @@ aces_ap_seal(uint8_t *buf, size_t cap, const struct aces_ap_hdr *h, const void *
 int
 aces_ap_peek_hdr(const uint8_t *buf, size_t len, struct aces_ap_hdr *h)
 {
-	if (len < ACES_AP_HDR_LEN || get32(buf) != ACES_AP_MAGIC)
+	if (len < ACES_AP_HDR_LEN || aces_get32(buf) != ACES_AP_MAGIC)
 		return -EINVAL;
 	h->version = buf[4];
 	h->type = buf[5];
-	h->flags = get16(buf + 6);
-	h->len = get32(buf + 8);
-	h->id = get64(buf + 12);
-	h->time_ms = get64(buf + 20);
+	h->flags = aces_get16(buf + 6);
+	h->len = aces_get32(buf + 8);
+	h->id = aces_get64(buf + 12);
+	h->time_ms = aces_get64(buf + 20);
 	return 0;
 }
 
@@ -157,7 +117,7 @@ aces_ap_move_put(uint8_t *p, const struct aces_ap_move *m)
 	putn(p + 12, &m->dst_ip, 4);
 	putn(p + 16, &m->dst_agent_port, 2);
 	putn(p + 18, &m->dst_port, 2);
-	put32(p + 20, m->budget_ms);
+	aces_put32(p + 20, m->budget_ms);
 }
 
 int
@@ -172,7 +132,7 @@ aces_ap_move_get(const uint8_t *p, size_t len, struct aces_ap_move *m)
 	getn(&m->dst_ip, p + 12, 4);
 	getn(&m->dst_agent_port, p + 16, 2);
 	getn(&m->dst_port, p + 18, 2);
-	m->budget_ms = get32(p + 20);
+	m->budget_ms = aces_get32(p + 20);
 	return 0;
 }
 
@@ -200,10 +160,10 @@ get_msg(char *msg, const uint8_t *p)
 void
 aces_ap_result_put(uint8_t *p, const struct aces_ap_result *r)
 {
-	put32(p, (uint32_t)r->status);
+	aces_put32(p, (uint32_t)r->status);
 	p[4] = r->stage;
 	p[5] = p[6] = p[7] = 0;
-	put32(p + 8, r->frozen_us);
+	aces_put32(p + 8, r->frozen_us);
 	put_msg(p + 12, r->msg);
 }
 
@@ -212,9 +172,9 @@ aces_ap_result_get(const uint8_t *p, size_t len, struct aces_ap_result *r)
 {
 	if (len != ACES_AP_RESULT_LEN || p[4] >= ACES_AP_ST_MAX)
 		return -EINVAL;
-	r->status = (int32_t)get32(p);
+	r->status = (int32_t)aces_get32(p);
 	r->stage = p[4];
-	r->frozen_us = get32(p + 8);
+	r->frozen_us = aces_get32(p + 8);
 	get_msg(r->msg, p + 12);
 	return 0;
 }
@@ -224,9 +184,9 @@ aces_ap_handoff_put(uint8_t *p, const struct aces_ap_handoff *x)
 {
 	putn(p, &x->local_ip, 4);
 	putn(p + 4, &x->local_port, 2);
-	put16(p + 6, x->flags);
-	put32(p + 8, x->blob_len);
-	put32(p + 12, x->state_len);
+	aces_put16(p + 6, x->flags);
+	aces_put32(p + 8, x->blob_len);
+	aces_put32(p + 12, x->state_len);
 }
 
 int
@@ -236,9 +196,9 @@ aces_ap_handoff_get(const uint8_t *p, size_t len, struct aces_ap_handoff *x)
 		return -EINVAL;
 	getn(&x->local_ip, p, 4);
 	getn(&x->local_port, p + 4, 2);
-	x->flags = get16(p + 6);
-	x->blob_len = get32(p + 8);
-	x->state_len = get32(p + 12);
+	x->flags = aces_get16(p + 6);
+	x->blob_len = aces_get32(p + 8);
+	x->state_len = aces_get32(p + 12);
 	if ((uint64_t)x->blob_len + x->state_len != len - ACES_AP_HANDOFF_LEN)
 		return -EINVAL;
 	return 0;
@@ -247,7 +207,7 @@ aces_ap_handoff_get(const uint8_t *p, size_t len, struct aces_ap_handoff *x)
 void
 aces_ap_ack_put(uint8_t *p, const struct aces_ap_ack *a)
 {
-	put32(p, (uint32_t)a->status);
+	aces_put32(p, (uint32_t)a->status);
 	put_msg(p + 4, a->msg);
 }
 
@@ -256,7 +216,7 @@ aces_ap_ack_get(const uint8_t *p, size_t len, struct aces_ap_ack *a)
 {
 	if (len != ACES_AP_ACK_LEN)
 		return -EINVAL;
-	a->status = (int32_t)get32(p);
+	a->status = (int32_t)aces_get32(p);
 	get_msg(a->msg, p + 4);
 	return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "aces/fnv.h"
 #include "aces/tcpmig.h"
+#include "aces/wire.h"
 
 #ifndef SIOCOUTQNSD
 #define SIOCOUTQNSD 0x894B
@@ -72,39 +73,13 @@ fail(char *err, size_t len, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
 /* A field: its head at @p, @len bytes of value follow (written by the caller). */
 static uint8_t *
 field(uint8_t *p, enum tag t, uint32_t len)
 {
-	put16(p, (uint16_t)t);
-	put16(p + 2, 0);
-	put32(p + 4, len);
+	aces_put16(p, (uint16_t)t);
+	aces_put16(p + 2, 0);
+	aces_put32(p + 4, len);
 	return p + FIELD_HEAD;
 }
 
@@ -185,7 +160,7 @@ aces_tcpmig_export(int fd, void *buf, size_t cap, char *err, size_t errlen)
 	}
 	p = b + HEAD_LEN;
 	q = field(p, T_SENDQ, 4 + (uint32_t)outq);
-	put32(q, (uint32_t)nsd);
+	aces_put32(q, (uint32_t)nsd);
 	rc = read_queue(fd, TCP_SEND_QUEUE, &snd_seq, q + 4, outq);
 	if (rc != 0) {
 		fail(err, errlen, rc, "send queue: %s", strerror(-rc));
@@ -222,11 +197,11 @@ aces_tcpmig_export(int fd, void *buf, size_t cap, char *err, size_t errlen)
 	memcpy(q + 10, &pa.sin_port, 2);
 	p = q + 12;
 	q = field(p, T_SEQ, 8);
-	put32(q, snd_seq);
-	put32(q + 4, rcv_seq);
+	aces_put32(q, snd_seq);
+	aces_put32(q + 4, rcv_seq);
 	p = q + 8;
 	q = field(p, T_OPTS, 8);
-	put16(q, (uint16_t)mss);
+	aces_put16(q, (uint16_t)mss);
 	q[2] = ti.tcpi_snd_wscale;
 	q[3] = ti.tcpi_rcv_wscale;
 	q[4] = !!(ti.tcpi_options & TCPI_OPT_SACK);
@@ -235,24 +210,24 @@ aces_tcpmig_export(int fd, void *buf, size_t cap, char *err, size_t errlen)
 	q[7] = 0;
 	p = q + 8;
 	q = field(p, T_TSVAL, 4);
-	put32(q, tsval);
+	aces_put32(q, tsval);
 	p = q + 4;
 	q = field(p, T_WINDOW, 20);
-	put32(q, w.snd_wl1);
-	put32(q + 4, w.snd_wnd);
-	put32(q + 8, w.max_window);
-	put32(q + 12, w.rcv_wnd);
-	put32(q + 16, w.rcv_wup);
+	aces_put32(q, w.snd_wl1);
+	aces_put32(q + 4, w.snd_wnd);
+	aces_put32(q + 8, w.max_window);
+	aces_put32(q + 12, w.rcv_wnd);
+	aces_put32(q + 16, w.rcv_wup);
 	p = q + 20;
 	memcpy(b, MAGIC, 8);
-	put16(b + 8, ACES_TCPMIG_VERSION);
-	put16(b + 10, 0);
-	put32(b + 12, (uint32_t)(p - b + TRAILER));
+	aces_put16(b + 8, ACES_TCPMIG_VERSION);
+	aces_put16(b + 10, 0);
+	aces_put32(b + 12, (uint32_t)(p - b + TRAILER));
 	{
 		uint64_t h = aces_fnv1a(ACES_FNV1A_INIT, b, (size_t)(p - b));
 
-		put32(p, (uint32_t)(h >> 32));
-		put32(p + 4, (uint32_t)h);
+		aces_put32(p, (uint32_t)(h >> 32));
+		aces_put32(p + 4, (uint32_t)h);
 	}
 	return (int64_t)(p - b + TRAILER);
 thaw:
@@ -278,14 +253,14 @@ parse(const void *buf, size_t len, struct parsed *o, char *err, size_t errlen)
 	memset(o, 0, sizeof(*o));
 	if (len < HEAD_LEN + TRAILER || memcmp(b, MAGIC, 8) != 0)
 		return fail(err, errlen, -EINVAL, "not a connection blob (magic)");
-	if (get16(b + 8) != ACES_TCPMIG_VERSION)
-		return fail(err, errlen, -EINVAL, "blob version %u, this reads %u", get16(b + 8),
+	if (aces_get16(b + 8) != ACES_TCPMIG_VERSION)
+		return fail(err, errlen, -EINVAL, "blob version %u, this reads %u", aces_get16(b + 8),
 			    ACES_TCPMIG_VERSION);
-	if (get32(b + 12) != len)
+	if (aces_get32(b + 12) != len)
 		return fail(err, errlen, -EINVAL, "blob of %u bytes, %zu given (cut short?)",
-			    get32(b + 12), len);
+			    aces_get32(b + 12), len);
 	h = aces_fnv1a(ACES_FNV1A_INIT, b, len - TRAILER);
-	if (get32(b + len - 8) != (uint32_t)(h >> 32) || get32(b + len - 4) != (uint32_t)h)
+	if (aces_get32(b + len - 8) != (uint32_t)(h >> 32) || aces_get32(b + len - 4) != (uint32_t)h)
 		return fail(err, errlen, -EINVAL, "checksum mismatch: the blob is damaged");
 	end = b + len - TRAILER;
 	for (p = b + HEAD_LEN; p < end;) {
@@ -295,8 +270,8 @@ parse(const void *buf, size_t len, struct parsed *o, char *err, size_t errlen)
 
 		if ((size_t)(end - p) < FIELD_HEAD)
 			return fail(err, errlen, -EINVAL, "field head past the end");
-		t = get16(p);
-		fl = get32(p + 4);
+		t = aces_get16(p);
+		fl = aces_get32(p + 4);
 		v = p + FIELD_HEAD;
 		if (fl > (size_t)(end - v))
 			return fail(err, errlen, -EINVAL, "field %u: %u bytes past the end", t, fl);
@@ -312,13 +287,13 @@ parse(const void *buf, size_t len, struct parsed *o, char *err, size_t errlen)
 		case T_SEQ:
 			if (fl != 8)
 				goto size;
-			o->i.snd_seq = get32(v);
-			o->i.rcv_seq = get32(v + 4);
+			o->i.snd_seq = aces_get32(v);
+			o->i.rcv_seq = aces_get32(v + 4);
 			break;
 		case T_OPTS:
 			if (fl != 8)
 				goto size;
-			o->i.mss = get16(v);
+			o->i.mss = aces_get16(v);
 			o->i.snd_wscale = v[2];
 			o->i.rcv_wscale = v[3];
 			o->i.sack = v[4];
@@ -328,7 +303,7 @@ parse(const void *buf, size_t len, struct parsed *o, char *err, size_t errlen)
 		case T_TSVAL:
 			if (fl != 4)
 				goto size;
-			o->tsval = get32(v);
+			o->tsval = aces_get32(v);
 			break;
 		case T_WINDOW: {
 			int k;
@@ -336,13 +311,13 @@ parse(const void *buf, size_t len, struct parsed *o, char *err, size_t errlen)
 			if (fl != 20)
 				goto size;
 			for (k = 0; k < 5; k++)
-				o->w[k] = get32(v + 4 * k);
+				o->w[k] = aces_get32(v + 4 * k);
 			break;
 		}
 		case T_SENDQ:
-			if (fl < 4 || get32(v) > fl - 4)
+			if (fl < 4 || aces_get32(v) > fl - 4)
 				goto size;
-			o->i.sendq_unsent = get32(v);
+			o->i.sendq_unsent = aces_get32(v);
 			o->i.sendq_len = fl - 4;
 			o->sendq = v + 4;
 			break;

@@ -19,33 +19,8 @@ import sys
 import threading
 import time
 
-
-def cmd(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-
-def read_reply(f):
-    line = f.readline()
-    if not line:
-        raise EOFError("connection closed")
-    t, rest = line[:1], line[1:-2]
-    if t in (b"+", b":"):
-        return rest
-    if t == b"-":
-        raise RuntimeError("error reply: %r" % rest)
-    if t == b"$":
-        n = int(rest)
-        if n < 0:
-            return None
-        data = f.read(n + 2)
-        return data[:-2]
-    if t == b"*":
-        return [read_reply(f) for _ in range(int(rest))]
-    raise RuntimeError("unexpected reply %r" % line)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp import cmd, read_reply  # noqa: E402
 
 
 def one(host, port, i, stall, stop, end, r):

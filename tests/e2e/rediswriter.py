@@ -16,25 +16,8 @@ import sys
 import threading
 import time
 
-
-def cmd(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-
-def reply(f):
-    line = f.readline()
-    if not line:
-        raise EOFError("connection closed")
-    if line[:1] == b"-":
-        raise RuntimeError("error reply %r" % line.strip())
-    if line[:1] == b"$":
-        n = int(line[1:])
-        return None if n < 0 else f.read(n + 2)[:-2]
-    return line[1:].strip()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp import cmd, read_reply as reply  # noqa: E402
 
 
 def one(host, port, i, stall, stop, end, r):
