@@ -74,7 +74,10 @@ struct aces_app {
 	uint8_t client_pi;			/**< port index of the client role */
 	uint8_t backend_pi;			/**< port index of the backend role */
 	struct rte_ether_addr port_mac[ACES_MAX_PORTS];
+	uint16_t port_mtu[ACES_MAX_PORTS];	/**< IP MTU of each port: longer packets are
+						 *   fragmented, or answered "too big" (DF) */
 	struct rte_mempool *pool;
+	struct rte_mempool *frag_pool;		/**< indirect mbufs of fragments ACES makes */
 	struct rte_hash *ep_hash;		/**< (vip, port, proto) -> endpoint; read-only */
 	struct aces_neigh *neigh;
 	uint32_t n_neigh;

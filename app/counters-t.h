@@ -21,9 +21,12 @@
 	_(BAD_L4,           "malformed_l4",        "truncated TCP/UDP/ICMP header") \
 	_(NON_IP,           "non_ip",              "ethertype not IPv4/ARP (IPv6 included)") \
 	_(MULTICAST,        "ip_multicast",        "IPv4 to a multicast/broadcast address (IGMP, mDNS)") \
-	_(FRAGMENT,         "ip_fragment",         "IPv4 fragment") \
+	_(FRAGMENT,         "ip_fragment",         "IPv4 fragment, reassembly off (ip.reassembly_max 0)") \
+	_(FRAG_GIVEN_UP,    "fragment_given_up",   "fragment of a datagram given up: timeout, overlap, > 8 fragments, table full") \
+	_(ICMP_NO_FLOW,     "icmp_error_no_flow",  "ICMP error whose embedded header matches no flow") \
+	_(TOO_BIG,          "too_big",             "DF packet longer than the egress MTU (fragmentation needed sent)") \
 	_(BAD_CKSUM,        "bad_checksum",        "NIC reported a bad IPv4/L4 checksum") \
-	_(TTL,              "ttl_exceeded",        "TTL <= 1 on a packet to forward") \
+	_(TTL,              "ttl_exceeded",        "TTL <= 1 on a packet to forward (time exceeded sent)") \
 	_(UNKNOWN_DEST,     "unknown_destination", "not an endpoint, not ours, no flow") \
 	_(UNSUPPORTED,      "unsupported_protocol","protocol/ICMP type not served at a VIP") \
 	_(LOCAL,            "local_unhandled",     "to an own address, not ICMP echo") \
@@ -122,6 +125,34 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	  "... of which no copy could be kept (queue full, no mbuf): TCP resends the data") \
 	_(held_replayed, "held_data_passed_on", \
 	  "kept copies processed again once their flow was released (to where it then points)") \
+	_(icmp_fwd_unreach, "icmp_errors_forwarded_unreachable", \
+	  "ICMP destination unreachable of a flow, rewritten and forwarded (not fragmentation needed)") \
+	_(icmp_fwd_needfrag, "icmp_errors_forwarded_frag_needed", \
+	  "ICMP fragmentation needed of a flow, rewritten and forwarded (path MTU discovery)") \
+	_(icmp_fwd_time, "icmp_errors_forwarded_time_exceeded", \
+	  "ICMP time exceeded of a flow, rewritten and forwarded") \
+	_(icmp_fwd_param, "icmp_errors_forwarded_param_problem", \
+	  "ICMP parameter problem of a flow, rewritten and forwarded") \
+	_(icmp_sent, "icmp_errors_sent", \
+	  "ICMP errors ACES sent (time exceeded, fragmentation needed) a TX queue took") \
+	_(icmp_rate_limited, "icmp_errors_rate_limited", \
+	  "ICMP errors not sent: over ip.icmp_errors_per_s") \
+	_(icmp_not_built, "icmp_errors_not_built", \
+	  "ICMP errors not sent: no mbuf") \
+	_(icmp_tx_refused, "icmp_errors_tx_refused", \
+	  "ICMP errors a TX queue refused") \
+	_(frag_in, "fragments_received", \
+	  "IPv4 fragments taken for reassembly") \
+	_(frag_merged, "fragments_merged", \
+	  "fragments that became part of a reassembled datagram (its first counts as the datagram)") \
+	_(frag_reassembled, "datagrams_reassembled", \
+	  "datagrams reassembled from fragments (then handled as one packet)") \
+	_(frag_made, "fragments_sent_extra", \
+	  "fragments sent beyond one per datagram (datagrams longer than the egress MTU)") \
+	_(frag_tx_refused, "fragments_extra_tx_refused", \
+	  "fragments beyond the first of a split datagram a TX queue refused") \
+	_(frag_split_failed, "fragmentation_failed", \
+	  "datagrams longer than the egress MTU not split: no mbuf (counted as too_big)") \
 	_(flows_active, "flows_active", \
 	  "flows in the tables now") \
 	_(pending_full, "flows_unwatched", \

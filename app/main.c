@@ -243,6 +243,27 @@ port_init(uint16_t pi)
 	 * incrementally either way. */
 	if ((info.rx_offload_capa & rx_ck) == rx_ck)
 		conf.rxmode.offloads |= rx_ck;
+	/* The MTU the config asks for (else the port's own). Frames longer than an mbuf
+	 * arrive in several segments where the port can scatter; reassembled datagrams and
+	 * frames in segments go out whole where it takes several segments. */
+	{
+		const struct aces_config *c = aces.cfg;
+		uint16_t mtu = pi == aces.client_pi && c->client.mtu != 0 ? c->client.mtu :
+			       pi == aces.backend_pi && c->backend.mtu != 0 ? c->backend.mtu : 0;
+
+		if (mtu != 0) {
+			if (mtu > info.max_mtu || mtu < info.min_mtu) {
+				MAIN_LOG(ERR, "port %u (%s): MTU %u is outside what it takes (%u..%u)",
+					 port, name, mtu, info.min_mtu, info.max_mtu);
+				return -EINVAL;
+			}
+			conf.rxmode.mtu = mtu;
+		}
+		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	ret = rte_eth_dev_configure(port, aces.n_workers, aces.n_workers, &conf);
 	if (ret != 0)
 		return ret;
@@ -262,11 +283,13 @@ port_init(uint16_t pi)
 	if (ret != 0)
 		return ret;
 	rte_eth_macaddr_get(port, &aces.port_mac[pi]);
-	MAIN_LOG(INFO, "port %u (%s) " RTE_ETHER_ADDR_PRT_FMT " up as %s%s, rx checksum %s", port,
-		 name, RTE_ETHER_ADDR_BYTES(&aces.port_mac[pi]),
+	if (rte_eth_dev_get_mtu(port, &aces.port_mtu[pi]) != 0 || aces.port_mtu[pi] < 576)
+		aces.port_mtu[pi] = RTE_ETHER_MTU;
+	MAIN_LOG(INFO, "port %u (%s) " RTE_ETHER_ADDR_PRT_FMT " up as %s%s, MTU %u, rx checksum %s",
+		 port, name, RTE_ETHER_ADDR_BYTES(&aces.port_mac[pi]),
 		 pi == aces.client_pi ? "client" : "backend",
-		 aces.n_ports == 1 ? "+backend (one-armed)" : "",
-		 conf.rxmode.offloads ? "offloaded" : "not checked");
+		 aces.n_ports == 1 ? "+backend (one-armed)" : "", aces.port_mtu[pi],
+		 (conf.rxmode.offloads & rx_ck) ? "offloaded" : "not checked");
 	return 0;
 }
 
@@ -291,6 +314,13 @@ ports_setup(void)
 					    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (aces.pool == NULL) {
 		MAIN_LOG(ERR, "cannot create mbuf pool: %s", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	/* the data-less mbufs that point into a datagram ACES splits into fragments */
+	aces.frag_pool = rte_pktmbuf_pool_create("aces_frag", NB_MBUF / 2, MBUF_CACHE, 0, 0,
+						 rte_socket_id());
+	if (aces.frag_pool == NULL) {
+		MAIN_LOG(ERR, "cannot create fragment mbuf pool: %s", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	for (pi = 0; pi < aces.n_ports; pi++) {

@@ -3,7 +3,7 @@
  * Live reconfiguration (SIGHUP, /aces/config/reload): the --config file is read and
  * validated whole; a bad file changes nothing and its one-line error (file, JSON path,
  * reason) is returned and logged. What a running process cannot change (the
- * interfaces, flows.capacity) is refused naming the key; so is a change of an
+ * interfaces, flows.capacity, ip.reassembly_*) is refused naming the key; so is a change of an
  * endpoint's VIP, port, protocol or backend port, or a backend's address, under the
  * same name (a new name is a new entity, and the old one drains).
  *
@@ -92,6 +92,8 @@ check_iface(const char *role, const struct aces_cfg_iface *a, const struct aces_
 		key = "address";
 	else if (a->has_gateway != b->has_gateway || (a->has_gateway && a->gateway != b->gateway))
 		key = "gateway";
+	else if (a->mtu != b->mtu)
+		key = "mtu";
 	if (key == NULL)
 		return 0;
 	snprintf(err, len, "interfaces.%s.%s: cannot change in a running process (restart ACES "
@@ -183,6 +185,14 @@ make_plan(struct aces_config *nc, struct plan *p, uint64_t now, char *err, size_
 	if (oc->flows.capacity != nc->flows.capacity) {
 		snprintf(err, len, "flows.capacity: cannot change in a running process (restart "
 			 "ACES to change it: its connections are kept)");
+		return -EINVAL;
+	}
+	if (oc->ip.reassembly_max != nc->ip.reassembly_max ||
+	    oc->ip.reassembly_timeout_ms != nc->ip.reassembly_timeout_ms) {
+		snprintf(err, len, "ip.%s: cannot change in a running process (restart ACES to "
+			 "change it: its connections are kept)",
+			 oc->ip.reassembly_max != nc->ip.reassembly_max ? "reassembly_max" :
+			 "reassembly_timeout_ms");
 		return -EINVAL;
 	}
 	/* a release: complete, and the file's original names a backend of the replacement */

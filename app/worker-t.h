@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -136,6 +137,12 @@ struct aces_worker {
 	uint32_t held_idx[ACES_HELD_Q];	/**< flow of each kept segment */
 	struct rte_mbuf *held_q[ACES_HELD_Q];
 	struct rte_mbuf *replay[ACES_HELD_Q];	/**< released: to process again, next loop */
+	/* ICMP errors ACES sends (icmp.c), fragments (frag.c) */
+	uint32_t icmp_tokens;
+	uint64_t icmp_tsc;		/**< when the token count was last topped up */
+	uint16_t ip_id;			/**< IPv4 id of the next ICMP error */
+	struct rte_ip_frag_tbl *frag_tbl;	/**< datagrams under reassembly (NULL: off) */
+	struct rte_ip_frag_death_row frag_dr;	/**< fragments given up, freed each loop */
 	uint64_t fwd_seen;		/**< forwarded, as of the last busy loop */
 	uint64_t first_fwd_tsc;		/**< loop that first forwarded (restart gap), 0: none */
 	uint64_t last_fwd_tsc;		/**< loop that last forwarded */

@@ -36,7 +36,7 @@ aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx)
 
 	for (pi = 0; pi < aces.n_ports; pi++) {
 		uint16_t n = tx->n[pi], sent, i;
-		uint64_t bytes = 0, by_kind[3] = { 0, 0, 0 };
+		uint64_t bytes = 0, by_kind[ACES_WK_TX_KINDS] = { 0 };
 
 		if (n == 0)
 			continue;
@@ -46,16 +46,29 @@ aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx)
 			by_kind[tx->kind[pi][i]]++;
 		}
 		for (i = sent; i < n; i++) {
-			if (tx->kind[pi][i] == ACES_WK_TX_RST) {
+			switch (tx->kind[pi][i]) {
+			case ACES_WK_TX_RST:
 				w->st.rst_tx_refused++;
 				aces_wk_free(w, tx->pkts[pi][i]);
-			} else {
+				break;
+			case ACES_WK_TX_ICMP:
+				w->st.icmp_tx_refused++;
+				aces_wk_free(w, tx->pkts[pi][i]);
+				break;
+			case ACES_WK_TX_FRAG:
+				w->st.frag_tx_refused++;
+				aces_wk_free(w, tx->pkts[pi][i]);
+				break;
+			default:
 				aces_wk_drop(w, tx->pkts[pi][i], ACES_DROP_TX_FULL);
+				break;
 			}
 		}
 		w->st.forwarded += by_kind[ACES_WK_TX_FWD];
 		w->st.icmp_echo_replies += by_kind[ACES_WK_TX_ECHO];
 		w->st.rst_sent += by_kind[ACES_WK_TX_RST];
+		w->st.icmp_sent += by_kind[ACES_WK_TX_ICMP];
+		w->st.frag_made += by_kind[ACES_WK_TX_FRAG];
 		w->st.tx_pkts[pi] += sent;
 		w->st.tx_bytes[pi] += bytes;
 		tx->n[pi] = 0;
@@ -93,7 +106,27 @@ is_own_addr(uint32_t a)
 	return a == aces.cfg->client.addr || a == aces.cfg->backend.addr;
 }
 
-/* Forward a packet of flow @f in direction @dir: NAT, MACs, TTL, queue for TX. */
+/* A packet whose TTL runs out here: dropped, answered with time exceeded. */
+static __rte_noinline void
+ttl_expired(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const struct aces_pkt *p,
+	    enum aces_flow_dir dir, uint64_t now)
+{
+	aces_wk_icmp_send(w, tx, m, p, dir, ACES_ICMP_TIME_EXCEEDED, 0, 0, now);
+	aces_wk_drop(w, m, ACES_DROP_TTL);
+}
+
+/* A DF packet longer than port @out's MTU: dropped, answered with fragmentation needed. */
+static __rte_noinline void
+too_big(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const struct aces_pkt *p,
+	enum aces_flow_dir dir, uint8_t out, uint64_t now)
+{
+	aces_wk_icmp_send(w, tx, m, p, dir, ACES_ICMP_UNREACH, ACES_ICMP_UNREACH_NEEDFRAG,
+			  aces.port_mtu[out], now);
+	aces_wk_drop(w, m, ACES_DROP_TOO_BIG);
+}
+
+/* Forward a packet of flow @f in direction @dir: NAT, MACs, TTL, queue for TX (in
+ * fragments when it is longer than the egress MTU and may be split). */
 static inline void
 forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const struct aces_pkt *p,
 	struct aces_flow *f, enum aces_flow_dir dir, uint64_t now)
@@ -105,7 +138,12 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 	uint8_t out;
 
 	if (unlikely(p->ttl <= 1)) {
-		aces_wk_drop(w, m, ACES_DROP_TTL);
+		ttl_expired(w, tx, m, p, dir, now);
+		return;
+	}
+	out = dir == ACES_DIR_FWD ? aces.backend_pi : aces.client_pi;
+	if (unlikely(p->ip_total_len > aces.port_mtu[out]) && p->df) {
+		too_big(w, tx, m, p, dir, out, now);
 		return;
 	}
 	if (dir == ACES_DIR_FWD) {
@@ -114,7 +152,6 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 			return;
 		}
 		aces_nat_rewrite(ip, l4, p->proto, ACES_NAT_DST, f->backend_ip, f->backend_port);
-		out = aces.backend_pi;
 	} else {
 		f->flags |= ACES_FLOW_F_REPLIED;
 		if (aces.client_gw_nh >= 0) {
@@ -126,7 +163,6 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 			memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
 		}
 		aces_nat_rewrite(ip, l4, p->proto, ACES_NAT_SRC, f->vip_ip, f->vip_port);
-		out = aces.client_pi;
 	}
 	if (p->proto == ACES_IPPROTO_TCP) {
 		/* next sequence number of the sender, for a drain reset's RST */
@@ -153,6 +189,10 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		bc->pkts++;
 		bc->bytes += m->pkt_len;
 	}
+	if (unlikely(p->ip_total_len > aces.port_mtu[out])) {
+		aces_wk_frag_split(w, tx, out, m, p);
+		return;
+	}
 	aces_wk_tx_enqueue(tx, out, m, ACES_WK_TX_FWD);
 }
 
@@ -169,6 +209,9 @@ handle_ipv4_other(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct r
 	}
 	if (is_own_addr(p->dst_ip))
 		aces_wk_drop(w, m, ACES_DROP_LOCAL);
+	else if (p->proto == ACES_IPPROTO_ICMP && (p->icmp_type == ACES_ICMP_UNREACH ||
+		 p->icmp_type == ACES_ICMP_TIME_EXCEEDED || p->icmp_type == ACES_ICMP_PARAM_PROBLEM))
+		aces_wk_drop(w, m, ACES_DROP_ICMP_NO_FLOW);	/* about nothing a flow sent */
 	else if (is_vip)
 		aces_wk_drop(w, m, ACES_DROP_UNSUPPORTED);
 	else
@@ -185,9 +228,35 @@ struct burst {
 	uint8_t keyed[ACES_BURST];	/**< IPv4 with TCP/UDP: t and h are set */
 };
 
+/* An ICMP error's flow: the one whose packet it quotes, as its recipient sent it (the
+ * VIP to a client, or a client to a backend). */
+static __rte_noinline void
+classify_icmp(const struct aces_pkt *p, struct aces_flow_tuple *t)
+{
+	if (aces_is_vip(p->inner_src_ip)) {
+		t->client_ip = p->inner_dst_ip;
+		t->client_port = p->inner_dst_port;
+		t->dir = ACES_DIR_FWD;
+		t->peer_ip = p->inner_src_ip;
+		t->peer_port = p->inner_src_port;
+	} else {
+		t->client_ip = p->inner_src_ip;
+		t->client_port = p->inner_src_port;
+		t->dir = ACES_DIR_REV;
+		t->peer_ip = p->inner_dst_ip;
+		t->peer_port = p->inner_dst_port;
+	}
+	t->proto = p->inner_proto;
+	t->pad = 0;
+}
+
 static inline void
 classify(const struct aces_pkt *p, struct aces_flow_tuple *t)
 {
+	if (unlikely(p->icmp_err)) {
+		classify_icmp(p, t);
+		return;
+	}
 	if (aces_is_vip(p->dst_ip)) {
 		t->client_ip = p->src_ip;
 		t->client_port = p->src_port;
@@ -259,7 +328,7 @@ screen(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 		aces_wk_drop(w, m, ACES_DROP_BAD_CKSUM);
 		return 1;
 	}
-	if (!pk->has_l4) {
+	if (!pk->has_l4 && (!pk->icmp_err || is_own_addr(pk->dst_ip))) {
 		handle_ipv4_other(w, tx, pi, m, pk);
 		return 1;
 	}
@@ -305,7 +374,7 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 		}
 		ep = (int)(uintptr_t)d;
 		if (unlikely(pk->ttl <= 1)) {
-			aces_wk_drop(w, m, ACES_DROP_TTL);
+			ttl_expired(w, tx, m, pk, ACES_DIR_FWD, now);
 			return;
 		}
 	}
@@ -365,6 +434,10 @@ held_packet(struct aces_worker *w, struct rte_mbuf *m, struct aces_pkt *pk, enum
 		return 1;
 	}
 	if (dir == ACES_DIR_FWD && pk->ip_total_len != pk->l3_len + pk->l4_len) {
+		if (m->nb_segs > 1) {	/* a reassembled datagram: TCP resends it */
+			aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);
+			return 1;
+		}
 		aces_wk_held_keep(w, m, idx);
 		held_ack_only(m, pk);
 		w->st.held_data_stripped++;
@@ -403,6 +476,48 @@ known_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
 	forward(w, tx, m, pk, f, dir, now);
 }
 
+/*
+ * Stage 1's fragments (reassembly on): @m goes to the worker that reassembles its datagram,
+ * or into this worker's table; the datagram comes back once complete, parsed anew into
+ * @p / @res. NULL when @m was kept, handed over or dropped. Only fragments that can be of a
+ * flow are kept: to a VIP, or from a backend.
+ */
+static __rte_noinline struct rte_mbuf *
+fragment(struct aces_worker *w, struct rte_mbuf *m, uint8_t pi, struct aces_pkt *p,
+	 enum aces_parse_result *res, struct rte_mbuf *out[][ACES_BURST], uint16_t *nout,
+	 int handed, uint64_t now)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct rte_mbuf *d;
+
+	if (!rte_is_multicast_ether_addr(&eth->dst_addr) &&
+	    !rte_is_same_ether_addr(&eth->dst_addr, &aces.port_mac[pi])) {
+		aces_wk_drop(w, m, ACES_DROP_L2_OTHER_HOST);
+		return NULL;
+	}
+	if (!aces_is_vip(p->dst_ip) && aces_backend_by_addr(p->src_ip) < 0) {
+		aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
+		return NULL;
+	}
+	if (aces.n_workers > 1 && !handed) {
+		uint32_t o = aces_wk_frag_owner(p);
+
+		if (o != w->idx) {
+			out[o][nout[o]++] = m;
+			return NULL;
+		}
+	}
+	d = aces_wk_frag_take(w, m, p, now);
+	if (d == NULL)
+		return NULL;
+	*res = aces_parse_seg(rte_pktmbuf_mtod(d, const uint8_t *), d->data_len, d->pkt_len, p);
+	if (*res == ACES_PARSE_FRAGMENT) {	/* never: reassembled means whole */
+		aces_wk_drop(w, d, ACES_DROP_FRAG_GIVEN_UP);
+		return NULL;
+	}
+	return d;
+}
+
 void
 aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t n,
 		     uint64_t now, struct tx_buf *tx, int handed)
@@ -433,12 +548,21 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 
 		if (i + PREFETCH_OFFSET < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
+		int whole = 0;
+
 		rx_bytes += m->pkt_len;
-		b.res[j] = aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &b.p[j]);
-		b.keyed[j] = b.res[j] == ACES_PARSE_IPV4 && b.p[j].has_l4;
+		b.res[j] = aces_parse_seg(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					  m->pkt_len, &b.p[j]);
+		if (unlikely(b.res[j] == ACES_PARSE_FRAGMENT) && w->frag_tbl != NULL) {
+			m = fragment(w, m, pi, &b.p[j], &b.res[j], out, nout, handed, now);
+			if (m == NULL)
+				continue;	/* kept for reassembly, handed over, or dropped */
+			whole = aces.n_workers > 1;	/* its flow may be another worker's */
+		}
+		b.keyed[j] = b.res[j] == ACES_PARSE_IPV4 && (b.p[j].has_l4 || b.p[j].icmp_err);
 		if (b.keyed[j]) {
 			classify(&b.p[j], &b.t[j]);
-			if (sharded) {
+			if (sharded || whole) {
 				uint32_t o = aces_wk_flow_owner(&b.t[j]);
 
 				if (o != w->idx) {
@@ -481,6 +605,14 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 		if (screen(w, tx, pi, m, b.res[i], &b.p[i]))
 			continue;
 		idx = aces_flow_lookup(ft, &b.t[i], b.h[i]);
+		if (unlikely(b.p[i].icmp_err)) {
+			if (idx != ACES_FLOW_NONE)
+				aces_wk_icmp_forward(w, tx, m, &b.p[i], aces_flow_get(ft, idx),
+						     (enum aces_flow_dir)b.t[i].dir);
+			else
+				aces_wk_drop(w, m, ACES_DROP_ICMP_NO_FLOW);
+			continue;
+		}
 		if (idx != ACES_FLOW_NONE)
 			known_flow(w, tx, m, &b.p[i], &b.t[i], b.h[i], a, &budget,
 				   aces_flow_get(ft, idx), now);
@@ -531,6 +663,8 @@ aces_worker_main(void *arg)
 		aces_wk_report(w, now);
 		aces_wk_pending_check(w, now);
 		aces_flow_age(w->ft, now, total == 0 ? 256 : 64);
+		if (w->frag_tbl != NULL)
+			aces_wk_frag_age(w, now);
 		w->st.loops++;
 		if (total != 0) {
 			if (w->st.forwarded != w->fwd_seen) {	/* the restart gap's ends */

@@ -32,6 +32,9 @@ enum aces_wk_tx_kind {
 	ACES_WK_TX_FWD = 0,
 	ACES_WK_TX_ECHO,
 	ACES_WK_TX_RST,
+	ACES_WK_TX_ICMP,	/**< an ICMP error ACES built */
+	ACES_WK_TX_FRAG,	/**< a fragment of a split datagram, past its first */
+	ACES_WK_TX_KINDS
 };
 
 struct tx_buf {
@@ -163,6 +166,40 @@ void aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **p
 			  uint64_t now, struct tx_buf *tx, int handed);
 void aces_wk_tx_flush(struct aces_worker *w, struct tx_buf *tx);
 
+/* icmp.c */
+/**
+ * Answer @m (parsed @p, received in direction @dir) with an ICMP error @type/@code (@mtu:
+ * the next-hop MTU of "fragmentation needed") out of the port it came in on, within the
+ * worker's budget. @m itself is left to the caller (dropped, with its reason).
+ */
+void aces_wk_icmp_send(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
+		       const struct aces_pkt *p, enum aces_flow_dir dir, uint8_t type, uint8_t code,
+		       uint16_t mtu, uint64_t now);
+/** Deliver ICMP error @m about a packet of flow @f (found in direction @dir), rewritten. */
+void aces_wk_icmp_forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m,
+			  const struct aces_pkt *p, struct aces_flow *f, enum aces_flow_dir dir);
+/* frag.c */
+int aces_wk_frag_init(struct aces_worker *w, int socket);
+void aces_wk_frag_fini(struct aces_worker *w);
+/**
+ * Fragment @m (parsed @p) to the reassembly table: the whole datagram once it is complete
+ * (a chain of segments, handled as one packet from then on), else NULL (@m is kept, or
+ * was given up and counted).
+ */
+struct rte_mbuf *aces_wk_frag_take(struct aces_worker *w, struct rte_mbuf *m,
+				   const struct aces_pkt *p, uint64_t now);
+/** Give up datagrams not complete in time. */
+void aces_wk_frag_age(struct aces_worker *w, uint64_t now);
+/** Send @m (rewritten, longer than port @out's MTU, DF clear) as fragments. */
+void aces_wk_frag_split(struct aces_worker *w, struct tx_buf *tx, uint8_t out, struct rte_mbuf *m,
+			const struct aces_pkt *p);
+/** The worker that reassembles the datagram fragment @p belongs to. */
+static inline uint32_t
+aces_wk_frag_owner(const struct aces_pkt *p)
+{
+	return aces_chash_mix32(p->src_ip ^ p->dst_ip ^ ((uint32_t)p->frag_id << 8) ^ p->proto) %
+	       aces.n_workers;
+}
 /* worker_jobs.c */
 /** Report round: every tmsg_period, every record to the control lcore, 32 per loop. */
 void aces_wk_report(struct aces_worker *w, uint64_t now);

@@ -134,6 +134,11 @@ aces_workers_init(void)
 				 strerror(errno));
 			return -ENOMEM;
 		}
+		if (aces_wk_frag_init(w, socket) != 0) {
+			WK_LOG(ERR, "worker %u: cannot allocate a reassembly table of %u datagrams",
+			       i, c->ip.reassembly_max);
+			return -ENOMEM;
+		}
 		snprintf(name, sizeof(name), "aces_slow_%u", i);
 		w->slow_ring = rte_ring_create(name, ACES_RING_SIZE, socket,
 					       RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -181,6 +186,7 @@ aces_workers_fini(void)
 		struct aces_worker *w = &aces.workers[i];
 
 		aces_flow_table_free(w->ft);
+		aces_wk_frag_fini(w);
 		while (w->slow_ring != NULL && rte_ring_dequeue(w->slow_ring, &m) == 0)
 			rte_pktmbuf_free(m);
 		while (w->ctl_tx_ring != NULL && rte_ring_dequeue(w->ctl_tx_ring, &m) == 0)

@@ -66,6 +66,7 @@ struct aces_cfg_iface {
 	uint16_t port;		/**< DPDK port id */
 	uint8_t prefix_len;	/**< of address */
 	uint8_t has_gateway;	/**< 1 when gateway is set */
+	uint16_t mtu;		/**< IP MTU to set on the port; 0: the port's own */
 	uint32_t addr;		/**< own address, network order */
 	uint32_t gateway;	/**< next-hop router, network order */
 };
@@ -165,6 +166,13 @@ struct aces_cfg_flows {
 	uint32_t overload_new_flows;	/**< new flows created from a full RX burst, at most */
 };
 
+/** IP handling ("ip"; issue #13): ICMP errors ACES sends, fragment reassembly. */
+struct aces_cfg_ip {
+	uint32_t icmp_errors_per_s;	/**< per worker; 0: never send one */
+	uint32_t reassembly_max;	/**< datagrams under reassembly per worker; 0: drop fragments */
+	uint32_t reassembly_timeout_ms;	/**< a datagram not complete by then is given up */
+};
+
 struct aces_config {
 	char source[256];		/**< file name (or label) it was read from */
 	struct aces_cfg_iface client;
@@ -178,6 +186,7 @@ struct aces_config {
 	struct aces_cfg_flows flows;
 	struct aces_cfg_manager manager;
 	struct aces_cfg_agents agents;
+	struct aces_cfg_ip ip;
 };
 
 #endif /* ACES_CONFIG_T_H */

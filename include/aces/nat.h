@@ -98,4 +98,47 @@ aces_nat_ttl_dec(void *ip_hdr)
 	aces_nat_wr16(ip + ACES_NAT_IP_CKSUM, ck);
 }
 
+/**
+ * Rewrite the embedded header of an ICMP error (RFC 5508): address @p end of the embedded
+ * IPv4 header at @p in_ip and its port in the TCP/UDP header at @p in_l4 (@p l4_avail bytes
+ * of it present) become @p new_ip / @p new_port; the embedded IPv4 checksum, the embedded
+ * TCP/UDP checksum when it is there (TCP: only if the error carries it; UDP: unless 0) and
+ * the ICMP checksum of the message at @p icmp are updated incrementally. The embedded
+ * header sits at an even offset of the ICMP message, as every field changed here.
+ */
+static inline void
+aces_nat_icmp_inner(void *icmp_hdr, void *in_ip, void *in_l4, size_t l4_avail, uint8_t proto,
+		    enum aces_nat_end end, uint32_t new_ip, uint16_t new_port)
+{
+	uint8_t *icmp = icmp_hdr, *ip = in_ip, *l4 = in_l4;
+	size_t a_off = end == ACES_NAT_DST ? ACES_NAT_IP_DST : ACES_NAT_IP_SRC;
+	size_t p_off = end == ACES_NAT_DST ? 2 : 0;
+	uint16_t ick = aces_nat_rd16(icmp + 2), old16, new16;
+	uint32_t old_ip;
+	uint16_t old_port = aces_nat_rd16(l4 + p_off);
+	size_t ck_off = proto == ACES_NAT_PROTO_TCP ? ACES_NAT_TCP_CKSUM : ACES_NAT_UDP_CKSUM;
+
+	memcpy(&old_ip, ip + a_off, 4);
+	old16 = aces_nat_rd16(ip + ACES_NAT_IP_CKSUM);
+	new16 = aces_cksum_update32(old16, old_ip, new_ip);
+	aces_nat_wr16(ip + ACES_NAT_IP_CKSUM, new16);
+	memcpy(ip + a_off, &new_ip, 4);
+	ick = aces_cksum_update32(ick, old_ip, new_ip);
+	ick = aces_cksum_update16(ick, old16, new16);
+	if (l4_avail >= ck_off + 2) {
+		old16 = aces_nat_rd16(l4 + ck_off);
+		if (proto == ACES_NAT_PROTO_TCP || old16 != 0) {
+			new16 = aces_cksum_update32(old16, old_ip, new_ip);
+			new16 = aces_cksum_update16(new16, old_port, new_port);
+			if (proto == ACES_NAT_PROTO_UDP && new16 == 0)
+				new16 = 0xffff;
+			aces_nat_wr16(l4 + ck_off, new16);
+			ick = aces_cksum_update16(ick, old16, new16);
+		}
+	}
+	aces_nat_wr16(l4 + p_off, new_port);
+	ick = aces_cksum_update16(ick, old_port, new_port);
+	aces_nat_wr16(icmp + 2, ick);
+}
+
 #endif /* ACES_NAT_H */

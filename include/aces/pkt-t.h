@@ -22,6 +22,14 @@
 #define ACES_IPPROTO_TCP  6
 #define ACES_IPPROTO_UDP  17
 
+/* ICMP types ACES reads, answers or sends */
+#define ACES_ICMP_ECHO_REPLY	0
+#define ACES_ICMP_UNREACH	3
+#define ACES_ICMP_UNREACH_NEEDFRAG 4	/**< code: fragmentation needed and DF set */
+#define ACES_ICMP_ECHO		8
+#define ACES_ICMP_TIME_EXCEEDED	11
+#define ACES_ICMP_PARAM_PROBLEM	12
+
 #define ACES_TCP_FIN 0x01
 #define ACES_TCP_SYN 0x02
 #define ACES_TCP_RST 0x04
@@ -55,10 +63,24 @@ struct aces_pkt {
 	uint8_t tcp_flags;	/**< TCP flags byte (0 for other protocols) */
 	uint8_t icmp_type;	/**< ICMP type (ICMP only) */
 	uint8_t has_l4;		/**< 1 when src_port/dst_port are meaningful (TCP, UDP) */
+	uint8_t icmp_code;	/**< ICMP code (ICMP only) */
+	uint8_t df;		/**< IPv4 don't-fragment bit set */
+	uint8_t icmp_err;	/**< an ICMP error (unreachable, time exceeded, parameter
+				 *   problem) whose embedded TCP/UDP header was read: inner_* set */
+	uint8_t inner_proto;	/**< embedded header's protocol (TCP or UDP) */
+	uint8_t inner_l3_len;	/**< embedded IPv4 header bytes */
+	uint16_t inner_off;	/**< offset of the embedded IPv4 header from the frame start */
+	uint16_t inner_l4_avail;/**< bytes of the embedded L4 header present (8 at least) */
+	uint16_t frag_id;	/**< IPv4 identification, network order (fragments) */
+	uint16_t frag_off;	/**< fragment offset in bytes (fragments) */
 	uint32_t src_ip;	/**< network order */
 	uint32_t dst_ip;	/**< network order */
 	uint16_t src_port;	/**< network order (TCP/UDP), 0 otherwise */
 	uint16_t dst_port;	/**< network order (TCP/UDP), 0 otherwise */
+	uint32_t inner_src_ip;	/**< embedded header's addresses and ports, network order */
+	uint32_t inner_dst_ip;
+	uint16_t inner_src_port;
+	uint16_t inner_dst_port;
 };
 
 #endif /* ACES_PKT_T_H */

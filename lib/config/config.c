@@ -296,7 +296,7 @@ get_ip(struct ld *ld, const json_t *obj, const char *path, const char *key, int 
 static int
 load_iface(struct ld *ld, const json_t *root, const char *role, struct aces_cfg_iface *ifc)
 {
-	static const char *const keys[] = { "port", "address", "gateway", NULL };
+	static const char *const keys[] = { "port", "address", "gateway", "mtu", NULL };
 	char path[PATH_MAX_LEN], p[PATH_MAX_LEN], buf[64];
 	const json_t *o = json_object_get(root, role);
 	const char *s, *slash;
@@ -333,6 +333,10 @@ load_iface(struct ld *ld, const json_t *root, const char *role, struct aces_cfg_
 	if (get_ip(ld, o, path, "gateway", 0, &ifc->gateway, &present) < 0)
 		return -EINVAL;
 	ifc->has_gateway = (uint8_t)present;
+	/* 0: what the port reports. 576: the least an IPv4 host must take (RFC 791). */
+	if (get_uint(ld, o, path, "mtu", 576, 9702, 0, &v) < 0)
+		return -EINVAL;
+	ifc->mtu = (uint16_t)v;
 	return 0;
 }
 
@@ -768,11 +772,13 @@ static int
 load_root(struct ld *ld, const json_t *root)
 {
 	static const char *const root_keys[] = { "interfaces", "applications", "endpoints",
-		"flows", "neighbors", "manager", "agents", NULL };
+		"flows", "neighbors", "manager", "agents", "ip", NULL };
 	static const char *const ifc_keys[] = { "client", "backend", NULL };
 	static const char *const app_keys[] = { "original", "replacement", NULL };
 	static const char *const flow_keys[] = { "capacity", "tcp_established_timeout_s",
 		"tcp_transitory_timeout_s", "udp_timeout_s", "overload_new_flows", NULL };
+	static const char *const ip_keys[] = { "icmp_errors_per_s", "reassembly_max",
+		"reassembly_timeout_ms", NULL };
 	struct aces_config *cfg = ld->cfg;
 	const json_t *o, *arr, *e;
 	size_t i, nb = 0;
@@ -859,6 +865,23 @@ load_root(struct ld *ld, const json_t *root)
 		     &cfg->flows.udp_timeout_s) < 0 ||
 	    get_uint(ld, o, "flows", "overload_new_flows", 1, 32, 4,
 		     &cfg->flows.overload_new_flows) < 0) {
+		json_decref((json_t *)(uintptr_t)o);
+		return -EINVAL;
+	}
+	json_decref((json_t *)(uintptr_t)o);
+
+	o = json_object_get(root, "ip");
+	if (o != NULL && check_object(ld, o, "ip", ip_keys) < 0)
+		return -EINVAL;
+	if (o == NULL)
+		o = json_object();	/* all defaults; freed below */
+	else
+		json_incref((json_t *)(uintptr_t)o);
+	if (get_uint(ld, o, "ip", "icmp_errors_per_s", 0, 1000000, 1000,
+		     &cfg->ip.icmp_errors_per_s) < 0 ||
+	    get_uint(ld, o, "ip", "reassembly_max", 0, 65536, 1024, &cfg->ip.reassembly_max) < 0 ||
+	    get_uint(ld, o, "ip", "reassembly_timeout_ms", 10, 30000, 1000,
+		     &cfg->ip.reassembly_timeout_ms) < 0) {
 		json_decref((json_t *)(uintptr_t)o);
 		return -EINVAL;
 	}

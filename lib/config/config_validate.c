@@ -115,6 +115,10 @@ aces_config_validate(const struct aces_config *cfg, char *err, size_t errlen)
 		VFAIL("interfaces.backend.address",
 		      "%s is already the client interface's address on another port",
 		      aces_ip_str(cfg->backend.addr, a, sizeof(a)));
+	if (cfg->client.port == cfg->backend.port && cfg->client.mtu != 0 &&
+	    cfg->backend.mtu != 0 && cfg->client.mtu != cfg->backend.mtu)
+		VFAIL("interfaces.backend.mtu", "%u differs from interfaces.client.mtu (%u) on the "
+		      "same port", cfg->backend.mtu, cfg->client.mtu);
 
 	for (i = 0; i < cfg->n_backends; i++) {
 		const struct aces_cfg_backend *b = &cfg->backends[i];

@@ -126,8 +126,13 @@ class Parsed:
         self.ttl, self.proto = h[8], h[9]
         self.ip_src, self.ip_dst = socket.inet_ntoa(h[12:16]), socket.inet_ntoa(h[16:20])
         self.ip_csum_ok = csum(h[:ihl]) == 0
+        self.ident, fr = struct.unpack("!HH", h[4:8])
+        self.df, self.mf, self.frag_off = bool(fr & 0x4000), bool(fr & 0x2000), (fr & 0x1FFF) * 8
+        self.tos = h[1]
         seg = h[ihl:tl]
         self.seg = seg
+        if self.mf or self.frag_off:
+            return
         if self.proto in (6, 17):
             self.sport, self.dport = struct.unpack("!HH", seg[:4])
             if self.proto == 17 and struct.unpack("!H", seg[6:8])[0] == 0:
@@ -141,5 +146,53 @@ class Parsed:
             else:
                 self.payload = seg[8:]
         elif self.proto == 1:
-            self.icmp_type = seg[0]
+            self.icmp_type, self.icmp_code = seg[0], seg[1]
             self.l4_csum_ok = csum(seg) == 0
+            if self.icmp_type in (3, 11, 12) and len(seg) >= 28:
+                self.mtu = struct.unpack("!H", seg[6:8])[0]
+                self.inner = seg[8:]
+
+
+def icmp_error(typ, code, quoted, mtu=0):
+    """An ICMP error quoting @quoted (an IPv4 packet's first bytes)."""
+    msg = struct.pack("!BBHHH", typ, code, 0, 0, mtu) + quoted
+    return msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
+
+
+def fragment(packet, sizes, ident=None):
+    """Split IPv4 @packet (no options) into fragments carrying @sizes bytes of its payload
+    each (multiples of 8 but the last; the rest goes into the last); returns the IPv4
+    fragments in order."""
+    ihl = (packet[0] & 15) * 4
+    hdr, data = packet[:ihl], packet[ihl:]
+    ident = struct.unpack("!H", hdr[4:6])[0] if ident is None else ident
+    out, off = [], 0
+    for i, n in enumerate(sizes):
+        last = i == len(sizes) - 1
+        chunk = data[off:] if last else data[off:off + n]
+        flags = (0 if last else 0x2000) | (off // 8)
+        h = bytearray(hdr)
+        struct.pack_into("!HHH", h, 2, ihl + len(chunk), ident, flags)
+        h[10:12] = b"\0\0"
+        h[10:12] = struct.pack("!H", csum(bytes(h)))
+        out.append(bytes(h) + chunk)
+        off += len(chunk)
+    return out
+
+
+def reassemble(parsed):
+    """The IPv4 datagram the fragments @parsed (Parsed, of one datagram) make, or None."""
+    parts = sorted(parsed, key=lambda p: p.frag_off)
+    if not parts or parts[0].frag_off != 0 or parts[-1].mf:
+        return None
+    data = b""
+    for p in parts:
+        if p.frag_off != len(data):
+            return None
+        data += p.seg
+    h = bytearray(parts[0].l3[:20])
+    struct.pack_into("!H", h, 2, 20 + len(data))
+    h[6:8] = b"\0\0"
+    h[10:12] = b"\0\0"
+    h[10:12] = struct.pack("!H", csum(bytes(h)))
+    return bytes(h) + data

@@ -169,6 +169,15 @@ def expect_echo(src):
     return chk
 
 
+def expect_time_exceeded(sent):
+    def chk(p, tag):
+        check(p.proto == 1 and p.icmp_type == 11 and p.ip_src == "10.10.1.1" and p.ip_dst == C and
+              p.dst == CLIENT_MAC and getattr(p, "inner", None) == sent[14:],
+              "%s: time exceeded from ACES quoting the packet" % tag)
+        check(p.ip_csum_ok and p.l4_csum_ok, tag + ": checksums valid")
+    return chk
+
+
 def one_armed(binary, work):
     """Both roles on one port: the input order is the processing order."""
     frames, expected = [], []
@@ -213,7 +222,7 @@ def one_armed(binary, work):
                         ipv4(C, VIP, 6, tcp(C, VIP, 40011, 80, SYN), frag=0x2000)))
     add("ipv6", eth(PORT_MAC[0], CLIENT_MAC, 0x86DD, b"\x60" + b"\0" * 39))
     add("three vlan tags", c2v(40012, SYN, vlans=(1, 2, 3)))
-    add("ttl 1", c2v(40003, SYN, ttl=1))
+    add("ttl 1", c2v(40003, SYN, ttl=1), expect_time_exceeded(c2v(40003, SYN, ttl=1)))
     add("unknown port", c2v(40005, SYN, dport=81))
     # a mid-connection packet without a flow (an earlier process saw its SYN): adopted,
     # steered by the hash as its SYN was (web is wholly on the original)
@@ -244,7 +253,9 @@ def one_armed(binary, work):
     add("syn 40021 web2 (collides with a closed flow)", c2v(40021, SYN, dport=8000),
         expect_fwd(40021, SYN))
 
-    a, out = on_pcap(binary, work, "onearm", config(True, True), frames)
+    cfg = config(True, True)
+    cfg["ip"] = {"reassembly_max": 0}   # a fragment is a drop (test_icmp.py reassembles them)
+    a, out = on_pcap(binary, work, "onearm", cfg, frames)
     try:
         info = a.wait("telemetry", lambda: a.ctl("info"))
         check(info["client"]["mac"].lower() == PORT_MAC[0], "net_pcap port MAC is %s" % PORT_MAC[0])
@@ -280,6 +291,7 @@ def one_armed(binary, work):
           "web: 4 open flows on original (%s)" % eps["web"])
     check(eps["web2"]["flows_original"] == 1, "web2: 1 open flow on original (%s)" % eps["web2"])
     check(eps["dns"]["flows_original"] == 2, "dns: 2 flows on original")
+    check(st["icmp_errors_sent"] == 1, "1 time exceeded sent (%d)" % st["icmp_errors_sent"])
     rx_handled = st["forwarded"] + st["icmp_echo_replies"] + st["to_control_plane"] + st["drops_total"]
     check(rx_handled == len(frames), "every received frame is accounted for (%d of %d)" % (rx_handled, len(frames)))
 

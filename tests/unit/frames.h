@@ -84,4 +84,39 @@ frame_build(uint8_t *buf, const struct frame_spec *s)
 	return off + ihl + l4len + s->payload;
 }
 
+/*
+ * An ICMP error (@type/@code) from @src to @dst (host order) quoting the first @quote bytes
+ * of the IPv4 packet of frame @inner (@inner_n bytes, 14 bytes of Ethernet), into @buf.
+ * Returns the frame length.
+ */
+static inline size_t
+frame_icmp_error(uint8_t *buf, uint8_t type, uint8_t code, uint32_t src, uint32_t dst,
+		 const uint8_t *inner, size_t inner_n, size_t quote)
+{
+	struct frame_spec s = { .proto = ACES_IPPROTO_ICMP, .src = src, .dst = dst };
+	size_t n, avail = inner_n - 14;
+	uint8_t *ip, *icmp;
+	uint16_t v, ck;
+
+	if (quote > avail)
+		quote = avail;
+	s.payload = quote;
+	n = frame_build(buf, &s);
+	ip = buf + 14;
+	icmp = ip + 20;
+	memcpy(icmp + 8, inner + 14, quote);
+	icmp[0] = type;
+	icmp[1] = code;
+	memset(icmp + 2, 0, 6);
+	if (type == 3 && code == 4) {
+		v = htons(1400);
+		memcpy(icmp + 6, &v, 2);
+	}
+	ck = (uint16_t)~aces_cksum_fold(aces_cksum_sum(icmp, 8 + quote, 0));
+	memcpy(icmp + 2, &ck, 2);
+	v = aces_cksum_ipv4_hdr(ip, 20);
+	memcpy(ip + 10, &v, 2);
+	return n;
+}
+
 #endif /* ACES_TEST_FRAMES_H */

@@ -72,6 +72,10 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(c->flows.tcp_transitory_timeout_s, 30);
 	CU_ASSERT_EQUAL(c->flows.udp_timeout_s, 60);
 	CU_ASSERT_EQUAL(c->flows.overload_new_flows, 4);
+	CU_ASSERT_EQUAL(c->ip.icmp_errors_per_s, 1000);
+	CU_ASSERT_EQUAL(c->ip.reassembly_max, 1024);
+	CU_ASSERT_EQUAL(c->ip.reassembly_timeout_ms, 1000);
+	CU_ASSERT_EQUAL(c->client.mtu, 0);
 	CU_ASSERT_EQUAL(c->backend.has_gateway, 1);
 	CU_ASSERT_EQUAL(c->client.has_gateway, 0);
 	/* one-armed: both roles on port 0 */

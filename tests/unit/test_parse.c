@@ -160,6 +160,95 @@ test_parse_every_truncation(void)
 	}
 }
 
+/* An ICMP error's embedded header: read when complete, ignored when not usable. */
+static void
+test_parse_icmp_error(void)
+{
+	static const uint8_t types[] = { 3, 11, 12 };
+	uint8_t inner[2048];
+	struct frame_spec is = { .proto = ACES_IPPROTO_TCP, .src = 0x0a0a0164, .dst = 0x0a0a0102,
+				 .sport = 80, .dport = 40000, .tcp_flags = ACES_TCP_ACK,
+				 .payload = 100 };
+	size_t in_n = frame_build(inner, &is), n, q, t;
+	struct aces_pkt p;
+
+	for (t = 0; t < sizeof(types); t++) {
+		n = frame_icmp_error(buf, types[t], 4, 0x0a0a0101, 0x0a0a0164, inner, in_n, 28);
+		CU_ASSERT_EQUAL_FATAL(aces_parse(buf, n, &p), ACES_PARSE_IPV4);
+		CU_ASSERT_EQUAL(p.icmp_type, types[t]);
+		CU_ASSERT_EQUAL(p.icmp_code, 4);
+		CU_ASSERT_EQUAL(p.has_l4, 0);
+		CU_ASSERT_EQUAL_FATAL(p.icmp_err, 1);
+		CU_ASSERT_EQUAL(p.inner_proto, ACES_IPPROTO_TCP);
+		CU_ASSERT_EQUAL(p.inner_off, 14 + 20 + 8);
+		CU_ASSERT_EQUAL(p.inner_l3_len, 20);
+		CU_ASSERT_EQUAL(p.inner_l4_avail, 8);
+		CU_ASSERT_EQUAL(ntohl(p.inner_src_ip), 0x0a0a0164);
+		CU_ASSERT_EQUAL(ntohl(p.inner_dst_ip), 0x0a0a0102);
+		CU_ASSERT_EQUAL(ntohs(p.inner_src_port), 80);
+		CU_ASSERT_EQUAL(ntohs(p.inner_dst_port), 40000);
+	}
+	/* the whole TCP header quoted: all of it counted */
+	n = frame_icmp_error(buf, 3, 4, 1, 2, inner, in_n, 60);
+	CU_ASSERT_EQUAL_FATAL(aces_parse(buf, n, &p), ACES_PARSE_IPV4);
+	CU_ASSERT_EQUAL(p.inner_l4_avail, 40);
+	/* less than 8 bytes of L4 quoted (every length): no embedded flow, never more */
+	for (q = 0; q < 28; q++) {
+		n = frame_icmp_error(buf, 3, 1, 1, 2, inner, in_n, q);
+		CU_ASSERT_EQUAL_FATAL(aces_parse(buf, n, &p), ACES_PARSE_IPV4);
+		CU_ASSERT_EQUAL(p.icmp_err, 0);
+	}
+	/* not an error type (echo reply, redirect): not read */
+	n = frame_icmp_error(buf, 5, 0, 1, 2, inner, in_n, 28);
+	CU_ASSERT_EQUAL_FATAL(aces_parse(buf, n, &p), ACES_PARSE_IPV4);
+	CU_ASSERT_EQUAL(p.icmp_err, 0);
+	/* the embedded packet a later fragment (no ports in it), or ICMP itself: not read */
+	n = frame_icmp_error(buf, 3, 1, 1, 2, inner, in_n, 28);
+	buf[14 + 28 + 6] = 0x00;
+	buf[14 + 28 + 7] = 0x10;
+	CU_ASSERT_EQUAL_FATAL(aces_parse(buf, n, &p), ACES_PARSE_IPV4);
+	CU_ASSERT_EQUAL(p.icmp_err, 0);
+	n = frame_icmp_error(buf, 3, 1, 1, 2, inner, in_n, 28);
+	buf[14 + 28 + 9] = ACES_IPPROTO_ICMP;
+	CU_ASSERT_EQUAL_FATAL(aces_parse(buf, n, &p), ACES_PARSE_IPV4);
+	CU_ASSERT_EQUAL(p.icmp_err, 0);
+	/* an embedded IHL past what is quoted */
+	n = frame_icmp_error(buf, 3, 1, 1, 2, inner, in_n, 28);
+	buf[14 + 28] = 0x4f;
+	CU_ASSERT_EQUAL_FATAL(aces_parse(buf, n, &p), ACES_PARSE_IPV4);
+	CU_ASSERT_EQUAL(p.icmp_err, 0);
+}
+
+/* Headers in the first segment, the datagram longer (a reassembled one): parsed. */
+static void
+test_parse_segments(void)
+{
+	struct frame_spec s = { .proto = ACES_IPPROTO_UDP, .src = 1, .dst = 2, .sport = 5,
+				.dport = 53, .payload = 1000 };
+	struct aces_pkt p;
+	size_t n = frame_build(buf, &s);
+
+	CU_ASSERT_EQUAL(aces_parse_seg(buf, 14 + 28, n, &p), ACES_PARSE_IPV4);
+	CU_ASSERT_EQUAL(p.ip_total_len, 1028);
+	CU_ASSERT_EQUAL(p.has_l4, 1);
+	/* the UDP header cut by the segment's end: refused */
+	CU_ASSERT_EQUAL(aces_parse_seg(buf, 14 + 27, n, &p), ACES_PARSE_BAD_L4);
+	/* a total length past the frame: refused */
+	CU_ASSERT_EQUAL(aces_parse_seg(buf, 14 + 28, n - 1, &p), ACES_PARSE_BAD_L3);
+	/* fragment fields */
+	buf[14 + 4] = 0x12;
+	buf[14 + 5] = 0x34;
+	buf[14 + 6] = 0x20;	/* MF, offset 0 */
+	CU_ASSERT_EQUAL(aces_parse(buf, n, &p), ACES_PARSE_FRAGMENT);
+	CU_ASSERT_EQUAL(ntohs(p.frag_id), 0x1234);
+	CU_ASSERT_EQUAL(p.frag_off, 0);
+	buf[14 + 6] = 0x00;
+	buf[14 + 7] = 0x10;	/* offset 16 * 8 */
+	CU_ASSERT_EQUAL(aces_parse(buf, n, &p), ACES_PARSE_FRAGMENT);
+	CU_ASSERT_EQUAL(p.frag_off, 128);
+	CU_ASSERT_EQUAL(p.df, 0);
+}
+
 /* Random bytes never crash the parser and always give a known result. */
 static void
 test_parse_random_garbage(void)
@@ -196,6 +285,8 @@ main(void)
 		{ "arp and non-ip", test_parse_arp_and_non_ip },
 		{ "malformed headers", test_parse_malformed },
 		{ "every truncation", test_parse_every_truncation },
+		{ "icmp errors' embedded headers", test_parse_icmp_error },
+		{ "headers in a first segment", test_parse_segments },
 		{ "random garbage", test_parse_random_garbage },
 		CU_TEST_INFO_NULL,
 	};
