@@ -77,7 +77,10 @@ struct aces_app {
 	uint16_t port_mtu[ACES_MAX_PORTS];	/**< IP MTU of each port: longer packets are
 						 *   fragmented, or answered "too big" (DF) */
 	struct rte_mempool *pool;
-	struct rte_mempool *frag_pool;		/**< indirect mbufs of fragments ACES makes */
+	struct rte_mempool *frag_pool;
+	uint8_t rxq_count_ok[ACES_MAX_PORTS];	/**< rte_eth_rx_queue_count() works on the port */
+	uint64_t rx_loss_tsc[ACES_MAX_PORTS];	/**< when the control lcore last saw the port
+						 *   lose received packets (imissed, rx_nombuf) */		/**< indirect mbufs of fragments ACES makes */
 	struct rte_hash *ep_hash;		/**< (vip, port, proto) -> endpoint; read-only */
 	struct aces_neigh *neigh;
 	uint32_t n_neigh;

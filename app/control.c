@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_ring.h>
 
@@ -39,6 +40,30 @@ aces_control_init(void)
 	return rc;
 }
 
+/*
+ * Every 100 ms: did a port lose received packets (a full receive queue: imissed, or no
+ * mbuf for them)? Then its workers are behind, and new flows wait behind established
+ * ones for a while (worker.c, overloaded()).
+ */
+static void
+rx_loss_watch(uint64_t now)
+{
+	static uint64_t last[ACES_MAX_PORTS];
+	struct rte_eth_stats st;
+	uint8_t pi;
+
+	for (pi = 0; pi < aces.n_ports; pi++) {
+		uint64_t lost;
+
+		if (rte_eth_stats_get(aces.port_ids[pi], &st) != 0)
+			continue;
+		lost = st.imissed + st.rx_nombuf;
+		if (lost > last[pi] && last[pi] != 0)
+			__atomic_store_n(&aces.rx_loss_tsc[pi], now, __ATOMIC_RELAXED);
+		last[pi] = lost != 0 ? lost : 1;	/* 0: not read yet */
+	}
+}
+
 void
 aces_control_loop(void)
 {
@@ -65,6 +90,7 @@ aces_control_loop(void)
 		work += n;
 		if (now >= next_neigh) {
 			aces_neigh_maintain(now);
+			rx_loss_watch(now);
 			next_neigh = now + aces.tsc_hz / 10;
 		}
 		aces_tmsg_drain();

@@ -30,8 +30,8 @@
 
 #define NB_MBUF		16383
 #define MBUF_CACHE	256
-#define RX_DESC		1024
-#define TX_DESC		1024
+#define RX_DESC		ACES_RX_DESC
+#define TX_DESC		ACES_TX_DESC
 
 struct aces_app aces;
 
@@ -283,13 +283,16 @@ port_init(uint16_t pi)
 	if (ret != 0)
 		return ret;
 	rte_eth_macaddr_get(port, &aces.port_mac[pi]);
+	aces.rxq_count_ok[pi] = rte_eth_rx_queue_count(port, 0) >= 0;
 	if (rte_eth_dev_get_mtu(port, &aces.port_mtu[pi]) != 0 || aces.port_mtu[pi] < 576)
 		aces.port_mtu[pi] = RTE_ETHER_MTU;
-	MAIN_LOG(INFO, "port %u (%s) " RTE_ETHER_ADDR_PRT_FMT " up as %s%s, MTU %u, rx checksum %s",
+	MAIN_LOG(INFO, "port %u (%s) " RTE_ETHER_ADDR_PRT_FMT " up as %s%s, MTU %u, rx checksum %s, "
+		 "overload told by %s",
 		 port, name, RTE_ETHER_ADDR_BYTES(&aces.port_mac[pi]),
 		 pi == aces.client_pi ? "client" : "backend",
 		 aces.n_ports == 1 ? "+backend (one-armed)" : "", aces.port_mtu[pi],
-		 (conf.rxmode.offloads & rx_ck) ? "offloaded" : "not checked");
+		 (conf.rxmode.offloads & rx_ck) ? "offloaded" : "not checked",
+		 aces.rxq_count_ok[pi] ? "receive-queue depth" : "full-burst runs");
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 
 #include "aces/health.h"
 #include "aces/manager.h"
+#include "aces/param.h"
 #include "aces.h"
 
 #define EP_PAGE 40	/* endpoints per reply: stays under the 16 KiB output limit */
@@ -63,25 +64,9 @@ tel_error(struct rte_tel_data *d, const char *fmt, ...)
 }
 
 /* A parameter echoed in an error: printable ASCII only, quotes and backslashes
- * replaced, at most 40 characters. DPDK 22.11's JSON writer does not escape
- * bytes >= 0x80 validly, so raw input must never reach a reply. */
-static const char *
-safe(const char *in, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; in[i] != '\0' && i + 1 < len && i < 40; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		out[i] = (c < 0x20 || c > 0x7e || c == '"' || c == '\\') ? '?' : (char)c;
-	}
-	out[i] = '\0';
-	if (in[i] != '\0' && i >= 3)
-		memcpy(out + i - 3, "...", 3);
-	return out;
-}
-
-#define SAFE(s) safe((s), (char[48]){ 0 }, 48)
+ * replaced, at most 40 characters (aces_param_safe). DPDK 22.11's JSON writer does not
+ * escape bytes >= 0x80 validly, so raw input must never reach a reply. */
+#define SAFE(s) aces_param_safe((s), (char[48]){ 0 }, 48)
 
 /* Index of the endpoint called @name; -1, with the error in @d, when there is none. */
 static int
@@ -409,42 +394,35 @@ endpoint_fill(struct rte_tel_data *x, const struct view *v, uint32_t e, int full
 }
 
 /* Parse a whole decimal number in [min, max]; -1 when it is not one. */
+/* A plain decimal number min..max (aces_param_uint), or -1. */
 static long
 parse_num(const char *s, long min, long max)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
-	if (s == NULL || !isdigit((unsigned char)s[0]))
+	if (aces_param_uint(s, (uint64_t)max, &v) != 0 || v < (uint64_t)min)
 		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	return v;
+	return (long)v;
 }
 
 static int
 cmd_endpoints(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	uint32_t n = aces.cfg->n_endpoints, e, end;
+	uint32_t n = aces.cfg->n_endpoints, e, start, end, next;
 	struct view v;
-	long off = 0;
+	uint64_t off = 0;
 
-	if (params != NULL && params[0] != '\0') {
-		off = parse_num(params, 0, UINT32_MAX);
-		if (off < 0)
-			return tel_error(d, "offset \"%s\" is not a number", SAFE(params));
-	}
+	if (params != NULL && params[0] != '\0' && aces_param_uint(params, UINT32_MAX, &off) != 0)
+		return tel_error(d, "offset \"%s\" is not a number 0..4294967295", SAFE(params));
 	if (view_get(&v, d) != 0)
 		return 0;
+	aces_param_page(off, EP_PAGE, n, &start, &end, &next);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "total", n);
-	rte_tel_data_add_dict_u64(d, "offset", (uint64_t)off);
-	end = (uint32_t)off + EP_PAGE < n ? (uint32_t)off + EP_PAGE : n;
-	if (end < n)
-		rte_tel_data_add_dict_u64(d, "next_offset", end);
-	for (e = (uint32_t)off; e < end; e++) {
+	rte_tel_data_add_dict_u64(d, "offset", off);
+	if (next != 0)
+		rte_tel_data_add_dict_u64(d, "next_offset", next);
+	for (e = start; e < end; e++) {
 		struct rte_tel_data *x = rte_tel_data_alloc();
 		char key[ACES_NAME_MAX];
 
@@ -790,10 +768,11 @@ cmd_flow(const char *cmd, const char *params, struct rte_tel_data *d)
 	static const char *const states[ACES_FLOW_STATES] = {
 		"syn_sent", "syn_recv", "established", "closing", "closed", "udp", "adopted",
 	};
-	char buf[200], *ep_name, *client, *backend, *colon, *end;
+	char buf[200], *ep_name, *client, *backend;
 	struct aces_cmd *c;
 	struct in_addr ip;
 	unsigned long port;
+	uint16_t port16;
 	int e, b = 0, rc, op;
 
 	op = strcmp(cmd, "/aces/flow/hold") == 0 ? ACES_FLOW_OP_HOLD :
@@ -812,15 +791,9 @@ cmd_flow(const char *cmd, const char *params, struct rte_tel_data *d)
 		*backend++ = '\0';
 	if ((op == ACES_FLOW_OP_REPOINT) != (backend != NULL))
 		goto usage;
-	colon = strrchr(client, ':');
-	if (colon == NULL)
+	if (aces_param_client(client, &ip.s_addr, &port16) != 0)
 		return tel_error(d, "\"%s\" is not CLIENT_IP:PORT", SAFE(client));
-	*colon = '\0';
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (inet_pton(AF_INET, client, &ip) != 1 || errno != 0 || *end != '\0' || port == 0 ||
-	    port > 65535)
-		return tel_error(d, "\"%s:%s\" is not CLIENT_IP:PORT", SAFE(client), SAFE(colon + 1));
+	port = ntohs(port16);
 	e = live_endpoint_named(d, ep_name);
 	if (e < 0)
 		return 0;
@@ -954,20 +927,14 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	uint64_t since = 0, id, next, first;
 	int n = 0;
 
-	if (params != NULL && params[0] != '\0') {
-		char *end;
-
-		errno = 0;
-		since = strtoull(params, &end, 10);
-		if (!isdigit((unsigned char)params[0]) || *end != '\0' || errno != 0)
-			return tel_error(d, "since_id \"%s\" is not a number", SAFE(params));
-	}
+	if (params != NULL && params[0] != '\0' && aces_param_uint(params, UINT64_MAX, &since) != 0)
+		return tel_error(d, "since_id \"%s\" is not a number", SAFE(params));
 	next = aces_mgr_journal_next_id(aces.mgr);
 	first = aces_mgr_journal_first_id(aces.mgr);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "first_id", first);
 	rte_tel_data_add_dict_u64(d, "next_id", next);
-	for (id = since + 1 > first ? since + 1 : first; id < next && n < EVENTS_PAGE; id++) {
+	for (id = aces_param_events_start(since, first, next); id < next && n < EVENTS_PAGE; id++) {
 		struct rte_tel_data *x;
 		struct aces_event ev;
 		char key[24];

@@ -518,6 +518,34 @@ fragment(struct aces_worker *w, struct rte_mbuf *m, uint8_t pi, struct aces_pkt 
 	return d;
 }
 
+/*
+ * Is the worker behind on what port @pi (or the hand-off ring) delivers, so that packets it
+ * does not read in time are lost in the receive queue, whichever flow they belong to? Asked
+ * for full bursts only. Behind when the receive queue is over half full (where the port
+ * tells its depth: a NIC), else after ACES_BEHIND_RUN full bursts in a row (at least as many
+ * packets as the queue holds were waiting), or when the port lost received packets in the
+ * last 200 ms (the control lcore reads its imissed). Bursts alone are not overload: a link
+ * delivers in bursts, and so does a NIC under interrupt moderation.
+ */
+static __rte_noinline int
+overloaded(struct aces_worker *w, uint8_t pi, int handed, uint64_t now)
+{
+	uint16_t *run = &w->full_run[handed ? ACES_MAX_PORTS : pi];
+
+	(*run)++;
+	if (handed)
+		return handed == 1 && rte_ring_count(w->handoff_ring) > ACES_HANDOFF_RING / 2;
+	if (now - __atomic_load_n(&aces.rx_loss_tsc[pi], __ATOMIC_RELAXED) < aces.tsc_hz / 5)
+		return 1;
+	if (aces.rxq_count_ok[pi]) {
+		if ((*run & 3) == 1)	/* read every 4th full burst: it walks descriptors */
+			w->deep[pi] = rte_eth_rx_queue_count(aces.port_ids[pi], w->idx) >
+				      ACES_RX_DESC / 2;
+		return w->deep[pi];
+	}
+	return *run >= ACES_BEHIND_RUN;
+}
+
 void
 aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, uint16_t n,
 		     uint64_t now, struct tx_buf *tx, int handed)
@@ -525,13 +553,7 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 	struct rte_mbuf *out[ACES_MAX_WORKERS][ACES_BURST];
 	uint16_t nout[ACES_MAX_WORKERS] = { 0 };
 	int sharded = aces.n_workers > 1 && !handed;
-	/* Two full bursts in a row: the worker is behind (one alone may be a sender's burst).
-	 * Then, if established flows have had packets in the last ACES_EST_RECENT loops, new
-	 * flows wait behind them: creating one costs several times what forwarding does, and
-	 * packets the worker does not read in time are lost in the receive queue, whichever
-	 * flow they belong to. */
-	uint8_t *was_full = &w->was_full[handed ? ACES_MAX_PORTS : pi];
-	int behind = n == ACES_BURST && *was_full;
+	int behind = n == ACES_BURST && overloaded(w, pi, handed, now);
 	uint32_t budget = ACES_BURST;
 	struct aces_flow_table *ft = w->ft;
 	const struct aces_assign *a = __atomic_load_n(&aces.assign, __ATOMIC_ACQUIRE);
@@ -575,7 +597,8 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 		}
 		pkts[j++] = m;
 	}
-	*was_full = n == ACES_BURST;
+	if (n != ACES_BURST)
+		w->full_run[handed ? ACES_MAX_PORTS : pi] = 0;
 	if (handed == 2) {
 		w->st.held_replayed += n;
 	} else if (handed) {

@@ -24,7 +24,6 @@
 #include "worker.h"
 
 #define ACES_TMSG_RING	4096	/* records per worker ring */
-#define ACES_HANDOFF_RING 4096	/* packets handed to a flow's owner worker */
 
 RTE_LOG_REGISTER(aces_logtype_workers, user.aces.workers, INFO);
 #define WK_LOG(level, fmt, ...) \

@@ -2,6 +2,7 @@
 /* The agents' messages: sealing, checking, and their payloads (aces/agentproto.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -224,7 +225,9 @@ aces_ap_ack_get(const uint8_t *p, size_t len, struct aces_ap_ack *a)
 int
 aces_ap_secret_load(const char *path, uint8_t *out, size_t cap, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or a terminal named by mistake must not hang the loader */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 	ssize_t n;
 	uint8_t extra;
 
@@ -233,6 +236,11 @@ aces_ap_secret_load(const char *path, uint8_t *out, size_t cap, char *err, size_
 
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: is not a regular file", path);
+		return -EINVAL;
 	}
 	n = read(fd, out, cap);
 	if (n >= 0 && (size_t)n == cap && read(fd, &extra, 1) == 1)

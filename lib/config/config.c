@@ -18,21 +18,43 @@
 
 #define PATH_MAX_LEN 160
 
+/*
+ * Errors are one line whatever the file holds: what the message echoes of it (keys,
+ * values) has its control characters, quotes-in-keys aside, and bytes >= 0x80 written as
+ * escapes (\n, \t, \xNN), as JSON would write them.
+ */
 void
 aces_config_err(char *err, size_t errlen, const struct aces_config *cfg, const char *path,
 		const char *fmt, ...)
 {
+	char raw[1024];
 	va_list ap;
+	size_t o = 0, i;
 	int n;
 
 	if (err == NULL || errlen == 0)
 		return;
-	n = snprintf(err, errlen, "%s: %s%s", cfg->source, path, path[0] != '\0' ? ": " : "");
-	if (n < 0 || (size_t)n >= errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
+	n = snprintf(raw, sizeof(raw), "%s: %s%s", cfg->source, path, path[0] != '\0' ? ": " : "");
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < sizeof(raw)) {
+		va_start(ap, fmt);
+		vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	for (i = 0; raw[i] != '\0' && o + 5 < errlen; i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		if (c >= 0x20 && c < 0x7f) {
+			err[o++] = (char)c;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			err[o++] = '\\';
+			err[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		} else {
+			o += (size_t)snprintf(err + o, errlen - o, "\\x%02x", c);
+		}
+	}
+	err[o] = '\0';
 }
 
 const char *
@@ -157,7 +179,8 @@ check_object(struct ld *ld, const json_t *obj, const char *path, const char *con
 			if (strcmp(*a, key) == 0)
 				break;
 		if (*a == NULL) {
-			snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] != '\0' ? "." : "", key);
+			snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] != '\0' ? "." : "",
+				 key[0] != '\0' ? key : "\"\"");
 			FAIL(ld, sub, "unknown key");
 		}
 	}
@@ -270,7 +293,8 @@ parse_ip(struct ld *ld, const char *path, const char *s, uint32_t *out)
 	if (inet_pton(AF_INET, s, &a) != 1)
 		FAIL(ld, path, "\"%s\" is not an IPv4 address", s);
 	h = ntohl(a.s_addr);
-	if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe || (h >> 24) == 127)
+	/* 0.0.0.0/8 (this network), 127/8, 224/4 (multicast), 240/4 (reserved, broadcast) */
+	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xe || (h >> 28) == 0xf)
 		FAIL(ld, path, "\"%s\" is not a usable unicast address", s);
 	*out = a.s_addr;
 	return 0;
@@ -325,9 +349,12 @@ load_iface(struct ld *ld, const json_t *root, const char *role, struct aces_cfg_
 	buf[slash - s] = '\0';
 	if (parse_ip(ld, p, buf, &ifc->addr) < 0)
 		return -EINVAL;
-	errno = 0;
-	pl = strtol(slash + 1, &end, 10);
-	if (slash[1] == '\0' || *end != '\0' || errno != 0 || pl < 1 || pl > 32)
+	/* one or two digits, no sign, blank or leading zero */
+	pl = -1;
+	if (slash[1] >= '1' && slash[1] <= '9' &&
+	    (slash[2] == '\0' || (slash[2] >= '0' && slash[2] <= '9' && slash[3] == '\0')))
+		pl = strtol(slash + 1, &end, 10);
+	if (pl < 1 || pl > 32)
 		FAIL(ld, p, "prefix length \"%s\" is not 1..32", slash + 1);
 	ifc->prefix_len = (uint8_t)pl;
 	if (get_ip(ld, o, path, "gateway", 0, &ifc->gateway, &present) < 0)
@@ -540,20 +567,26 @@ load_deps(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoint *
 }
 
 static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Exactly six pairs of hex digits separated by ':' (no signs, blanks, or "0x"). */
+static int
 parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int b[6];
-	char tail;
-	int i;
+	int i, hi, lo;
 
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
+	if (strlen(s) != 17)
 		return -1;
 	for (i = 0; i < 6; i++) {
-		if (s[i * 3 + 2] != ':' && i < 5)
+		hi = hexval(s[i * 3]);
+		lo = hexval(s[i * 3 + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
 			return -1;
-		mac[i] = (uint8_t)b[i];
+		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }

@@ -142,6 +142,15 @@ aces_config_validate(const struct aces_config *cfg, char *err, size_t errlen)
 		if (b->addr == cfg->client.addr || b->addr == cfg->backend.addr)
 			VFAIL(path, "address %s is one of ACES's own interface addresses",
 			      aces_ip_str(b->addr, a, sizeof(a)));
+		if (aces_config_in_subnet(b->addr, cfg->backend.addr, cfg->backend.prefix_len) &&
+		    cfg->backend.prefix_len < 31) {
+			uint32_t hm = 0xffffffffu >> cfg->backend.prefix_len, h = ntohl(b->addr);
+
+			if ((h & hm) == 0 || (h & hm) == hm)
+				VFAIL(path, "address %s is the network or broadcast address of the "
+				      "backend interface's /%u", aces_ip_str(b->addr, a, sizeof(a)),
+				      cfg->backend.prefix_len);
+		}
 		if (!cfg->backend.has_gateway &&
 		    !aces_config_in_subnet(b->addr, cfg->backend.addr, cfg->backend.prefix_len))
 			VFAIL(path, "address %s is not on the backend interface's subnet and "

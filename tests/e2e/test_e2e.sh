@@ -54,6 +54,12 @@ expect "ping: the VIP answers" nsx cl ping -c 3 -i 0.2 -W 2 -q 10.10.1.100 >/dev
 # 4. wrk through the VIP
 nsx cl wrk -t1 -c16 -d4s http://10.10.1.100/ > "$WORK/wrk1.txt" 2>&1
 expect "wrk: all requests succeed" wrk_check "$WORK/wrk1.txt"
+# ... and a new connection per request: ordinary load, however bursty, sheds no new flow
+# (issue #13: two full bursts in a row used to count as overload)
+nsx cl wrk -t1 -c16 -d4s -H "Connection: close" http://10.10.1.100/ > "$WORK/wrk1c.txt" 2>&1
+expect "wrk, Connection: close: all requests succeed" wrk_check "$WORK/wrk1c.txt"
+shed=$(acesctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"]["new_flow_shed"])')
+expect "steady wrk load in both modes: no new flow shed ($shed)" [ "$shed" = 0 ]
 
 # 5. 50 long-lived connections on the original, then the endpoint moves while wrk runs
 GO=$WORK/go
