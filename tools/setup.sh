@@ -17,7 +17,8 @@ done
 
 PACKAGES=(gcc pkg-config meson ninja-build python3
           dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libjansson-dev libcunit1-dev
-          nginx-light wrk curl iproute2 ethtool iputils-ping procps redis-server redis-tools)
+          nginx-light wrk curl iproute2 ethtool iputils-ping procps redis-server redis-tools
+          clang libclang-rt-14-dev)
 
 say() { printf 'aces-setup: %s\n' "$*" >&2; }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Install, build and run every test: unit (CUnit), data-plane (net_pcap), both
-# plus the CLI config corpus, also under ASan/UBSan, and end-to-end (namespaces,
-# nginx, wrk). Runs every suite even after a failure; exits 1 if any failed.
+# plus the CLI config corpus, also under ASan/UBSan, the libFuzzer targets for a minute
+# each, and end-to-end (namespaces, nginx, wrk). Runs every suite even after a failure; exits 1 if any failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -32,6 +32,7 @@ run() {
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "unit + dataplane" meson test -C build --suite unit --suite dataplane --print-errorlogs
 run "unit + dataplane under ASan/UBSan" meson test -C build-asan --suite unit --suite dataplane --print-errorlogs
+run "fuzz targets (libFuzzer, ASan/UBSan), 60 s each" tools/fuzz.sh 60
 run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
 run "end-to-end, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_e2e.sh
 run "end-to-end transitions" env ACES_BUILD="$ROOT/build" tests/e2e/test_transition.sh
@@ -66,7 +67,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=19
+total=20
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

@@ -18,7 +18,8 @@ int aces_param_uint(const char *s, uint64_t max, uint64_t *out);
 /**
  * A page of @p page items from offset @p off of @p total: [*start, *end), and
  * *next the offset of the next page, 0 when this is the last. An offset at or past the
- * end gives an empty page (start = end = total).
+ * end gives an empty page (start = end = total). A page of 0 is one of 1: a next offset
+ * always moves forward.
  */
 void aces_param_page(uint64_t off, uint32_t page, uint32_t total, uint32_t *start,
 		     uint32_t *end, uint32_t *next);

@@ -19,29 +19,15 @@
 #define PATH_MAX_LEN 160
 
 /*
- * Errors are one line whatever the file holds: what the message echoes of it (keys,
- * values) has its control characters, quotes-in-keys aside, and bytes >= 0x80 written as
- * escapes (\n, \t, \xNN), as JSON would write them.
+ * Errors are one line whatever the file holds: in what a message echoes of it (keys,
+ * values, jansson's syntax errors), control characters and bytes >= 0x80 are written as
+ * escapes (\n, \t, \xNN).
  */
-void
-aces_config_err(char *err, size_t errlen, const struct aces_config *cfg, const char *path,
-		const char *fmt, ...)
+static void
+escape_into(char *err, size_t errlen, const char *raw)
 {
-	char raw[1024];
-	va_list ap;
 	size_t o = 0, i;
-	int n;
 
-	if (err == NULL || errlen == 0)
-		return;
-	n = snprintf(raw, sizeof(raw), "%s: %s%s", cfg->source, path, path[0] != '\0' ? ": " : "");
-	if (n < 0)
-		n = 0;
-	if ((size_t)n < sizeof(raw)) {
-		va_start(ap, fmt);
-		vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
 	for (i = 0; raw[i] != '\0' && o + 5 < errlen; i++) {
 		unsigned char c = (unsigned char)raw[i];
 
@@ -55,6 +41,27 @@ aces_config_err(char *err, size_t errlen, const struct aces_config *cfg, const c
 		}
 	}
 	err[o] = '\0';
+}
+
+void
+aces_config_err(char *err, size_t errlen, const struct aces_config *cfg, const char *path,
+		const char *fmt, ...)
+{
+	char raw[1024];
+	va_list ap;
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	n = snprintf(raw, sizeof(raw), "%s: %s%s", cfg->source, path, path[0] != '\0' ? ": " : "");
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < sizeof(raw)) {
+		va_start(ap, fmt);
+		vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	escape_into(err, errlen, raw);
 }
 
 const char *
@@ -948,7 +955,10 @@ aces_config_parse(const char *text, const char *label, char *err, size_t errlen)
 	snprintf(cfg->source, sizeof(cfg->source), "%s", label);
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		snprintf(err, errlen, "%s:%d:%d: %s", label, jerr.line, jerr.column, jerr.text);
+		char raw[512];
+
+		snprintf(raw, sizeof(raw), "%s:%d:%d: %s", label, jerr.line, jerr.column, jerr.text);
+		escape_into(err, errlen, raw);
 		free(cfg);
 		return NULL;
 	}

@@ -36,7 +36,7 @@ aces_param_page(uint64_t off, uint32_t page, uint32_t total, uint32_t *start, ui
 		*next = 0;
 		return;
 	}
-	e = off + page;		/* off < 2^32, page < 2^32: no wrap in 64 bits */
+	e = off + (page != 0 ? page : 1);	/* < 2^33: no wrap in 64 bits; never empty */
 	*start = (uint32_t)off;
 	*end = e < total ? (uint32_t)e : total;
 	*next = *end < total ? *end : 0;

@@ -9,6 +9,7 @@ Prints "N passed, M failed" and exits non-zero when a check fails."""
 import argparse
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -701,6 +702,38 @@ def telemetry_params(binary, work):
         r = call("/aces/endpoints,5")
         check(r["/aces/endpoints"]["total"] == 3 and len(r["/aces/endpoints"]) == 2,
               "paging past the end returns no endpoint")
+        # issue #13's findings: an offset near 2^32 wrapped (next_offset 0: a client following
+        # it loops); since_id 2^64 - 1 returned the oldest events; "+1", " 1", "01" passed
+        v = call("/aces/endpoints,4294967256")["/aces/endpoints"]
+        check(v.get("total") == 3 and "next_offset" not in v and len(v) == 2,
+              "an offset near 2^32 gives an empty last page, no next_offset (%s)" % v)
+        v = call("/aces/events,18446744073709551615")["/aces/events"]
+        check(v.get("more") == 0 and not [k for k in v if k.isdigit()],
+              "events after since_id 2^64-1: none (%s)" % sorted(v)[:5])
+        for p in ("+1", " 1", "01", "1 "):
+            v = call("/aces/endpoints," + p)["/aces/endpoints"]
+            check("error" in v, "offset %r refused (%s)" % (p, v))
+        # random commands, each answered with one JSON reply, the process alive after them
+        rng = random.Random(13)
+        names = ["/aces/" + n for n in ("info", "stats", "endpoints", "endpoint", "endpoint/assign",
+                                         "events", "flow", "flow/hold", "flow/release", "flow/repoint",
+                                         "backends", "backend/load", "config", "transition")]
+        atoms = ["web", "dns", "orig-1", "repl-1", "10.10.1.2:4000", "0", "1", "-1", "4294967295",
+                 "4294967296", "18446744073709551615", "", ",", "\u00e9", "\n", "%s", "\\", "\"",
+                 "original", "replacement", "auto", "101", "x" * 70]
+        replies = 0
+        for i in range(1500):
+            cmd = rng.choice(names)
+            parts = [rng.choice(atoms) for _ in range(rng.randint(0, 3))]
+            if rng.random() < 0.2:
+                parts.append("".join(chr(rng.randint(1, 0x2ff)) for _ in range(rng.randint(1, 30))))
+            text = (cmd + "," + ",".join(parts)) if parts else cmd
+            if cmd.endswith("assign") and parts and parts[-1] in ("original", "replacement", "0", "1"):
+                continue    # a valid assign would change what the checks below read
+            r = call(text[:1000])
+            replies += isinstance(r, dict)
+        check(replies >= 1000, "random commands each got a JSON reply (%d)" % replies)
+        check(a.proc.poll() is None and a.ctl("info"), "aces alive after the random commands")
         r = call("/aces/endpoint/assign,web,42")
         check(r["/aces/endpoint/assign"].get("replacement_weight") == 42, "a good assign works")
         check(a.ctl("endpoint", "web")["assignment"] == "split", "web is split after assign 42")
