@@ -607,7 +607,9 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 		w->st.rx_pkts[pi] += n;
 		w->st.rx_bytes[pi] += rx_bytes;
 	}
-	if (sharded && j < n)
+	/* packets of other workers' flows (a reassembled datagram too, even one that came by
+	 * hand-off as fragments); j < n also when fragments were kept */
+	if (aces.n_workers > 1 && j < n)
 		aces_wk_handoff(w, out, nout);
 	n = j;
 

@@ -51,6 +51,7 @@ run "end-to-end Redis sessions moved through the agents' Redis relay, agents und
 run "end-to-end Redis handed over with its data (recipe configs/redis), agents under ASan" env ACES_BUILD="$ROOT/build" \
     AGENT="$ROOT/build-asan/app/agent/aces-agent" tests/e2e/test_redis_failover.sh
 run "end-to-end path-MTU discovery and fragments through the VIP" env ACES_BUILD="$ROOT/build" tests/e2e/test_pmtu.sh
+run "end-to-end path-MTU discovery and fragments, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_pmtu.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
@@ -67,7 +68,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=20
+total=21
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

@@ -24,8 +24,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from pktlib import (ACK, SYN, Parsed, eth, fragment, icmp_echo, icmp_error, ipv4,  # noqa: E402
                     read_pcap, reassemble, tcp, udp)
-from test_pcap import (C, CLIENT_MAC, ORIG, ORIG_MAC, PORT_MAC, RESULTS, VIP, check,  # noqa: E402
+from test_pcap import (C, CLIENT_MAC, ORIG, ORIG_MAC, PORT_MAC, RESULTS, VIP, Aces, check,  # noqa: E402
                        config, on_pcap)
+from pktlib import write_pcap  # noqa: E402
 
 CLIENT_ROUTER = "10.10.1.254"   # a router on the client's side (sends ICMP errors)
 BACKEND_ROUTER = "10.10.2.254"  # one on the backends' side
@@ -273,6 +274,56 @@ def fragments_in(binary, work):
           % (st["datagrams_reassembled"], st["fragments_merged"]))
 
 
+def two_workers_fragments(binary, work):
+    """Two workers, two receive queues (two captures): each datagram's first fragment comes
+    on one queue and its second on the other, so both workers see parts of it; they meet at
+    one worker (picked by addresses, id and protocol), and the datagram goes on to its flow's
+    owner (picked by client port): every datagram reaches the backend whole."""
+    cfg = config(True, True)
+    n = 40
+    files = [[], []]
+    sent = {}
+    for i in range(n):
+        cp = 30000 + i
+        data = bytes((cp + k) & 0xFF for k in range(1800))
+        sent[cp] = data
+        f1, f2 = fragment(ipv4(C, VIP, 17, udp(C, VIP, cp, 53, data), frag=0, ident=20000 + i), [1480, 1480])
+        files[i % 2].append(frame(f1))
+        files[1 - i % 2].append(frame(f2))
+    ins = [os.path.join(work, "fw2-in%d.pcap" % q) for q in (0, 1)]
+    outs = [os.path.join(work, "fw2-out%d.pcap" % q) for q in (0, 1)]
+    for q in (0, 1):
+        write_pcap(ins[q], files[q])
+    a = Aces(binary, work, "dp-fw2", cfg,
+             ["net_pcap0,rx_pcap=%s,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s" % (ins[0], ins[1], outs[0], outs[1])],
+             lcores="0@0,1@1,2@0")
+    try:
+        st = stats_settled(a, 2 * n)
+    finally:
+        rc = a.stop()
+    check(rc == 0, "two workers, fragments: aces exits 0")
+    check(st["datagrams_reassembled"] == n and st["fragments_merged"] == n and st["drops_total"] == 0,
+          "40 datagrams reassembled from fragments that came on both queues, no drop (%d, %d, %s)"
+          % (st["datagrams_reassembled"], st["fragments_merged"],
+             {k: v for k, v in st["drops"].items() if v}))
+    check(st["handed_to_owner_worker"] > 0, "fragments and datagrams handed between the workers (%d)"
+          % st["handed_to_owner_worker"])
+    check(min(st["flows_active_per_worker"]) > 0, "the flows spread over both workers (%s)"
+          % st["flows_active_per_worker"])
+    got = [p for q in (0, 1) for p in out_ip(outs[q]) if p.ip_dst == ORIG]
+    groups = {}
+    for p in got:
+        groups.setdefault(p.ident, []).append(p)
+    whole = {}
+    for g in groups.values():
+        d = reassemble(g)
+        if d is not None:
+            u = Parsed(eth(ORIG_MAC, PORT_MAC[0], 0x0800, d))
+            if u.dport == 5353 and u.l4_csum_ok and sent.get(u.sport) == u.payload:
+                whole[u.sport] = True
+    check(len(whole) == n, "every datagram reached the backend whole and rewritten (%d of %d)" % (len(whole), n))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aces", required=True)
@@ -280,7 +331,7 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="aces-icmp-")
     try:
-        for t in (icmp_of_flows, mtu_and_budget, fragments_in):
+        for t in (icmp_of_flows, mtu_and_budget, fragments_in, two_workers_fragments):
             print("== %s" % t.__name__, flush=True)
             try:
                 t(os.path.abspath(args.aces), work)
