@@ -76,6 +76,7 @@ struct aces_app {
 	struct rte_ether_addr port_mac[ACES_MAX_PORTS];
 	uint16_t port_mtu[ACES_MAX_PORTS];	/**< IP MTU of each port: longer packets are
 						 *   fragmented, or answered "too big" (DF) */
+	uint16_t min_mtu;			/**< the smallest of them */
 	struct rte_mempool *pool;
 	struct rte_mempool *frag_pool;
 	uint8_t rxq_count_ok[ACES_MAX_PORTS];	/**< rte_eth_rx_queue_count() works on the port */

@@ -286,6 +286,8 @@ port_init(uint16_t pi)
 	aces.rxq_count_ok[pi] = rte_eth_rx_queue_count(port, 0) >= 0;
 	if (rte_eth_dev_get_mtu(port, &aces.port_mtu[pi]) != 0 || aces.port_mtu[pi] < 576)
 		aces.port_mtu[pi] = RTE_ETHER_MTU;
+	if (aces.min_mtu == 0 || aces.port_mtu[pi] < aces.min_mtu)
+		aces.min_mtu = aces.port_mtu[pi];
 	MAIN_LOG(INFO, "port %u (%s) " RTE_ETHER_ADDR_PRT_FMT " up as %s%s, MTU %u, rx checksum %s, "
 		 "overload told by %s",
 		 port, name, RTE_ETHER_ADDR_BYTES(&aces.port_mac[pi]),

@@ -115,14 +115,22 @@ ttl_expired(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const 
 	aces_wk_drop(w, m, ACES_DROP_TTL);
 }
 
-/* A DF packet longer than port @out's MTU: dropped, answered with fragmentation needed. */
-static __rte_noinline void
+/* A packet longer than the smallest MTU: 1 when it was dropped, a DF packet longer than its
+ * egress port's MTU (answered with fragmentation needed); else it goes on (and is split
+ * if longer than that MTU). */
+static __rte_noinline int
 too_big(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const struct aces_pkt *p,
-	enum aces_flow_dir dir, uint8_t out, uint64_t now)
+	enum aces_flow_dir dir, uint64_t now)
 {
+	uint8_t out = dir == ACES_DIR_FWD ? aces.backend_pi : aces.client_pi;
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *) + p->l2_len;
+
+	if (p->ip_total_len <= aces.port_mtu[out] || (ip[6] & 0x40) == 0)	/* DF */
+		return 0;
 	aces_wk_icmp_send(w, tx, m, p, dir, ACES_ICMP_UNREACH, ACES_ICMP_UNREACH_NEEDFRAG,
 			  aces.port_mtu[out], now);
 	aces_wk_drop(w, m, ACES_DROP_TOO_BIG);
+	return 1;
 }
 
 /* Forward a packet of flow @f in direction @dir: NAT, MACs, TTL, queue for TX (in
@@ -141,17 +149,16 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		ttl_expired(w, tx, m, p, dir, now);
 		return;
 	}
-	out = dir == ACES_DIR_FWD ? aces.backend_pi : aces.client_pi;
-	if (unlikely(p->ip_total_len > aces.port_mtu[out]) && p->df) {
-		too_big(w, tx, m, p, dir, out, now);
+	/* longer than the smallest MTU of any port: one compare on the common path */
+	if (unlikely(p->ip_total_len > aces.min_mtu) && too_big(w, tx, m, p, dir, now))
 		return;
-	}
 	if (dir == ACES_DIR_FWD) {
 		if (unlikely(!aces_wk_neigh_mac(aces.backend_nh[f->backend], &mac))) {
 			aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
 			return;
 		}
 		aces_nat_rewrite(ip, l4, p->proto, ACES_NAT_DST, f->backend_ip, f->backend_port);
+		out = aces.backend_pi;
 	} else {
 		f->flags |= ACES_FLOW_F_REPLIED;
 		if (aces.client_gw_nh >= 0) {
@@ -163,6 +170,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 			memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
 		}
 		aces_nat_rewrite(ip, l4, p->proto, ACES_NAT_SRC, f->vip_ip, f->vip_port);
+		out = aces.client_pi;
 	}
 	if (p->proto == ACES_IPPROTO_TCP) {
 		/* next sequence number of the sender, for a drain reset's RST */
@@ -189,7 +197,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		bc->pkts++;
 		bc->bytes += m->pkt_len;
 	}
-	if (unlikely(p->ip_total_len > aces.port_mtu[out])) {
+	if (unlikely(p->ip_total_len > aces.min_mtu) && p->ip_total_len > aces.port_mtu[out]) {
 		aces_wk_frag_split(w, tx, out, m, p);
 		return;
 	}
@@ -225,7 +233,8 @@ struct burst {
 	struct aces_flow_tuple t[ACES_BURST];
 	uint64_t h[ACES_BURST];
 	enum aces_parse_result res[ACES_BURST];
-	uint8_t keyed[ACES_BURST];	/**< IPv4 with TCP/UDP: t and h are set */
+	uint8_t keyed[ACES_BURST];	/**< t and h are set: 1 IPv4 with TCP/UDP, 2 an ICMP
+					 *   error keyed by the flow it quotes */
 };
 
 /* An ICMP error's flow: the one whose packet it quotes, as its recipient sent it (the
@@ -253,10 +262,6 @@ classify_icmp(const struct aces_pkt *p, struct aces_flow_tuple *t)
 static inline void
 classify(const struct aces_pkt *p, struct aces_flow_tuple *t)
 {
-	if (unlikely(p->icmp_err)) {
-		classify_icmp(p, t);
-		return;
-	}
 	if (aces_is_vip(p->dst_ip)) {
 		t->client_ip = p->src_ip;
 		t->client_port = p->src_port;
@@ -581,9 +586,14 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 				continue;	/* kept for reassembly, handed over, or dropped */
 			whole = aces.n_workers > 1;	/* its flow may be another worker's */
 		}
-		b.keyed[j] = b.res[j] == ACES_PARSE_IPV4 && (b.p[j].has_l4 || b.p[j].icmp_err);
+		b.keyed[j] = b.res[j] == ACES_PARSE_IPV4 && b.p[j].has_l4;
+		if (unlikely(b.res[j] == ACES_PARSE_IPV4 && b.p[j].icmp_err))
+			b.keyed[j] = 2;		/* keyed by the flow it quotes */
 		if (b.keyed[j]) {
-			classify(&b.p[j], &b.t[j]);
+			if (likely(b.keyed[j] == 1))
+				classify(&b.p[j], &b.t[j]);
+			else
+				classify_icmp(&b.p[j], &b.t[j]);
 			if (sharded || whole) {
 				uint32_t o = aces_wk_flow_owner(&b.t[j]);
 
@@ -630,7 +640,7 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 		if (screen(w, tx, pi, m, b.res[i], &b.p[i]))
 			continue;
 		idx = aces_flow_lookup(ft, &b.t[i], b.h[i]);
-		if (unlikely(b.p[i].icmp_err)) {
+		if (unlikely(b.keyed[i] == 2)) {	/* an ICMP error of a flow */
 			if (idx != ACES_FLOW_NONE)
 				aces_wk_icmp_forward(w, tx, m, &b.p[i], aces_flow_get(ft, idx),
 						     (enum aces_flow_dir)b.t[i].dir);

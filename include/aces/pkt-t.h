@@ -11,6 +11,7 @@
  * rewrite them without conversions.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define ACES_ETHERTYPE_IPV4 0x0800
@@ -64,23 +65,27 @@ struct aces_pkt {
 	uint8_t icmp_type;	/**< ICMP type (ICMP only) */
 	uint8_t has_l4;		/**< 1 when src_port/dst_port are meaningful (TCP, UDP) */
 	uint8_t icmp_code;	/**< ICMP code (ICMP only) */
-	uint8_t df;		/**< IPv4 don't-fragment bit set */
 	uint8_t icmp_err;	/**< an ICMP error (unreachable, time exceeded, parameter
 				 *   problem) whose embedded TCP/UDP header was read: inner_* set */
-	uint8_t inner_proto;	/**< embedded header's protocol (TCP or UDP) */
-	uint8_t inner_l3_len;	/**< embedded IPv4 header bytes */
-	uint16_t inner_off;	/**< offset of the embedded IPv4 header from the frame start */
-	uint16_t inner_l4_avail;/**< bytes of the embedded L4 header present (8 at least) */
 	uint16_t frag_id;	/**< IPv4 identification, network order (fragments) */
 	uint16_t frag_off;	/**< fragment offset in bytes (fragments) */
 	uint32_t src_ip;	/**< network order */
 	uint32_t dst_ip;	/**< network order */
 	uint16_t src_port;	/**< network order (TCP/UDP), 0 otherwise */
 	uint16_t dst_port;	/**< network order (TCP/UDP), 0 otherwise */
+	/* Only when icmp_err (not cleared by the parser otherwise: the common path writes
+	 * less): the embedded header of an ICMP error. */
+	uint8_t inner_proto;	/**< embedded header's protocol (TCP or UDP) */
+	uint8_t inner_l3_len;	/**< embedded IPv4 header bytes */
+	uint16_t inner_off;	/**< offset of the embedded IPv4 header from the frame start */
+	uint16_t inner_l4_avail;/**< bytes of the embedded L4 header present (8 at least) */
 	uint32_t inner_src_ip;	/**< embedded header's addresses and ports, network order */
 	uint32_t inner_dst_ip;
 	uint16_t inner_src_port;
 	uint16_t inner_dst_port;
 };
+
+/** Bytes of struct aces_pkt the parser clears: all but the embedded header's fields. */
+#define ACES_PKT_CLEAR offsetof(struct aces_pkt, inner_proto)
 
 #endif /* ACES_PKT_T_H */

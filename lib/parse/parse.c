@@ -72,7 +72,7 @@ aces_parse_seg(const uint8_t *data, size_t len, size_t frame_len, struct aces_pk
 	size_t ip_avail;
 	uint16_t frag;
 
-	memset(pkt, 0, sizeof(*pkt));
+	memset(pkt, 0, ACES_PKT_CLEAR);
 	if (len < 14)
 		return ACES_PARSE_BAD_L2;
 	et = rd16(data + 12);
@@ -116,7 +116,6 @@ aces_parse_seg(const uint8_t *data, size_t len, size_t frame_len, struct aces_pk
 	pkt->src_ip = rd32_raw(ip + 12);
 	pkt->dst_ip = rd32_raw(ip + 16);
 	frag = rd16(ip + 6);
-	pkt->df = (frag & 0x4000) != 0;
 	if ((frag & 0x3fff) != 0) {	/* MF or fragment offset */
 		pkt->frag_id = rd16_raw(ip + 4);
 		pkt->frag_off = (uint16_t)((frag & 0x1fff) * 8);
