@@ -79,7 +79,12 @@ static struct {
 	uint64_t *since;		/* effective state: last change */
 	char (*reason)[112];		/* effective state: why */
 	uint32_t *rseq;			/* per backend: odd while state/since/reason change */
+	uint8_t side_seen[ACES_SIDE_MAX];	/* a backend of the side resolved or judged */
+	uint64_t first_fill_ms;		/* the first aces_health_fill(): start-up */
 } hm;
+
+/* How long a side with no resolved backend has no verdict at start (ARP asks every second). */
+#define FIRST_VERDICT_MS 3000
 
 static uint32_t
 n_hent(void)
@@ -526,6 +531,8 @@ aces_health_fill(struct aces_mgr_input *in)
 	in->health = hm.eph;
 	in->repl_cpu_max = -1;
 	in->healthy_backends[0] = in->healthy_backends[1] = 0;
+	if (hm.first_fill_ms == 0)
+		hm.first_fill_ms = now ? now : 1;
 	for (b = 0; b < aces.n_be_live; b++) {	/* removed backends serve no new flow */
 		uint64_t mac = __atomic_load_n(&aces.neigh[aces.backend_nh[b]].mac,
 					       __ATOMIC_RELAXED);
@@ -533,9 +540,18 @@ aces_health_fill(struct aces_mgr_input *in)
 
 		if ((mac & ACES_NEIGH_VALID) && hm.state[b] != ACES_BE_DOWN)
 			in->healthy_backends[s]++;
+		if ((mac & ACES_NEIGH_VALID) || hm.state[b] == ACES_BE_DOWN)
+			hm.side_seen[s] = 1;
 		if (s == ACES_SIDE_REPLACEMENT && aces.be_cpu[b] != UINT32_MAX &&
 		    now - aces.be_cpu_ms[b] < CPU_FRESH_MS && (int32_t)aces.be_cpu[b] > in->repl_cpu_max)
 			in->repl_cpu_max = (int32_t)aces.be_cpu[b];
+	}
+	/* a side is "no news" at start until one of its backends is resolved or judged, for
+	 * FIRST_VERDICT_MS at most: then no backend resolved is its first verdict */
+	for (b = 0; b < ACES_SIDE_MAX; b++) {
+		if (!hm.side_seen[b] && now - hm.first_fill_ms >= FIRST_VERDICT_MS)
+			hm.side_seen[b] = 1;
+		in->health_unknown[b] = !hm.side_seen[b];
 	}
 }
 

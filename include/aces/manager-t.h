@@ -60,6 +60,9 @@ struct aces_mgr_input {
 	const struct aces_mgr_ep_load *ep;	/**< one per endpoint */
 	const struct aces_mgr_ep_health *health; /**< one per endpoint, or NULL */
 	uint32_t healthy_backends[ACES_SIDE_MAX]; /**< backends in service per side */
+	/** 1 while a side has no verdict yet (just started: no backend resolved, no probe
+	 *  answered): its count is no news, and the journal says nothing of it */
+	uint8_t health_unknown[ACES_SIDE_MAX];
 	int32_t repl_cpu_max;			/**< highest replacement CPU %, -1: none */
 };
 

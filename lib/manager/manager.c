@@ -63,6 +63,7 @@ struct aces_mgr {
 	uint64_t next_id;		/* written by control, read by telemetry (atomic) */
 	uint32_t healthy[ACES_SIDE_MAX];	/* last input: backends in service */
 	uint8_t have_health;		/* a tick has run */
+	uint8_t side_known[ACES_SIDE_MAX];	/* the side's first verdict is in the journal */
 };
 
 static const char *const phase_names[ACES_PHASE_MAX] = {
@@ -888,20 +889,37 @@ health_rules(struct aces_mgr *m, const struct aces_mgr_input *in)
 	const struct aces_cfg_manager *mc = &c->manager;
 	int repl_ok = in->healthy_backends[ACES_SIDE_REPLACEMENT] > 0;
 	int orig_ok = in->healthy_backends[ACES_SIDE_ORIGINAL] > 0;
-	int was_repl_ok = !m->have_health || m->healthy[ACES_SIDE_REPLACEMENT] > 0;
-	int was_orig_ok = !m->have_health || m->healthy[ACES_SIDE_ORIGINAL] > 0;
+	int was_repl_ok = m->healthy[ACES_SIDE_REPLACEMENT] > 0;
+	int was_orig_ok = m->healthy[ACES_SIDE_ORIGINAL] > 0;
 	char why[ACES_EVENT_REASON_MAX];
 	uint32_t i;
 
-	if (orig_ok != was_orig_ok)
+	/* A side's first verdict is its first state ("-" -> down), not a change from "up";
+	 * one that comes up first is no event. */
+	if (!in->health_unknown[ACES_SIDE_ORIGINAL] && !m->side_known[ACES_SIDE_ORIGINAL]) {
+		m->side_known[ACES_SIDE_ORIGINAL] = 1;
+		if (!orig_ok)
+			journal_add(m, in->now_ms, -1, "-", "down", 0, "%s",
+				    repl_ok ? "the original has no healthy backend (first verdict): "
+				    "all new flows to the replacement" :
+				    "the original has no healthy backend (first verdict)");
+	} else if (m->side_known[ACES_SIDE_ORIGINAL] && orig_ok != was_orig_ok) {
 		journal_add(m, in->now_ms, -1, orig_ok ? "down" : "up", orig_ok ? "up" : "down", 0,
 			    orig_ok ? "the original has a healthy backend again: assignments apply" :
 			    (repl_ok ? "the original has no healthy backend: all new flows to the "
 			     "replacement" : "the original has no healthy backend"));
-	if (repl_ok != was_repl_ok)
+	}
+	if (!in->health_unknown[ACES_SIDE_REPLACEMENT] && !m->side_known[ACES_SIDE_REPLACEMENT]) {
+		m->side_known[ACES_SIDE_REPLACEMENT] = 1;
+		if (!repl_ok)
+			journal_add(m, in->now_ms, -1, "-", "down", 0,
+				    "the replacement has no healthy backend (first verdict): all new "
+				    "flows to the original");
+	} else if (m->side_known[ACES_SIDE_REPLACEMENT] && repl_ok != was_repl_ok) {
 		journal_add(m, in->now_ms, -1, repl_ok ? "down" : "up", repl_ok ? "up" : "down", 0,
 			    repl_ok ? "the replacement has a healthy backend again" :
 			    "the replacement has no healthy backend: all new flows to the original");
+	}
 	m->healthy[0] = in->healthy_backends[0];
 	m->healthy[1] = in->healthy_backends[1];
 	m->have_health = 1;

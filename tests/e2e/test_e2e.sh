@@ -30,6 +30,10 @@ if [ -n "${E2E_CAPTURE:-}" ]; then
     done
 fi
 wait_until 15 "backends resolved by ARP" backends_resolved || bad "backends not resolved: $(acesctl backends)"
+# the start-up journal says what happened (issue #14): no side went "up -> down" while its
+# backends were being resolved
+startup=$(acesctl --json events | python3 -c 'import json,sys; print(len([e for e in json.load(sys.stdin) if e["endpoint"] == "-" and e["to"] == "down"]))')
+expect "start-up journal: no side reported down while its backends were resolved ($startup)" [ "$startup" = 0 ]
 
 # 1. curl through the TCP VIP: every answer from the original (assignment: original)
 answers=$(for i in $(seq 1 20); do nsx cl curl -s -m 5 http://10.10.1.100/ || echo FAILED; done | sort | uniq -c)

@@ -18,6 +18,7 @@ static struct aces_mgr *mgr;
 static struct aces_mgr_ep_load load[MAX_EP];
 static struct aces_mgr_ep_health health[MAX_EP];
 static uint32_t healthy[2] = { 1, 1 };
+static uint8_t unknown[2];
 static int32_t cpu = -1;
 static uint64_t now;
 static char err[256];
@@ -40,6 +41,7 @@ setup(const char *endpoints, const char *manager)
 	memset(load, 0, sizeof(load));
 	memset(health, 0, sizeof(health));
 	healthy[0] = healthy[1] = 1;
+	unknown[0] = unknown[1] = 0;
 	cpu = -1;
 	now = 1000;
 }
@@ -58,6 +60,7 @@ tick(void)
 {
 	struct aces_mgr_input in = { .now_ms = now, .ep = load, .health = health,
 				     .healthy_backends = { healthy[0], healthy[1] },
+				     .health_unknown = { unknown[0], unknown[1] },
 				     .repl_cpu_max = cpu };
 
 	aces_mgr_tick(mgr, &in);
@@ -992,6 +995,43 @@ test_manager_dependents_follow(void)
 	teardown();
 }
 
+/* Issue #14's start-up journal: a side with no verdict yet says nothing; its first verdict
+ * is its first state ("-" -> down), an "up" first is no event; changes after it are. */
+static void
+test_manager_first_verdict(void)
+{
+	uint64_t id, next;
+	struct aces_event ev;
+	int n = 0;
+
+	setup(EP("a", 1, "high"), HEALTH_MGR);
+	unknown[0] = unknown[1] = 1;
+	healthy[0] = healthy[1] = 0;	/* nothing resolved yet */
+	run_ms(300);
+	CU_ASSERT_EQUAL(event_at(NULL, NULL, NULL), 0);
+	unknown[0] = unknown[1] = 0;	/* resolved: the original up, the replacement not */
+	healthy[ACES_SIDE_ORIGINAL] = 1;
+	run_ms(100);
+	CU_ASSERT_EQUAL(event_at(NULL, "up", NULL), 0);
+	CU_ASSERT(event_at(NULL, "down", "the replacement has no healthy backend (first verdict)") != 0);
+	healthy[ACES_SIDE_REPLACEMENT] = 1;
+	run_ms(100);
+	CU_ASSERT(event_at(NULL, "up", "the replacement has a healthy backend again") != 0);
+	healthy[ACES_SIDE_ORIGINAL] = 0;
+	run_ms(100);
+	next = aces_mgr_journal_next_id(mgr);
+	for (id = aces_mgr_journal_first_id(mgr); id < next; id++)
+		if (aces_mgr_journal_read(mgr, id, &ev) == 0 && ev.ep == -1) {
+			n++;
+			if (strcmp(ev.to, "down") == 0 && strncmp(ev.reason, "the original", 12) == 0)
+				CU_ASSERT_STRING_EQUAL(ev.from, "up");
+			if (strstr(ev.reason, "first verdict") != NULL)
+				CU_ASSERT_STRING_EQUAL(ev.from, "-");
+		}
+	CU_ASSERT_EQUAL(n, 3);	/* first verdict down, replacement up, original down */
+	teardown();
+}
+
 /* A side without healthy backends: its endpoints' new flows go to the other side. */
 static void
 test_manager_side_down(void)
@@ -1005,7 +1045,8 @@ test_manager_side_down(void)
 	tick();
 	CU_ASSERT_EQUAL(weight("h"), 100);
 	CU_ASSERT_EQUAL(weight("s"), 100);
-	CU_ASSERT(event_at(NULL, "down", "the original has no healthy backend: all new flows to the replacement") != 0);
+	CU_ASSERT(event_at(NULL, "down", "the original has no healthy backend (first verdict): all new "
+			   "flows to the replacement") != 0);
 	healthy[ACES_SIDE_ORIGINAL] = 1;
 	tick();
 	CU_ASSERT_EQUAL(weight("h"), 0);
@@ -1083,6 +1124,7 @@ main(void)
 		{ "flap limit", test_manager_flap_limit },
 		{ "dependents follow their dependency back", test_manager_dependents_follow },
 		{ "a side without healthy backends", test_manager_side_down },
+		{ "a side's first verdict is its first state", test_manager_first_verdict },
 		{ "backend CPU over the limit", test_manager_cpu_overload },
 		CU_TEST_INFO_NULL,
 	};
