@@ -49,18 +49,23 @@ usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [EAL options] -- --config FILE [--state-file FILE | --no-state]\n"
+		"       %s -- --config FILE --check-config\n"
 		"  --config FILE      appliance configuration (JSON), required\n"
 		"  --state-file FILE  what a clean stop hands to the next start (flows, transition,\n"
 		"                     health); default /run/aces/<file-prefix>.state\n"
 		"  --no-state         neither read nor write a state file\n"
+		"  --check-config     read and validate the file, say what it holds, exit (0 when\n"
+		"                     valid, 2 with the error when not); EAL options are not needed\n"
 		"  --help             show this help\n"
 		"  --version          show the version\n"
 		"Example:\n"
 		"  %s -l 0-1 --no-pci --file-prefix demo --vdev net_af_packet0,iface=v-cli \\\n"
 		"     --vdev net_af_packet1,iface=v-be -- --config configs/demo.json\n"
 		"The EAL main lcore runs the control plane; every other lcore is a worker.\n",
-		prog, prog);
+		prog, prog, prog);
 }
+
+static int check_only;	/* --check-config */
 
 /* App arguments are the ones after "--"; parsed before EAL so errors are quick. */
 static int
@@ -70,6 +75,7 @@ parse_app_args(int argc, char **argv, const char **config)
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-file", required_argument, NULL, 's' },
 		{ "no-state", no_argument, NULL, 'n' },
+		{ "check-config", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -115,6 +121,9 @@ parse_app_args(int argc, char **argv, const char **config)
 		case 'n':
 			aces_restart.enabled = 0;
 			break;
+		case 'k':
+			check_only = 1;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			exit(0);
@@ -131,6 +140,14 @@ parse_app_args(int argc, char **argv, const char **config)
 	if (optind < argc - sep) {
 		fprintf(stderr, "aces: unexpected argument \"%s\"\n", argv[sep + optind]);
 		return -EINVAL;
+	}
+	if (check_only) {
+		if (*config == NULL) {
+			fprintf(stderr, "aces: --check-config needs --config FILE\n");
+			return -EINVAL;
+		}
+		optind = 1;
+		return 0;
 	}
 	if (!aces_restart.enabled && aces_restart.path[0] != '\0') {
 		fprintf(stderr, "aces: --state-file and --no-state exclude each other\n");
@@ -371,6 +388,15 @@ main(int argc, char **argv)
 		if (c == NULL) {
 			fprintf(stderr, "%s\n", err);
 			return 2;
+		}
+		if (check_only) {
+			printf("%s: valid: %u endpoints, %u backends, interfaces on port%s %u%s\n",
+			       config, c->n_endpoints, c->n_backends,
+			       c->client.port == c->backend.port ? "" : "s", c->client.port,
+			       c->client.port == c->backend.port ? " (one-armed)" :
+			       (snprintf(err, sizeof(err), " and %u", c->backend.port), err));
+			aces_config_free(c);
+			return 0;
 		}
 		aces.cfg = c;	/* installed (with the manager's view) once the clock is known */
 	}

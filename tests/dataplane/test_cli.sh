@@ -25,6 +25,15 @@ while IFS=$'\t' read -r file want; do
     fi
 done < expect.tsv
 
+# every shipped config and example passes ACES's own validation (--check-config)
+for f in "$DIR"/../../../configs/*.json "$DIR"/../../../configs/examples/*.json "$DIR"/good-demo.json; do
+    out=$("$ACES" -- --config "$f" --check-config 2>&1); rc=$?
+    [ $rc -eq 0 ] && [[ $out == *": valid: "* ]] && ok || bad "--check-config $f: exit $rc: $out"
+done
+out=$("$ACES" -- --config "$DIR/bad/key-empty.json" --check-config 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ $out == *'"": unknown key'* ]] && ok || bad "--check-config of a bad file: exit $rc: $out"
+out=$("$ACES" -- --check-config 2>&1); rc=$?
+[ $rc -eq 2 ] && ok || bad "--check-config without --config: exit $rc: $out"
 out=$("$ACES" 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ $out == *"--config FILE"* ]] && ok || bad "no arguments: exit $rc"
 out=$("$ACES" -- 2>&1); rc=$?
