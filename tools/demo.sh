@@ -30,6 +30,12 @@ acesctl info
 echo
 acesctl backends
 
+# the transition's picture: sampled every second from here until it is complete
+TIMELINE=${DEMO_TIMELINE:-$ROOT/build/demo-timeline.svg}
+"$ACESCTL" -f "$ACES_PREFIX" timeline --out "$TIMELINE" --until-done --seconds 120 > "$WORK/timeline.out" 2>&1 &
+TIMELINE_PID=$!
+PIDS+=("$TIMELINE_PID")
+
 step "2. Clients use the service through the VIP: new connections and 20 long-lived ones"
 ip netns exec "${P}cl" python3 "$ROOT/tests/e2e/httpclient.py" traffic 10.10.1.100 80 16 20 "$WORK/traffic.json" &
 TRAFFIC=$!
@@ -53,6 +59,9 @@ wait_until 20 "transition complete" sh -c "\"$ACESCTL\" -f $ACES_PREFIX transiti
 acesctl transition status
 echo
 acesctl events
+wait_until 10 "the timeline written" sh -c "! kill -0 $TIMELINE_PID 2>/dev/null"
+cat "$WORK/timeline.out"
+echo "The transition as a picture: $TIMELINE (open it in a browser)"
 
 step "Result"
 python3 - "$WORK/traffic.json" <<'PY'
