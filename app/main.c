@@ -6,6 +6,7 @@
  * Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 on a runtime failure
  * (EAL, ports, memory), 2 on a usage or configuration error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -24,6 +26,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include "aces/pkt-t.h"
 #include "aces.h"
@@ -358,6 +361,69 @@ ports_setup(void)
 
 
 
+/*
+ * DPDK's packet-capture framework: dpdk-dumpcap and dpdk-pdump (secondary processes) can
+ * then capture a port's traffic while ACES forwards it. They need the primary's shared
+ * memory: not with --in-memory (or --no-shconf), where capture is said to be off.
+ */
+static int capture_on;
+
+static int
+capture_init(void)
+{
+	const char *prefix = rte_eal_get_runtime_dir();
+
+	if (rte_pdump_init() != 0) {
+		MAIN_LOG(NOTICE, "packet capture off (%s): secondary processes cannot attach "
+			 "(--in-memory?)", rte_strerror(rte_errno));
+		return 0;
+	}
+	capture_on = 1;
+	MAIN_LOG(INFO, "packet capture on: dpdk-dumpcap --file-prefix=%s -i <port> (runtime "
+		 "directory %s)", strrchr(prefix, '/') != NULL ? strrchr(prefix, '/') + 1 : prefix,
+		 prefix);
+	return 0;
+}
+
+static void
+capture_fini(void)
+{
+	if (capture_on)
+		rte_pdump_uninit();
+}
+
+/*
+ * With shared memory the hugepage files stay after rte_eal_cleanup(): a clean stop removes
+ * its own (<hugetlbfs mount>/<prefix>map_*), so they hold no memory until the next start with
+ * the prefix (which would reclaim them too, as after a crash).
+ */
+static void
+hugepage_files_remove(const char *prefix)
+{
+	char line[512], dir[256], fs[64], path[600];
+	size_t plen = strlen(prefix);
+	FILE *m = fopen("/proc/mounts", "r");
+
+	if (m == NULL)
+		return;
+	while (fgets(line, sizeof(line), m) != NULL) {
+		DIR *d;
+		struct dirent *de;
+
+		if (sscanf(line, "%*s %255s %63s", dir, fs) != 2 || strcmp(fs, "hugetlbfs") != 0 ||
+		    (d = opendir(dir)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, prefix, plen) == 0 &&
+			    strncmp(de->d_name + plen, "map_", 4) == 0) {
+				snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	fclose(m);
+}
+
 /* Module table: initialised in order, torn down in reverse. */
 static const struct {
 	const char *name;
@@ -370,6 +436,7 @@ static const struct {
 	{ "workers", aces_workers_init, aces_workers_fini },
 	{ "control", aces_control_init, aces_control_fini },
 	{ "telemetry", aces_telemetry_init, aces_telemetry_fini },
+	{ "capture", capture_init, capture_fini },
 };
 
 int
@@ -473,6 +540,15 @@ out:
 		if (modules[i].fini != NULL)
 			modules[i].fini();
 	aces_config_uninstall();
-	rte_eal_cleanup();
+	{
+		char prefix[256] = "";
+		const char *rd = rte_eal_get_runtime_dir();
+
+		if (capture_on && rd != NULL && strrchr(rd, '/') != NULL)
+			snprintf(prefix, sizeof(prefix), "%s", strrchr(rd, '/') + 1);
+		rte_eal_cleanup();
+		if (prefix[0] != '\0')
+			hugepage_files_remove(prefix);
+	}
 	return status;
 }

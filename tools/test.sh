@@ -54,13 +54,14 @@ run "end-to-end path-MTU discovery and fragments through the VIP" env ACES_BUILD
 run "end-to-end path-MTU discovery and fragments, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_pmtu.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "the demo (main job) and its transition picture" tests/e2e/test_demo.sh
+run "end-to-end packet capture with dpdk-dumpcap" env ACES_BUILD="$ROOT/build" tests/e2e/test_capture.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
 
 # Nothing may outlive the suites: appliance processes, nginx, namespaces.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench|acesctl.* (timeline|exporter)|prometheus --config" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench|acesctl.* (timeline|exporter)|prometheus --config|dpdk-dumpcap" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     if [ -n "$procs$ns" ]; then
         echo "left behind: $procs $ns"
@@ -69,7 +70,7 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=22
+total=23
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"

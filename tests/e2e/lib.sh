@@ -175,7 +175,10 @@ start_aces() {
     # spreads flows, so the two directions of a flow often reach different workers.
     local lcores=0-1 qp=""
     if [ "${ACES_WORKERS:-1}" = 2 ]; then lcores="0@0,1@1,2@0"; qp=",qpairs=2"; fi
-    ip netns exec "${P}lb" "$ACES_BIN" --lcores "${ACES_LCORES:-$lcores}" --no-pci --in-memory \
+    # ACES_SHARED=1: shared memory instead, so secondary processes (dpdk-dumpcap) can attach
+    local mem=--in-memory
+    [ -n "${ACES_SHARED:-}" ] && mem=""
+    ip netns exec "${P}lb" "$ACES_BIN" --lcores "${ACES_LCORES:-$lcores}" --no-pci $mem \
         --file-prefix "$ACES_PREFIX" -m "${ACES_MEM:-256}" \
         --vdev "net_af_packet0,iface=lbc$qp" --vdev "net_af_packet1,iface=lbb$qp" \
         "$@" -- --config "$cfg" --state-file "${ACES_STATE:-$WORK/aces.state}" >>"$WORK/aces.log" 2>&1 &
