@@ -243,6 +243,9 @@ void aces_health_fill(struct aces_mgr_input *in);
 uint8_t aces_health_state(uint32_t b, uint64_t *since_ms, char *reason, size_t len);
 /** Cumulative passive counters of entity @id (endpoint * 2 + side, or 2 * endpoints + backend). */
 void aces_health_counters(uint32_t id, struct aces_health_ctr *out);
+/** Cumulative handshake-time histogram of endpoint side @id (endpoint * 2 + side), summed
+ *  over the workers as of the last tick, into @out (ACES_HS_BUCKETS counts); 0, or -1. */
+int aces_health_hist(uint32_t id, uint64_t *out);
 /** Windowed health of endpoint @e (control lcore's last tick), or NULL. */
 const struct aces_mgr_ep_health *aces_health_ep(uint32_t e);
 struct json_t;

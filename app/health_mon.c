@@ -600,6 +600,18 @@ aces_health_counters(uint32_t id, struct aces_health_ctr *out)
 	memcpy(out, aces_window_newest(hm.win, id), sizeof(*out));
 }
 
+int
+aces_health_hist(uint32_t id, uint64_t *out)
+{
+	const uint64_t *h;
+
+	if (hm.hwin == NULL || id >= aces.cfg->n_endpoints * 2u)
+		return -1;
+	h = aces_window_newest(hm.hwin, id);
+	memcpy(out, h, ACES_HS_BUCKETS * sizeof(*out));
+	return 0;
+}
+
 const struct aces_mgr_ep_health *
 aces_health_ep(uint32_t e)
 {

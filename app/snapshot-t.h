@@ -19,6 +19,7 @@ struct aces_snap_ep {
 	double pps[ACES_SIDE_MAX];		/**< windowed */
 	double new_fps[ACES_SIDE_MAX];
 	struct aces_mgr_ep_health h;		/**< windowed health */
+	uint64_t hs_hist[ACES_SIDE_MAX][ACES_HS_BUCKETS];	/**< cumulative handshake times */
 	uint8_t weight;				/**< replacement weight published */
 	uint8_t phase;				/**< enum aces_phase */
 	uint8_t pinned;				/**< set by hand */

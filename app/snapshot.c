@@ -72,6 +72,9 @@ aces_snap_publish(uint64_t now_ms)
 		}
 		if (h != NULL)
 			x->h = *h;
+		for (s = 0; s < ACES_SIDE_MAX; s++)
+			if (aces_health_hist(e * 2 + (uint32_t)s, x->hs_hist[s]) != 0)
+				memset(x->hs_hist[s], 0, sizeof(x->hs_hist[s]));
 		x->weight = aces.assign->weight[e];
 		x->removed = e >= aces.n_ep_live;	/* a reload removed it: its flows drain */
 		x->phase = x->removed ? ACES_PHASE_ORIGINAL : (uint8_t)aces_mgr_phase(aces.mgr, e);

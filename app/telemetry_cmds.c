@@ -389,6 +389,18 @@ endpoint_fill(struct rte_tel_data *x, const struct view *v, uint32_t e, int full
 			rte_tel_data_add_dict_u64(x, k, h->attempts[side]);
 			snprintf(k, sizeof(k), "failures_window_%s", sn);
 			rte_tel_data_add_dict_u64(x, k, h->failures[side]);
+			if (full) {	/* cumulative counts per bucket (ACES_HS_BOUNDS_MS) */
+				struct rte_tel_data *a = rte_tel_data_alloc();
+				int b;
+
+				if (a == NULL)
+					continue;
+				rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+				for (b = 0; b < ACES_HS_BUCKETS; b++)
+					rte_tel_data_add_array_u64(a, se->hs_hist[side][b]);
+				snprintf(k, sizeof(k), "handshake_hist_%s", sn);
+				rte_tel_data_add_dict_container(x, k, a, 0);
+			}
 		}
 	}
 }

@@ -23,8 +23,8 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from pktlib import SYN, eth, ipv4, tcp, write_pcap  # noqa: E402
-from test_pcap import C, CLIENT_MAC, PORT_MAC, RESULTS, VIP, Aces, check, config  # noqa: E402
+from pktlib import ACK, SYN, eth, ipv4, tcp, write_pcap  # noqa: E402
+from test_pcap import C, CLIENT_MAC, PORT_MAC, RESULTS, VIP, Aces, b2c, check, config  # noqa: E402
 
 ACESCTL = os.path.join(ROOT, "tools", "acesctl")
 
@@ -81,12 +81,14 @@ def main():
     try:
         frames = [eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 6, tcp(C, VIP, 41000 + i, 80, SYN)))
                   for i in range(5)]
+        frames += [b2c(41000 + i, SYN | ACK, 100, 2) for i in range(5)]    # 5 handshakes
         frames += [eth(PORT_MAC[0], CLIENT_MAC, 0x0800, ipv4(C, VIP, 6, tcp(C, VIP, 1, 80, SYN)))[:30]] * 3
         inp = os.path.join(work, "in.pcap")
         write_pcap(inp, frames)
         a = Aces(os.path.abspath(args.aces), work, "dp-exp", config(True, True),
                  ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, os.path.join(work, "out.pcap"))])
         a.wait("frames received", lambda: a.ctl("stats")["port0"]["rx_packets"] == len(frames))
+        a.wait("handshakes counted", lambda: a.ctl("endpoint", "web")["handshake_hist_original"][0] == 5)
         eport, pport = free_port(), free_port()
         exp = subprocess.Popen([sys.executable, ACESCTL, "-f", "dp-exp", "exporter", "--listen",
                                 "127.0.0.1:%d" % eport], stdout=open(os.path.join(work, "exp.log"), "w"),
@@ -101,11 +103,15 @@ def main():
         check('aces_endpoint_phase{endpoint="web",phase="original"} 1.0' in lines and
               'aces_endpoint_phase{endpoint="web",phase="migrating"} 0.0' in lines,
               "exposition: the phase as a state set")
-        check('aces_port_receive_packets_total{port="port0",role="client+backend"} 8.0' in lines,
+        check('aces_port_receive_packets_total{port="port0",role="client+backend"} 13.0' in lines,
               "exposition: per-port packet counters")
         check('aces_backend_up{backend="orig-1",side="original"} 1.0' in lines and
               'aces_flows_created_total 5.0' in lines and "aces_up 1.0" in lines,
               "exposition: backends, worker counters, aces_up")
+        check('aces_endpoint_handshake_seconds_bucket{endpoint="web",le="0.001",side="original"} 5.0' in lines
+              and 'aces_endpoint_handshake_seconds_bucket{endpoint="web",le="+Inf",side="original"} 5.0' in lines
+              and "# TYPE aces_endpoint_handshake_seconds histogram" in lines,
+              "exposition: the handshake-time histogram (5 handshakes under 1 ms)")
         check(not [l for l in lines if l.startswith("process_") or l.startswith("python_")],
               "exposition: only ACES's metrics")
 
@@ -134,6 +140,8 @@ def main():
                  lambda: query('aces_endpoint_replacement_weight_percent{endpoint="web"}') == 42.0,
                  limit=30, procs=[srv, exp])
         check(v, "Prometheus reads web's replacement weight 42 after the change")
+        v = query('histogram_quantile(0.95, aces_endpoint_handshake_seconds_bucket{endpoint="web",side="original"})')
+        check(v is not None and 0 < v <= 0.001, "Prometheus: web's handshake p95 from the histogram <= 1 ms (%s)" % v)
         v = query('sum(aces_endpoint_flows{endpoint="web"})')
         check(v == 5.0, "Prometheus: web's open flows summed over the sides = 5 (%s)" % v)
         # the appliance gone: the exporter says so instead of failing the scrape
