@@ -34,6 +34,13 @@ out=$("$ACES" -- --config "$DIR/bad/key-empty.json" --check-config 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ $out == *'"": unknown key'* ]] && ok || bad "--check-config of a bad file: exit $rc: $out"
 out=$("$ACES" -- --check-config 2>&1); rc=$?
 [ $rc -eq 2 ] && ok || bad "--check-config without --config: exit $rc: $out"
+# acesctl --help names every verb, and the README shows every verb acesctl has
+help=$(python3 "$ACESCTL" --help 2>&1)
+verbs=$(printf '%s\n' "$help" | sed -n 's/^ *{\(.*\)}$/\1/p' | head -1 | tr ',' ' ')
+[ -n "$verbs" ] && ok || bad "acesctl --help lists no verbs: $help"
+for v in $verbs; do
+    grep -q "tools/acesctl -f demo .*\b$v\b" "$DIR/../../../README.md" && ok || bad "README shows no 'acesctl $v'"
+done
 out=$("$ACES" 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ $out == *"--config FILE"* ]] && ok || bad "no arguments: exit $rc"
 out=$("$ACES" -- 2>&1); rc=$?
