@@ -142,13 +142,9 @@ aces_wk_icmp_forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *
 		/* from the backend's side (the backend or a router there), about what the
 		 * client sent: to the client, from the VIP, about what it sent the VIP; the
 		 * backend side's addresses stay behind ACES as the flow's do */
-		if (aces.client_gw_nh >= 0) {
-			if (unlikely(!aces_wk_neigh_mac((uint32_t)aces.client_gw_nh, &mac))) {
-				aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
-				return;
-			}
-		} else {
-			memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
+		if (unlikely(!aces_wk_client_mac(f, &mac))) {
+			aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
+			return;
 		}
 		aces_nat_rewrite(ip, icmp, ACES_IPPROTO_ICMP, ACES_NAT_SRC, f->vip_ip, 0);
 		aces_nat_icmp_inner(icmp, in_ip, in_l4, p->inner_l4_avail, p->inner_proto,

@@ -161,13 +161,9 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 		out = aces.backend_pi;
 	} else {
 		f->flags |= ACES_FLOW_F_REPLIED;
-		if (aces.client_gw_nh >= 0) {
-			if (unlikely(!aces_wk_neigh_mac((uint32_t)aces.client_gw_nh, &mac))) {
-				aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
-				return;
-			}
-		} else {
-			memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
+		if (unlikely(!aces_wk_client_mac(f, &mac))) {
+			aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
+			return;
 		}
 		aces_nat_rewrite(ip, l4, p->proto, ACES_NAT_SRC, f->vip_ip, f->vip_port);
 		out = aces.client_pi;

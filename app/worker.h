@@ -88,6 +88,17 @@ aces_wk_neigh_mac(uint32_t nh, struct rte_ether_addr *out)
 	return 1;
 }
 
+/* The next hop towards flow @f's client: the client gateway, else the MAC its packets came
+ * from; 0 when the gateway is unresolved. */
+static inline int
+aces_wk_client_mac(const struct aces_flow *f, struct rte_ether_addr *out)
+{
+	if (aces.client_gw_nh >= 0)
+		return aces_wk_neigh_mac((uint32_t)aces.client_gw_nh, out);
+	memcpy(out->addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
+	return 1;
+}
+
 /*
  * The steering hash of a connection: its client and VIP ends, unseeded, so it is
  * the same in every worker and every process (a restarted ACES, or another worker,
