@@ -58,13 +58,15 @@ run "end-to-end packet capture with dpdk-dumpcap" env ACES_BUILD="$ROOT/build" t
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
 
-# Nothing may outlive the suites: appliance processes, nginx, namespaces.
+# Nothing may outlive the suites: appliance processes, nginx, namespaces, hugepage files.
 leftovers() {
     local procs ns
     procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench|acesctl.* (timeline|exporter)|prometheus --config|dpdk-dumpcap" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
-    if [ -n "$procs$ns" ]; then
-        echo "left behind: $procs $ns"
+    # hugepage files of the suites' DPDK prefixes (e2e ae<pid>aces, data-plane dp-*, bench)
+    hp=$(ls /dev/hugepages 2>/dev/null | grep -E '^(ae[0-9]+|dp-|bench)' || true)
+    if [ -n "$procs$ns$hp" ]; then
+        echo "left behind: $procs $ns $hp"
         return 1
     fi
 }
