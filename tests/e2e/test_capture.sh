@@ -72,7 +72,8 @@ def check(c, m):
     print(("ok: " if c else "FAIL: ") + m)
 
 cl, be = frames(sys.argv[1]), frames(sys.argv[2])
-check(len(cl) == 40 and len(be) == 40, "pcapng files with 40 frames each (%d, %d)" % (len(cl), len(be)))
+# dumpcap counts after writing a whole dequeued burst, so -c 40 stops at 40 or a few more
+check(len(cl) >= 40 and len(be) >= 40, "pcapng files with at least 40 frames each (%d, %d)" % (len(cl), len(be)))
 to_vip = {t[1] for t in map(tcp4, cl) if t and t[0] == "10.10.1.2" and t[2] == "10.10.1.100" and t[3] == 80}
 from_vip = {t[3] for t in map(tcp4, cl) if t and t[0] == "10.10.1.100" and t[1] == 80}
 to_be = {t[1] for t in map(tcp4, be) if t and t[0] == "10.10.1.2" and t[2] == "10.10.2.10" and t[3] == 8080}
