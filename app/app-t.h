@@ -77,11 +77,14 @@ struct aces_app {
 	uint16_t port_mtu[ACES_MAX_PORTS];	/**< IP MTU of each port: longer packets are
 						 *   fragmented, or answered "too big" (DF) */
 	uint16_t min_mtu;			/**< the smallest of them */
+	/** the port's frames can be longer than an mbuf (jumbo MTU): scatter RX and
+	 *  multi-segment TX are on; elsewhere every frame ACES sends is one segment */
+	uint8_t port_segs[ACES_MAX_PORTS];
 	struct rte_mempool *pool;
-	struct rte_mempool *frag_pool;
+	struct rte_mempool *frag_pool;		/**< indirect mbufs of fragments for port_segs ports */
 	uint8_t rxq_count_ok[ACES_MAX_PORTS];	/**< rte_eth_rx_queue_count() works on the port */
 	uint64_t rx_loss_tsc[ACES_MAX_PORTS];	/**< when the control lcore last saw the port
-						 *   lose received packets (imissed, rx_nombuf) */		/**< indirect mbufs of fragments ACES makes */
+						 *   lose received packets (imissed, rx_nombuf) */
 	struct rte_hash *ep_hash;		/**< (vip, port, proto) -> endpoint; read-only */
 	struct aces_neigh *neigh;
 	uint32_t n_neigh;

@@ -25,7 +25,7 @@
 	_(FRAG_GIVEN_UP,    "fragment_given_up",   "fragment of a datagram given up: timeout, overlap, > 8 fragments, table full") \
 	_(ICMP_NO_FLOW,     "icmp_error_no_flow",  "ICMP error whose embedded header matches no flow") \
 	_(TOO_BIG,          "too_big",             "DF packet longer than the egress MTU (fragmentation needed sent)") \
-	_(BAD_CKSUM,        "bad_checksum",        "NIC reported a bad IPv4/L4 checksum") \
+	_(BAD_CKSUM,        "bad_checksum",        "NIC reported a bad IPv4/L4 checksum; a fragment's IPv4 header checked in software") \
 	_(TTL,              "ttl_exceeded",        "TTL <= 1 on a packet to forward (time exceeded sent)") \
 	_(UNKNOWN_DEST,     "unknown_destination", "not an endpoint, not ours, no flow") \
 	_(UNSUPPORTED,      "unsupported_protocol","protocol/ICMP type not served at a VIP") \

@@ -4,8 +4,11 @@
  * one table per worker: ip.reassembly_max datagrams, each given up after
  * ip.reassembly_timeout_ms, at most RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments, overlaps
  * refused), so a datagram is steered, rewritten and counted as one packet of its flow;
- * one longer than the egress MTU is split again on the way out. The fragments of a
- * datagram meet at one worker, picked by what every fragment carries (addresses, id,
+ * one longer than the egress MTU is split again on the way out. Below jumbo MTUs what ACES
+ * sends is one segment per frame (no multi-segment TX needed, main.c): a reassembled
+ * datagram that fits one mbuf is copied into its first, and fragments are built as copies;
+ * towards a port of jumbo frames they point into the datagram (indirect mbufs). The
+ * fragments of a datagram meet at one worker, picked by what every fragment carries (addresses, id,
  * protocol); the datagram then goes to its flow's owner like any packet.
  */
 /* rte_ip_frag_table_del_expired_entries() is experimental in DPDK 22.11 */
@@ -67,6 +70,14 @@ aces_wk_frag_take(struct aces_worker *w, struct rte_mbuf *m, const struct aces_p
 	struct rte_mbuf *d;
 
 	w->st.frag_in++;
+	/* The datagram gets a header checksum of its own (below), so a fragment's header is
+	 * checked first: by the NIC where it does, else here (fragments are rare). */
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	    ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	     aces_cksum_ipv4_hdr(ip, p->l3_len) != ip->hdr_checksum)) {
+		aces_wk_drop(w, m, ACES_DROP_BAD_CKSUM);
+		return NULL;
+	}
 	/* what is past the datagram (Ethernet padding) would end up inside it */
 	if (m->pkt_len > (uint32_t)p->l2_len + p->ip_total_len)
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->l2_len - p->ip_total_len));
@@ -79,6 +90,14 @@ aces_wk_frag_take(struct aces_worker *w, struct rte_mbuf *m, const struct aces_p
 	/* the datagram counts as its first fragment; the others merged into it */
 	w->st.frag_reassembled++;
 	w->st.frag_merged += d->nb_segs > 1 ? d->nb_segs - 1u : 0;
+	/* rte_ip_frag leaves the datagram's header checksum 0 (its length and offset
+	 * changed): a datagram sent on whole needs the real one */
+	ip = (struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(d, uint8_t *) + d->l2_len);
+	ip->hdr_checksum = aces_cksum_ipv4_hdr(ip, (size_t)(ip->version_ihl & 0x0f) * 4);
+	/* one segment where it fits (all up to an MTU below jumbo frames); longer, it is
+	 * split on the way out, or goes to a port that sends segments */
+	if (d->nb_segs > 1)
+		(void)rte_pktmbuf_linearize(d);
 	return d;
 }
 
@@ -102,14 +121,17 @@ aces_wk_frag_split(struct aces_worker *w, struct tx_buf *tx, uint8_t out, struct
 
 	memcpy(l2, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
 	rte_pktmbuf_adj(m, l2_len);
-	n = rte_ipv4_fragment_packet(m, frags, SPLIT_MAX, aces.port_mtu[out], aces.pool,
-				     aces.frag_pool);
+	n = aces.port_segs[out] ?
+	    rte_ipv4_fragment_packet(m, frags, SPLIT_MAX, aces.port_mtu[out], aces.pool,
+				     aces.frag_pool) :
+	    rte_ipv4_fragment_copy_nonseg_packet(m, frags, SPLIT_MAX, aces.port_mtu[out],
+						 aces.pool);
 	if (n <= 0) {
 		w->st.frag_split_failed++;
 		aces_wk_drop(w, m, ACES_DROP_TOO_BIG);
 		return;
 	}
-	rte_pktmbuf_free(m);	/* the fragments hold their own references to its data */
+	rte_pktmbuf_free(m);	/* copied, or the fragments hold their own references */
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *f = frags[i];
 		uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(f, l2_len);

@@ -263,13 +263,18 @@ port_init(uint16_t pi)
 	 * incrementally either way. */
 	if ((info.rx_offload_capa & rx_ck) == rx_ck)
 		conf.rxmode.offloads |= rx_ck;
-	/* The MTU the config asks for (else the port's own). Frames longer than an mbuf
-	 * arrive in several segments where the port can scatter; reassembled datagrams and
-	 * frames in segments go out whole where it takes several segments. */
+	/* The MTU the config asks for (else the port's own). Scatter RX and multi-segment TX
+	 * only where a frame of that MTU does not fit one mbuf (jumbo frames): on many NICs
+	 * either one selects a slower receive or send routine. Below that every frame ACES
+	 * sends is one segment: a reassembled datagram that fits is copied into one mbuf, and
+	 * fragments are built as copies (frag.c). */
 	{
 		const struct aces_config *c = aces.cfg;
 		uint16_t mtu = pi == aces.client_pi && c->client.mtu != 0 ? c->client.mtu :
 			       pi == aces.backend_pi && c->backend.mtu != 0 ? c->backend.mtu : 0;
+		uint32_t room = rte_pktmbuf_data_room_size(aces.pool) - RTE_PKTMBUF_HEADROOM;
+		uint32_t frame = (uint32_t)(mtu != 0 ? mtu : RTE_ETHER_MTU) + RTE_ETHER_HDR_LEN +
+				 4 * ACES_MAX_VLAN;
 
 		if (mtu != 0) {
 			if (mtu > info.max_mtu || mtu < info.min_mtu) {
@@ -279,11 +284,25 @@ port_init(uint16_t pi)
 			}
 			conf.rxmode.mtu = mtu;
 		}
-		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
-			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-		if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
-			conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		aces.port_segs[pi] = frame > room;
+		if (aces.port_segs[pi]) {
+			/* drivers differ in what they say: some chain or gather segments
+			 * without offering it (net_pcap), so a missing offer is told, not refused */
+			if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+				conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+			if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+				conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+			if (!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) ||
+			    !(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER))
+				MAIN_LOG(WARNING, "port %u (%s): MTU %u takes frames longer than an "
+					 "mbuf (%u bytes) and the port offers no %s: such frames pass "
+					 "only where its driver handles several mbufs unasked",
+					 port, name, mtu, room,
+					 !(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER) ?
+					 "scatter RX" : "multi-segment TX");
+		}
 	}
+
 	ret = rte_eth_dev_configure(port, aces.n_workers, aces.n_workers, &conf);
 	if (ret != 0)
 		return ret;
@@ -341,7 +360,8 @@ ports_setup(void)
 		MAIN_LOG(ERR, "cannot create mbuf pool: %s", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	/* the data-less mbufs that point into a datagram ACES splits into fragments */
+	/* the data-less mbufs that point into a datagram ACES splits into fragments for a
+	 * port of jumbo frames (others get fragments copied into one mbuf each) */
 	aces.frag_pool = rte_pktmbuf_pool_create("aces_frag", NB_MBUF / 2, MBUF_CACHE, 0, 0,
 						 rte_socket_id());
 	if (aces.frag_pool == NULL) {

@@ -435,7 +435,7 @@ held_packet(struct aces_worker *w, struct rte_mbuf *m, struct aces_pkt *pk, enum
 		return 1;
 	}
 	if (dir == ACES_DIR_FWD && pk->ip_total_len != pk->l3_len + pk->l4_len) {
-		if (m->nb_segs > 1) {	/* a reassembled datagram: TCP resends it */
+		if (m->nb_segs > 1) {	/* a datagram longer than an mbuf: TCP resends it */
 			aces_wk_drop(w, m, ACES_DROP_FLOW_HELD);
 			return 1;
 		}

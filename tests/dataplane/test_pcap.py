@@ -778,16 +778,17 @@ def telemetry_params(binary, work):
     check(rc == 0, "telemetry scenario: aces exits 0")
 
 
-def main():
+def run_scenarios(name, prefix, scenarios):
+    """The main of a data-plane test file: --aces BINARY [--keep]; each scenario gets the
+    binary and a work directory, a scenario that raises counts as a failure (the others
+    still run); exit status 1 when anything failed."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--aces", required=True)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="aces-dp-")
+    work = tempfile.mkdtemp(prefix=prefix)
     try:
-        for t in (one_armed, two_armed, tx_refused, table_full_and_aging, flood_keeps_established, two_workers_one_armed,
-                  health_signals, many_endpoints,
-                  telemetry_params):
+        for t in scenarios:
             print("== %s" % t.__name__, flush=True)
             try:
                 t(os.path.abspath(args.aces), work)
@@ -798,8 +799,14 @@ def main():
             print("work directory kept: " + work)
         else:
             subprocess.run(["rm", "-rf", work])
-    print("dataplane: %d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
+    print("%s: %d passed, %d failed" % (name, RESULTS["passed"], RESULTS["failed"]))
     return 1 if RESULTS["failed"] else 0
+
+
+def main():
+    return run_scenarios("dataplane", "aces-dp-", (
+        one_armed, two_armed, tx_refused, table_full_and_aging, flood_keeps_established,
+        two_workers_one_armed, health_signals, many_endpoints, telemetry_params))
 
 
 if __name__ == "__main__":
