@@ -46,6 +46,24 @@ add_ns() {
     nsx "$1" ip link set lo up
 }
 
+# The first members of a config for the topology topo_up builds: both ports and one backend
+# per application (orig-1 in or1, repl-1 in re). A test writes the rest after them:
+#   cat > "$CFG" <<EOC
+#   {
+#   $(topo_config_head)
+#     "endpoints": [ ... ]
+#   }
+#   EOC
+topo_config_head() {
+    cat <<'EOC'
+  "interfaces": { "client": { "port": 0, "address": "10.10.1.1/24" },
+                  "backend": { "port": 1, "address": "10.10.2.1/24" } },
+  "applications": {
+    "original":    { "backends": [ { "name": "orig-1", "address": "10.10.2.10" } ] },
+    "replacement": { "backends": [ { "name": "repl-1", "address": "10.10.2.20" } ] } },
+EOC
+}
+
 # topo_up [N_ORIGINAL]: namespaces, links and addresses (1 or 2 original backends).
 topo_up() {
     local n_orig=${1:-1} i
@@ -113,11 +131,16 @@ topo_down() {
 }
 
 # start_nginx NS ADDR NAME [PORT...]: nginx answering "NAME" on ADDR:PORT (default 8080),
-# keep-alive for long.
+# keep-alive for long; with NGINX_ROOT=DIR set, serving the files in DIR instead.
 start_nginx() {
     local ns=$1 addr=$2 name=$3 dir=$WORK/nginx-$3 listen="" port
+    local location="location / { return 200 \"$name\\n\"; }" ready=(-sf)
     shift 3
     for port in "${@:-8080}"; do listen+="        listen $addr:$port;"$'\n'; done
+    if [ -n "${NGINX_ROOT:-}" ]; then
+        location="sendfile on; root $NGINX_ROOT;"
+        ready=(-s)     # any answer: "/" itself may be no file
+    fi
     mkdir -p "$dir/tmp"
     cat > "$dir/nginx.conf" <<EOC
 worker_processes 1;
@@ -136,7 +159,7 @@ http {
     uwsgi_temp_path $dir/tmp/uwsgi;
     scgi_temp_path $dir/tmp/scgi;
     server {
-$listen        location / { return 200 "$name\n"; }
+$listen        $location
     }
 }
 EOC
@@ -144,7 +167,7 @@ EOC
     ip netns exec "$P$ns" nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/stdout" 2>&1 &
     PIDS+=($!)
     NGINX_PID=$!
-    wait_until 10 "nginx $name on $addr:${1:-8080}" nsx "$ns" curl -sf -m 1 "http://$addr:${1:-8080}/" ||
+    wait_until 10 "nginx $name on $addr:${1:-8080}" nsx "$ns" curl "${ready[@]}" -m 1 -o /dev/null "http://$addr:${1:-8080}/" ||
         fail "nginx $name did not start: $(cat "$dir/error.log" "$dir/stdout" 2>/dev/null)"
 }
 

@@ -24,11 +24,7 @@ SECRET=$WORK/agents.secret
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SECRET"
 cat > "$CFG" <<EOC
 {
-  "interfaces": { "client": { "port": 0, "address": "10.10.1.1/24" },
-                  "backend": { "port": 1, "address": "10.10.2.1/24" } },
-  "applications": {
-    "original":    { "backends": [ { "name": "orig-1", "address": "10.10.2.10" } ] },
-    "replacement": { "backends": [ { "name": "repl-1", "address": "10.10.2.20" } ] } },
+$(topo_config_head)
   "endpoints": [
     { "name": "lines", "vip": "10.10.1.100", "port": 7000, "protocol": "tcp",
       "backend_port": 7000, "priority": "high", "statefulness": "persistent",

@@ -25,11 +25,7 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SECRET"
 config() {   # FILE MOVES_PER_S CONCURRENCY
     cat > "$1" <<EOC
 {
-  "interfaces": { "client": { "port": 0, "address": "10.10.1.1/24" },
-                  "backend": { "port": 1, "address": "10.10.2.1/24" } },
-  "applications": {
-    "original":    { "backends": [ { "name": "orig-1", "address": "10.10.2.10" } ] },
-    "replacement": { "backends": [ { "name": "repl-1", "address": "10.10.2.20" } ] } },
+$(topo_config_head)
   "endpoints": [
     { "name": "lines", "vip": "10.10.1.100", "port": 7000, "protocol": "tcp",
       "backend_port": 7000, "priority": "high", "statefulness": "session", "migrate": true,

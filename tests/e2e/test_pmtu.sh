@@ -42,33 +42,13 @@ nsx or1 ip addr add 10.10.2.10/24 dev o0
 nsx or1 ip addr add 10.10.2.20/24 dev o0      # the replacement's address, same host
 nsx or1 ip route add 10.10.0.0/16 via 10.10.2.1
 
-# nginx with a 1 MiB file
-DIR=$WORK/nginx
-mkdir -p "$DIR/www" "$DIR/tmp"
-head -c 1048576 /dev/urandom > "$DIR/www/big"
-chmod a+rx "$WORK" "$DIR" "$DIR/www"; chmod a+r "$DIR/www/big"   # nginx workers run as nobody
-SUM=$(sha256sum < "$DIR/www/big" | cut -d' ' -f1)
-cat > "$DIR/nginx.conf" <<EOC
-worker_processes 1;
-daemon off;
-pid $DIR/nginx.pid;
-error_log $DIR/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    client_body_temp_path $DIR/tmp/body;
-    proxy_temp_path $DIR/tmp/proxy;
-    fastcgi_temp_path $DIR/tmp/fastcgi;
-    uwsgi_temp_path $DIR/tmp/uwsgi;
-    scgi_temp_path $DIR/tmp/scgi;
-    server { listen 8080; root $DIR/www; }
-}
-EOC
-ip netns exec "${P}or1" nginx -c "$DIR/nginx.conf" -p "$DIR" >"$DIR/stdout" 2>&1 &
-PIDS+=($!)
-wait_until 10 "nginx" nsx or1 curl -sf -m 1 -o /dev/null http://10.10.2.10:8080/big ||
-    fail "nginx did not start: $(cat "$DIR/error.log" "$DIR/stdout" 2>/dev/null)"
+# nginx with a 1 MiB file, on both backend addresses (the replacement's is on the same host)
+DIR=$WORK/www
+mkdir -p "$DIR"
+head -c 1048576 /dev/urandom > "$DIR/big"
+chmod a+rx "$WORK" "$DIR"; chmod a+r "$DIR/big"   # nginx workers run as nobody
+SUM=$(sha256sum < "$DIR/big" | cut -d' ' -f1)
+NGINX_ROOT=$DIR start_nginx or1 0.0.0.0 files
 # a UDP server answering each datagram with "R" + the datagram, up to 9001 bytes
 ip netns exec "${P}or1" python3 -c '
 import socket

@@ -25,11 +25,7 @@ export ACES_TEST_HOSTS="10.10.2.10=${P}or1 10.10.2.20=${P}re"
 HOOKENV="ACES_TEST_HOSTS='$ACES_TEST_HOSTS' ON_HOST='$ACES_ROOT/tests/e2e/on_host.sh %h' REDIS_PORT=6380 AGENT_CTL=$WORK/agent-%h.ctl AGENT_BIN=$AGENT REDIS_CATCHUP_MS=2000"
 cat > "$WORK/aces.json" <<EOC
 {
-  "interfaces": { "client": { "port": 0, "address": "10.10.1.1/24" },
-                  "backend": { "port": 1, "address": "10.10.2.1/24" } },
-  "applications": {
-    "original":    { "backends": [ { "name": "orig-1", "address": "10.10.2.10" } ] },
-    "replacement": { "backends": [ { "name": "repl-1", "address": "10.10.2.20" } ] } },
+$(topo_config_head)
   "endpoints": [
     { "name": "cache", "vip": "10.10.1.100", "port": 6379, "protocol": "tcp",
       "priority": "high", "statefulness": "persistent", "drain_action": "keep", "migrate": true,

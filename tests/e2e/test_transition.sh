@@ -16,11 +16,7 @@ state_is() { [ "$(tstate)" = "$1" ]; }
 CFG=$WORK/transition.json
 cat > "$CFG" <<EOC
 {
-  "interfaces": { "client": { "port": 0, "address": "10.10.1.1/24" },
-                  "backend": { "port": 1, "address": "10.10.2.1/24" } },
-  "applications": {
-    "original":    { "backends": [ { "name": "orig-1", "address": "10.10.2.10" } ] },
-    "replacement": { "backends": [ { "name": "repl-1", "address": "10.10.2.20" } ] } },
+$(topo_config_head)
   "endpoints": [
     { "name": "crit", "vip": "10.10.1.100", "port": 81, "protocol": "tcp", "backend_port": 8081,
       "priority": "critical" },

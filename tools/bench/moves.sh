@@ -70,11 +70,7 @@ for mode in $MODES; do
         services "$mode" or1 10.10.2.10 old && services "$mode" re 10.10.2.20 new || { bad_runs=$((bad_runs + 1)); continue; }
         cat > "$WORK/aces.json" <<EOC
 {
-  "interfaces": { "client": { "port": 0, "address": "10.10.1.1/24" },
-                  "backend": { "port": 1, "address": "10.10.2.1/24" } },
-  "applications": {
-    "original":    { "backends": [ { "name": "orig-1", "address": "10.10.2.10" } ] },
-    "replacement": { "backends": [ { "name": "repl-1", "address": "10.10.2.20" } ] } },
+$(topo_config_head)
   "endpoints": [
     { "name": "lines", "vip": "10.10.1.100", "port": 7000, "protocol": "tcp", "backend_port": 7000,
       "priority": "high", "statefulness": "session", "migrate": true, "hooks": { "replicate": "true" } }
