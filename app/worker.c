@@ -275,13 +275,21 @@ classify(const struct aces_pkt *p, struct aces_flow_tuple *t)
 	t->pad = 0;
 }
 
+/* A unicast frame for another MAC than port @pi's (a switch flooding, a promiscuous port). */
+static inline int
+other_host(uint8_t pi, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	return !rte_is_multicast_ether_addr(&eth->dst_addr) &&
+	       !rte_is_same_ether_addr(&eth->dst_addr, &aces.port_mac[pi]);
+}
+
 /* Drops that need no flow: 1 when @m was dropped or sent elsewhere (ARP, local). */
 static inline int
 screen(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
        enum aces_parse_result res, const struct aces_pkt *pk)
 {
-	const struct rte_ether_hdr *eth;
-
 	switch (res) {
 	case ACES_PARSE_IPV4:
 	case ACES_PARSE_ARP:
@@ -303,9 +311,7 @@ screen(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 		aces_wk_drop(w, m, ACES_DROP_BAD_L4);
 		return 1;
 	}
-	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (unlikely(!rte_is_multicast_ether_addr(&eth->dst_addr) &&
-		     !rte_is_same_ether_addr(&eth->dst_addr, &aces.port_mac[pi]))) {
+	if (unlikely(other_host(pi, m))) {
 		aces_wk_drop(w, m, ACES_DROP_L2_OTHER_HOST);
 		return 1;
 	}
@@ -488,11 +494,9 @@ fragment(struct aces_worker *w, struct rte_mbuf *m, uint8_t pi, struct aces_pkt 
 	 enum aces_parse_result *res, struct rte_mbuf *out[][ACES_BURST], uint16_t *nout,
 	 int handed, uint64_t now)
 {
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct rte_mbuf *d;
 
-	if (!rte_is_multicast_ether_addr(&eth->dst_addr) &&
-	    !rte_is_same_ether_addr(&eth->dst_addr, &aces.port_mac[pi])) {
+	if (other_host(pi, m)) {
 		aces_wk_drop(w, m, ACES_DROP_L2_OTHER_HOST);
 		return NULL;
 	}
