@@ -180,7 +180,9 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	_(busy_loops, "worker_busy_loops", \
 	  "loops that handled packets") \
 	_(busy_cycles, "worker_busy_cycles", \
-	  "TSC cycles of those loops")
+	  "TSC cycles of those loops") \
+	_(stalls, "worker_stalls", \
+	  "loops that began over 0.5 ms after the one before: the lcore lost its CPU")
 
 struct aces_worker_stats {
 	uint64_t rx_pkts[ACES_MAX_PORTS];

@@ -668,9 +668,19 @@ aces_worker_main(void *arg)
 	w->ft->age_last = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(aces.qsbr, w->idx);
 	rte_rcu_qsbr_thread_online(aces.qsbr, w->idx);
+	w->loop_tsc = rte_rdtsc();
 	while (!aces.force_quit) {
 		uint64_t now = rte_rdtsc();
 		uint16_t total = 0;
+
+		/* A loop that begins long after the one before: the lcore lost its CPU (a core
+		 * it shares). The full bursts that follow are that gap's backlog, not a sign
+		 * that the worker cannot keep up: they start the runs of overloaded() anew. */
+		if (unlikely(now - w->loop_tsc > aces.tsc_hz / 2048)) {
+			w->st.stalls++;
+			memset(w->full_run, 0, sizeof(w->full_run));
+		}
+		w->loop_tsc = now;
 
 		for (pi = 0; pi < aces.n_ports; pi++) {
 			uint16_t n = rte_eth_rx_burst(aces.port_ids[pi], w->idx, pkts, ACES_BURST);
@@ -712,8 +722,10 @@ aces_worker_main(void *arg)
 			w->st.busy_cycles += rte_rdtsc() - now;
 		}
 		rte_rcu_qsbr_quiescent(aces.qsbr, w->idx);
-		if (unlikely(__atomic_load_n(&aces.park, __ATOMIC_ACQUIRE)))
+		if (unlikely(__atomic_load_n(&aces.park, __ATOMIC_ACQUIRE))) {
 			aces_wk_park(w);	/* a reload: holds nothing shared here */
+			w->loop_tsc = rte_rdtsc();	/* parked is no stall */
+		}
 	}
 	aces_wk_drop_flush(w);
 	rte_rcu_qsbr_thread_offline(aces.qsbr, w->idx);
