@@ -17,9 +17,11 @@ fi
 ninja -C build-asan || exit 1
 
 failed=()
+total=0
 run() {
     local name=$1
     shift
+    total=$((total + 1))
     printf '\n===== %s\n' "$name"
     if "$@"; then
         printf '===== %s: ok\n' "$name"
@@ -58,6 +60,7 @@ run "the demo (main job) and its transition picture" tests/e2e/test_demo.sh
 run "end-to-end packet capture with dpdk-dumpcap" env ACES_BUILD="$ROOT/build" tests/e2e/test_capture.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
+run "comparison benchmark smoke run (kernel, nftables, HAProxy, nginx, ACES)" env ACES_BUILD="$ROOT/build" tools/bench/compare.sh --smoke
 
 # Nothing may outlive the suites: appliance processes, nginx, namespaces, hugepage files.
 leftovers() {
@@ -73,7 +76,6 @@ leftovers() {
 }
 run "nothing left behind" leftovers
 
-total=23
 printf '\n'
 if [ ${#failed[@]} -eq 0 ]; then
     echo "suites: $total passed, 0 failed"
