@@ -39,6 +39,15 @@ quiet_link() {   # NS DEV: no offloads (af_packet must see full checksums), no I
     nsx "$1" ip link set "$2" up
 }
 
+# veth NS_A DEV_A NS_B DEV_B [MTU]: a veth pair between two namespaces, both ends up and
+# quiet (quiet_link), with MTU on both ends when given
+veth() {
+    ip link add "$2" netns "$P$1" type veth peer name "$4" netns "$P$3"
+    quiet_link "$1" "$2"
+    quiet_link "$3" "$4"
+    if [ -n "${5:-}" ]; then nsx "$1" ip link set "$2" mtu "$5"; nsx "$3" ip link set "$4" mtu "$5"; fi
+}
+
 add_ns() {
     ip netns add "$P$1"
     NS_LIST+=("$P$1")
@@ -234,6 +243,15 @@ results_from() {
     while read -r line; do
         case $line in ok:*) ok "${line#ok: }" ;; *) bad "${line#FAIL: }" ;; esac
     done < "$1"
+}
+# results_logged FILE: a checker's output: "info: ..." lines logged, the ok/FAIL lines results;
+# an output without any is a failure (the checker died)
+results_logged() {
+    local f=$1 l
+    grep '^info' "$f" | while read -r l; do log "${l#info: }"; done
+    grep -v '^info' "$f" > "$f.res"
+    [ -s "$f.res" ] || echo "FAIL: $(basename "$f"): the checker gave no result" > "$f.res"
+    results_from "$f.res"
 }
 # a client in the client namespace, in the background, stopped by topo_down
 bg() { ip netns exec "${P}cl" "$@" & PIDS+=($!); }
