@@ -77,7 +77,7 @@ EOC
 cat > "$WORK/haproxy.cfg" <<EOC
 global
     nbthread 1
-    maxconn 8000
+    maxconn 1000                # 32 connections need 64 descriptors; any limit >= 2048 will do
 defaults
     mode tcp
     timeout connect 5s
@@ -96,7 +96,7 @@ worker_processes 1;
 daemon off;
 pid $WORK/nginx-stream/nginx.pid;
 error_log $WORK/nginx-stream/error.log warn;
-events { worker_connections 8000; }
+events { worker_connections 1024; }
 stream {
     server { listen $VIP:80; proxy_pass $BACKEND:8080; }
 }
