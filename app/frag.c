@@ -68,12 +68,14 @@ aces_wk_frag_take(struct aces_worker *w, struct rte_mbuf *m, const struct aces_p
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) +
 							  p->l2_len);
 	struct rte_mbuf *d;
+	uint64_t ck;
 
 	w->st.frag_in++;
 	/* The datagram gets a header checksum of its own (below), so a fragment's header is
 	 * checked first: by the NIC where it does, else here (fragments are rare). */
-	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	    ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 	     aces_cksum_ipv4_hdr(ip, p->l3_len) != ip->hdr_checksum)) {
 		aces_wk_drop(w, m, ACES_DROP_BAD_CKSUM);
 		return NULL;

@@ -388,11 +388,19 @@ ports_setup(void)
  */
 static int capture_on;
 
+/* The EAL's --file-prefix: the last part of its runtime directory (/var/run/dpdk/<prefix>). */
+static const char *
+file_prefix(void)
+{
+	const char *rd = rte_eal_get_runtime_dir();
+	const char *slash = rd != NULL ? strrchr(rd, '/') : NULL;
+
+	return slash != NULL ? slash + 1 : rd;
+}
+
 static int
 capture_init(void)
 {
-	const char *prefix = rte_eal_get_runtime_dir();
-
 	if (rte_pdump_init() != 0) {
 		MAIN_LOG(NOTICE, "packet capture off (%s): secondary processes cannot attach "
 			 "(--in-memory?)", rte_strerror(rte_errno));
@@ -400,8 +408,7 @@ capture_init(void)
 	}
 	capture_on = 1;
 	MAIN_LOG(INFO, "packet capture on: dpdk-dumpcap --file-prefix=%s -i <port> (runtime "
-		 "directory %s)", strrchr(prefix, '/') != NULL ? strrchr(prefix, '/') + 1 : prefix,
-		 prefix);
+		 "directory %s)", file_prefix(), rte_eal_get_runtime_dir());
 	return 0;
 }
 
@@ -477,11 +484,14 @@ main(int argc, char **argv)
 			return 2;
 		}
 		if (check_only) {
-			printf("%s: valid: %u endpoints, %u backends, interfaces on port%s %u%s\n",
-			       config, c->n_endpoints, c->n_backends,
-			       c->client.port == c->backend.port ? "" : "s", c->client.port,
-			       c->client.port == c->backend.port ? " (one-armed)" :
-			       (snprintf(err, sizeof(err), " and %u", c->backend.port), err));
+			if (c->client.port == c->backend.port)
+				printf("%s: valid: %u endpoints, %u backends, interfaces on port %u "
+				       "(one-armed)\n", config, c->n_endpoints, c->n_backends,
+				       c->client.port);
+			else
+				printf("%s: valid: %u endpoints, %u backends, interfaces on ports %u "
+				       "and %u\n", config, c->n_endpoints, c->n_backends,
+				       c->client.port, c->backend.port);
 			aces_config_free(c);
 			return 0;
 		}
@@ -562,10 +572,9 @@ out:
 	aces_config_uninstall();
 	{
 		char prefix[256] = "";
-		const char *rd = rte_eal_get_runtime_dir();
 
-		if (capture_on && rd != NULL && strrchr(rd, '/') != NULL)
-			snprintf(prefix, sizeof(prefix), "%s", strrchr(rd, '/') + 1);
+		if (capture_on && file_prefix() != NULL)	/* gone with the EAL: copied */
+			snprintf(prefix, sizeof(prefix), "%s", file_prefix());
 		rte_eal_cleanup();
 		if (prefix[0] != '\0')
 			hugepage_files_remove(prefix);

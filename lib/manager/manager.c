@@ -881,6 +881,37 @@ trouble(const struct aces_mgr *m, uint32_t e, const struct aces_mgr_input *in, c
 	return 0;
 }
 
+/*
+ * Journal side @s's health (@ok: it has a backend in service): its first verdict is its
+ * first state ("-" -> down; one that comes up first is no event), then every change.
+ * @then: what no healthy backend means for new flows (NULL: nothing more to say); @up: the
+ * event of coming back.
+ */
+static void
+side_health_event(struct aces_mgr *m, const struct aces_mgr_input *in, int s, int ok,
+		  const char *then, const char *up)
+{
+	const char *name = s == ACES_SIDE_ORIGINAL ? "original" : "replacement";
+	int first = !m->side_known[s];
+
+	if (first) {
+		if (in->health_unknown[s])
+			return;
+		m->side_known[s] = 1;
+		if (ok)
+			return;
+	} else if (ok == (m->healthy[s] > 0)) {
+		return;
+	}
+	if (ok)
+		journal_add(m, in->now_ms, -1, "down", "up", 0, "%s", up);
+	else
+		journal_add(m, in->now_ms, -1, first ? "-" : "up", "down", 0,
+			    "the %s has no healthy backend%s%s%s", name,
+			    first ? " (first verdict)" : "", then != NULL ? ": " : "",
+			    then != NULL ? then : "");
+}
+
 /* Sides without healthy backends, overload and instability: step back. */
 static void
 health_rules(struct aces_mgr *m, const struct aces_mgr_input *in)
@@ -889,37 +920,14 @@ health_rules(struct aces_mgr *m, const struct aces_mgr_input *in)
 	const struct aces_cfg_manager *mc = &c->manager;
 	int repl_ok = in->healthy_backends[ACES_SIDE_REPLACEMENT] > 0;
 	int orig_ok = in->healthy_backends[ACES_SIDE_ORIGINAL] > 0;
-	int was_repl_ok = m->healthy[ACES_SIDE_REPLACEMENT] > 0;
-	int was_orig_ok = m->healthy[ACES_SIDE_ORIGINAL] > 0;
 	char why[ACES_EVENT_REASON_MAX];
 	uint32_t i;
 
-	/* A side's first verdict is its first state ("-" -> down), not a change from "up";
-	 * one that comes up first is no event. */
-	if (!in->health_unknown[ACES_SIDE_ORIGINAL] && !m->side_known[ACES_SIDE_ORIGINAL]) {
-		m->side_known[ACES_SIDE_ORIGINAL] = 1;
-		if (!orig_ok)
-			journal_add(m, in->now_ms, -1, "-", "down", 0, "%s",
-				    repl_ok ? "the original has no healthy backend (first verdict): "
-				    "all new flows to the replacement" :
-				    "the original has no healthy backend (first verdict)");
-	} else if (m->side_known[ACES_SIDE_ORIGINAL] && orig_ok != was_orig_ok) {
-		journal_add(m, in->now_ms, -1, orig_ok ? "down" : "up", orig_ok ? "up" : "down", 0,
-			    orig_ok ? "the original has a healthy backend again: assignments apply" :
-			    (repl_ok ? "the original has no healthy backend: all new flows to the "
-			     "replacement" : "the original has no healthy backend"));
-	}
-	if (!in->health_unknown[ACES_SIDE_REPLACEMENT] && !m->side_known[ACES_SIDE_REPLACEMENT]) {
-		m->side_known[ACES_SIDE_REPLACEMENT] = 1;
-		if (!repl_ok)
-			journal_add(m, in->now_ms, -1, "-", "down", 0,
-				    "the replacement has no healthy backend (first verdict): all new "
-				    "flows to the original");
-	} else if (m->side_known[ACES_SIDE_REPLACEMENT] && repl_ok != was_repl_ok) {
-		journal_add(m, in->now_ms, -1, repl_ok ? "down" : "up", repl_ok ? "up" : "down", 0,
-			    repl_ok ? "the replacement has a healthy backend again" :
-			    "the replacement has no healthy backend: all new flows to the original");
-	}
+	side_health_event(m, in, ACES_SIDE_ORIGINAL, orig_ok,
+			  repl_ok ? "all new flows to the replacement" : NULL,
+			  "the original has a healthy backend again: assignments apply");
+	side_health_event(m, in, ACES_SIDE_REPLACEMENT, repl_ok, "all new flows to the original",
+			  "the replacement has a healthy backend again");
 	m->healthy[0] = in->healthy_backends[0];
 	m->healthy[1] = in->healthy_backends[1];
 	m->have_health = 1;

@@ -253,6 +253,15 @@ results_logged() {
     [ -s "$f.res" ] || echo "FAIL: $(basename "$f"): the checker gave no result" > "$f.res"
     results_from "$f.res"
 }
+# check_stats < CHECKER: /aces/stats into a Python checker read from stdin, which finds the
+# stats in `s` and a check(cond, what); its lines become results (results_logged)
+check_stats() {
+    acesctl --json stats > "$WORK/stats.json"
+    { printf 'import json\ns = json.load(open("%s"))\n' "$WORK/stats.json"
+      printf 'def check(c, m): print(("ok: " if c else "FAIL: ") + m)\n'
+      cat; } | python3 - > "$WORK/stats.res"
+    results_logged "$WORK/stats.res"
+}
 # a client in the client namespace, in the background, stopped by topo_down
 bg() { ip netns exec "${P}cl" "$@" & PIDS+=($!); }
 # wrk_check OUTFILE: wrk made requests and saw no socket error and no non-2xx answer

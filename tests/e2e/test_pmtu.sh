@@ -118,11 +118,7 @@ print("ok: udp: %d datagrams of 100..1900 bytes answered whole from VIP:53 (%d n
       if bad == 0 else "FAIL: udp: %d of %d datagrams not answered whole" % (bad, ok + bad))
 EOF
 results_logged "$WORK/udp.out"
-acesctl --json stats > "$WORK/stats.json"
-python3 - "$WORK/stats.json" > "$WORK/st.res" <<'EOF'
-import json, sys
-s = json.load(open(sys.argv[1]))
-def check(c, m): print(("ok: " if c else "FAIL: ") + m)
+check_stats <<'EOF'
 # 1473..1900 bytes: 12 requests and 12 replies longer than 1500, each split in two
 check(s["fragments_sent_extra"] >= 24, "fragments: datagrams split on the way out (%d extra)"
       % s["fragments_sent_extra"])
@@ -132,7 +128,6 @@ check(s["drops"]["unsupported_protocol"] == 0 and s["drops"]["icmp_error_no_flow
       "no ICMP dropped (unsupported %d, no flow %d)" % (s["drops"]["unsupported_protocol"],
                                                          s["drops"]["icmp_error_no_flow"]))
 EOF
-results_logged "$WORK/st.res"
 
 # 3. traceroute-style: a TTL that runs out at ACES is answered with time exceeded from
 #    ACES's client-side address (UDP, one probe)

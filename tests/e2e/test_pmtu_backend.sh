@@ -120,11 +120,7 @@ print(("ok: " if ok == 5 else "FAIL: ") +
       "PMTU: %d of 5 1 MiB uploads through the 1400-byte link arrived intact" % ok)
 EOF
 results_logged "$WORK/up.res"
-acesctl --json stats > "$WORK/stats.json"
-python3 - "$WORK/stats.json" > "$WORK/st.res" <<'EOF'
-import json, sys
-s = json.load(open(sys.argv[1]))
-def check(c, m): print(("ok: " if c else "FAIL: ") + m)
+check_stats <<'EOF'
 check(s["icmp_errors_forwarded_frag_needed"] >= 1,
       "PMTU: the router's fragmentation needed reached the client through ACES (%d)"
       % s["icmp_errors_forwarded_frag_needed"])
@@ -134,7 +130,6 @@ check(s["drops"]["icmp_error_no_flow"] == 0 and s["drops"]["unknown_destination"
       % (s["drops"]["icmp_error_no_flow"], s["drops"]["unknown_destination"],
          s["drops"]["unsupported_protocol"]))
 EOF
-results_logged "$WORK/st.res"
 pmtu=$(nsx cl ip route get 10.10.1.100 | grep -o 'mtu [0-9]*' || true)
 expect "PMTU: the client learned the path MTU to the VIP ($pmtu)" [ "$pmtu" = "mtu 1400" ]
 

@@ -173,9 +173,8 @@ start_nginx re 10.10.2.20 replacement
 kernel_lb OFF
 echo "[]" > "$OUT"
 failed=0
-set -- $MODES
-n_modes=$#
 modes=($MODES)
+n_modes=${#modes[@]}
 for round in $(seq 1 "$ROUNDS"); do
     for k in $(seq 0 $((n_modes - 1))); do
         mode=${modes[$(( (k + round - 1) % n_modes ))]}
