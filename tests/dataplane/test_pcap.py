@@ -483,7 +483,11 @@ def flood_keeps_established(binary, work):
         st = all_received(a, len(frames))
         shed, created = st["drops"]["new_flow_shed"], st["flows_created"]
         bursts = (len(frames) + 31) // 32
-        check(shed > n_flood // 2, "most of the flood shed (%d new_flow_shed of %d SYNs)" % (shed, n_flood))
+        # a stall (the worker lost its CPU: other tests run beside this one, under ASan it is
+        # slow) restarts the run of full bursts, so up to a run's SYNs more go through
+        check(shed > n_flood // 2 - st["worker_stalls"] * run * 32 and shed > 0,
+              "most of the flood shed (%d new_flow_shed of %d SYNs, %d stalls)"
+              % (shed, n_flood, st["worker_stalls"]))
         check(created + shed == n_est + n_flood, "every SYN created a flow or was shed (%d + %d of %d)"
               % (created, shed, n_est + n_flood))
         # the first 32 full bursts are not yet "behind"; a burst that comes short (the PMD ran
