@@ -134,6 +134,15 @@ aces_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - aces.start_mono_ms;
 }
 
+/* port_loss.c: evidence that a port loses received packets (control lcore) */
+/**
+ * Find what tells port index @pi's losses (after the port started): for net_af_packet, the
+ * packet sockets of its interface. Returns what tells the port's overload, for the log.
+ */
+const char *aces_port_loss_init(uint8_t pi);
+/** Read every port's losses (every 20 ms); a loss sets aces.rx_loss_tsc[port]. */
+void aces_port_loss_watch(uint64_t now_tsc);
+
 /* control.c: the control loop */
 int aces_control_init(void);
 void aces_control_loop(void);

@@ -84,7 +84,10 @@ struct aces_app {
 	struct rte_mempool *frag_pool;		/**< indirect mbufs of fragments for port_segs ports */
 	uint8_t rxq_count_ok[ACES_MAX_PORTS];	/**< rte_eth_rx_queue_count() works on the port */
 	uint64_t rx_loss_tsc[ACES_MAX_PORTS];	/**< when the control lcore last saw the port
-						 *   lose received packets (imissed, rx_nombuf) */
+						 *   lose received packets (imissed, rx_nombuf,
+						 *   packet-socket drops: port_loss.c) */
+	uint64_t sock_rx_drops[ACES_MAX_PORTS];	/**< net_af_packet: the kernel's drops on the
+						 *   port's packet sockets (control lcore writes) */
 	struct rte_hash *ep_hash;		/**< (vip, port, proto) -> endpoint; read-only */
 	struct aces_neigh *neigh;
 	uint32_t n_neigh;

@@ -40,34 +40,10 @@ aces_control_init(void)
 	return rc;
 }
 
-/*
- * Every 100 ms: did a port lose received packets (a full receive queue: imissed, or no
- * mbuf for them)? Then its workers are behind, and new flows wait behind established
- * ones for a while (worker.c, overloaded()).
- */
-static void
-rx_loss_watch(uint64_t now)
-{
-	static uint64_t last[ACES_MAX_PORTS];
-	struct rte_eth_stats st;
-	uint8_t pi;
-
-	for (pi = 0; pi < aces.n_ports; pi++) {
-		uint64_t lost;
-
-		if (rte_eth_stats_get(aces.port_ids[pi], &st) != 0)
-			continue;
-		lost = st.imissed + st.rx_nombuf;
-		if (lost > last[pi] && last[pi] != 0)
-			__atomic_store_n(&aces.rx_loss_tsc[pi], now, __ATOMIC_RELAXED);
-		last[pi] = lost != 0 ? lost : 1;	/* 0: not read yet */
-	}
-}
-
 void
 aces_control_loop(void)
 {
-	uint64_t next_neigh = 0, next_tick = 0;
+	uint64_t next_neigh = 0, next_tick = 0, next_loss = 0;
 	void *objs[ACES_BURST];
 	unsigned int i, n, wi;
 
@@ -90,8 +66,13 @@ aces_control_loop(void)
 		work += n;
 		if (now >= next_neigh) {
 			aces_neigh_maintain(now);
-			rx_loss_watch(now);
 			next_neigh = now + aces.tsc_hz / 10;
+		}
+		/* every 20 ms: a loss is seen well within the first 200 ms, when shedding must
+		 * start (a few syscalls per port) */
+		if (now >= next_loss) {
+			aces_port_loss_watch(now);
+			next_loss = now + aces.tsc_hz / 50;
 		}
 		aces_tmsg_drain();
 		if (aces.usr2) {

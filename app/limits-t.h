@@ -16,9 +16,6 @@
 #define ACES_RX_DESC		1024	/**< receive descriptors per queue */
 #define ACES_TX_DESC		1024
 #define ACES_HANDOFF_RING	4096	/**< packets handed to a flow's owner worker */
-/** Full receive bursts in a row that say a worker is behind (on a port that does not tell
- *  its queue depth): as many packets as a receive queue holds. */
-#define ACES_BEHIND_RUN		(ACES_RX_DESC / ACES_BURST)
 #define ACES_DROPQ		64	/**< dropped mbufs freed together */
 #define ACES_VIP_SET_BITS	11	/**< VIP set: 2,048 slots, at most half used */
 #define ACES_VIP_SET		(1u << ACES_VIP_SET_BITS)

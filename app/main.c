@@ -235,6 +235,7 @@ port_init(uint16_t pi)
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	char name[RTE_ETH_NAME_MAX_LEN] = "";
+	const char *told;
 	uint64_t rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
 			 RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
 	int ret;
@@ -323,6 +324,7 @@ port_init(uint16_t pi)
 		return ret;
 	rte_eth_macaddr_get(port, &aces.port_mac[pi]);
 	aces.rxq_count_ok[pi] = rte_eth_rx_queue_count(port, 0) >= 0;
+	told = aces_port_loss_init((uint8_t)pi);
 	if (rte_eth_dev_get_mtu(port, &aces.port_mtu[pi]) != 0 || aces.port_mtu[pi] < 576)
 		aces.port_mtu[pi] = RTE_ETHER_MTU;
 	if (aces.min_mtu == 0 || aces.port_mtu[pi] < aces.min_mtu)
@@ -333,7 +335,7 @@ port_init(uint16_t pi)
 		 pi == aces.client_pi ? "client" : "backend",
 		 aces.n_ports == 1 ? "+backend (one-armed)" : "", aces.port_mtu[pi],
 		 (conf.rxmode.offloads & rx_ck) ? "offloaded" : "not checked",
-		 aces.rxq_count_ok[pi] ? "receive-queue depth" : "full-burst runs");
+		 told);
 	return 0;
 }
 

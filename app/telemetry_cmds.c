@@ -225,7 +225,12 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_add_dict_u64(p, "tx_packets", ACES_SUM(tx_pkts[pi]));
 		rte_tel_data_add_dict_u64(p, "tx_bytes", ACES_SUM(tx_bytes[pi]));
 		if (rte_eth_stats_get(aces.port_ids[pi], &es) == 0) {
-			rte_tel_data_add_dict_u64(p, "hw_rx_missed", es.imissed);
+			uint64_t sock = __atomic_load_n(&aces.sock_rx_drops[pi], __ATOMIC_RELAXED);
+
+			/* net_af_packet counts no imissed: the kernel's drops on its packet
+			 * sockets are that port's (port_loss.c) */
+			rte_tel_data_add_dict_u64(p, "hw_rx_missed", es.imissed + sock);
+			rte_tel_data_add_dict_u64(p, "socket_rx_dropped", sock);
 			rte_tel_data_add_dict_u64(p, "hw_rx_errors", es.ierrors);
 			rte_tel_data_add_dict_u64(p, "hw_rx_nombuf", es.rx_nombuf);
 			rte_tel_data_add_dict_u64(p, "hw_tx_errors", es.oerrors);

@@ -108,9 +108,9 @@ struct aces_worker {
 	struct aces_hs_hist *ephist;	/**< [endpoint * 2 + side] handshake times */
 	struct aces_health_ctr *beh;	/**< [backend] passive health */
 	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
-	uint16_t full_run[ACES_MAX_PORTS + 1];	/**< full bursts in a row per port (+ hand-offs) */
 	uint64_t loop_tsc;		/**< when the current poll loop began */
 	uint8_t deep[ACES_MAX_PORTS];	/**< the receive queue was over half full when last read */
+	uint8_t depth_poll[ACES_MAX_PORTS];	/**< full bursts, to read the depth every 4th */
 	uint64_t est_seen_loop;		/**< 1 + loop of the last established flow's packet; 0: none yet */
 	uint64_t forced_loop;		/**< 1 + loop of the last extra reap for a full table */
 	uint16_t n_drop;

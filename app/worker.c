@@ -525,30 +525,28 @@ fragment(struct aces_worker *w, struct rte_mbuf *m, uint8_t pi, struct aces_pkt 
 
 /*
  * Is the worker behind on what port @pi (or the hand-off ring) delivers, so that packets it
- * does not read in time are lost in the receive queue, whichever flow they belong to? Asked
- * for full bursts only. Behind when the receive queue is over half full (where the port
- * tells its depth: a NIC), else after ACES_BEHIND_RUN full bursts in a row (at least as many
- * packets as the queue holds were waiting), or when the port lost received packets in the
- * last 200 ms (the control lcore reads its imissed). Bursts alone are not overload: a link
- * delivers in bursts, and so does a NIC under interrupt moderation.
+ * does not read in time are lost, whichever flow they belong to? Asked for full bursts only.
+ * Behind on evidence of loss alone: the port lost received packets in the last 200 ms (its
+ * imissed, or the kernel's packet-socket drops for net_af_packet: port_loss.c), or its
+ * receive queue is over half full (where the port tells its depth: a NIC), or the hand-off
+ * ring is. Full bursts alone are not overload: a worker that reads as fast as packets come
+ * sees full bursts without losing one, and a link delivers in bursts. A port that tells
+ * neither depth nor loss never sheds.
  */
 static __rte_noinline int
 overloaded(struct aces_worker *w, uint8_t pi, int handed, uint64_t now)
 {
-	uint16_t *run = &w->full_run[handed ? ACES_MAX_PORTS : pi];
-
-	(*run)++;
 	if (handed)
 		return handed == 1 && rte_ring_count(w->handoff_ring) > ACES_HANDOFF_RING / 2;
 	if (now - __atomic_load_n(&aces.rx_loss_tsc[pi], __ATOMIC_RELAXED) < aces.tsc_hz / 5)
 		return 1;
 	if (aces.rxq_count_ok[pi]) {
-		if ((*run & 3) == 1)	/* read every 4th full burst: it walks descriptors */
+		if ((w->depth_poll[pi]++ & 3) == 0)	/* every 4th full burst: it walks descriptors */
 			w->deep[pi] = rte_eth_rx_queue_count(aces.port_ids[pi], w->idx) >
 				      ACES_RX_DESC / 2;
 		return w->deep[pi];
 	}
-	return *run >= ACES_BEHIND_RUN;
+	return 0;
 }
 
 void
@@ -607,8 +605,6 @@ aces_wk_handle_burst(struct aces_worker *w, uint8_t pi, struct rte_mbuf **pkts, 
 		}
 		pkts[j++] = m;
 	}
-	if (n != ACES_BURST)
-		w->full_run[handed ? ACES_MAX_PORTS : pi] = 0;
 	if (handed == 2) {
 		w->st.held_replayed += n;
 	} else if (handed) {
@@ -674,12 +670,9 @@ aces_worker_main(void *arg)
 		uint16_t total = 0;
 
 		/* A loop that begins long after the one before: the lcore lost its CPU (a core
-		 * it shares). The full bursts that follow are that gap's backlog, not a sign
-		 * that the worker cannot keep up: they start the runs of overloaded() anew. */
-		if (unlikely(now - w->loop_tsc > aces.tsc_hz / 2048)) {
+		 * it shares), counted so an operator sees it */
+		if (unlikely(now - w->loop_tsc > aces.tsc_hz / 2048))
 			w->st.stalls++;
-			memset(w->full_run, 0, sizeof(w->full_run));
-		}
 		w->loop_tsc = now;
 
 		for (pi = 0; pi < aces.n_ports; pi++) {

@@ -457,17 +457,16 @@ def table_full_and_aging(binary, work):
     check(len(ips) == 3 + 1023 + 2, "forwarded: 3 handshake + 1023 SYNs + 2 data (%d)" % len(ips))
 
 
-def flood_keeps_established(binary, work):
-    """A SYN flood in full bursts (net_pcap replays as fast as the worker reads, so every
-    burst is full; after 32 in a row, as many packets as a receive queue holds, the worker
-    is behind: net_pcap tells no queue depth) sheds new flows beyond the per-burst budget and
-    never an established flow's packet; no established flow is evicted."""
+def flood_without_evidence(binary, work):
+    """A SYN flood in full bursts beside established flows, on a port that tells neither its
+    queue depth nor a loss (net_pcap replays a file as fast as the worker reads: every burst
+    is full, and nothing is lost): no new flow is shed. Full bursts alone are no overload
+    (issue #26); the flood that overruns a port is tests/e2e/test_flood.sh."""
     cfg = config(True, True)
     cfg["flows"] = {"capacity": 8192, "overload_new_flows": 4}
-    n_est, n_flood, budget, run = 4, 6000, 4, 32
+    n_est, n_flood = 4, 6000
     ports = [20000 + i for i in range(n_est)]
     frames = []
-    # the handshakes' SYNs come first in the first burst: they use its budget of 4
     for cp in ports:
         frames += [c2v(cp, SYN), b2c(cp, SYN | ACK, 100, 2), c2v(cp, ACK, 2, 101)]
     data = 0
@@ -482,32 +481,22 @@ def flood_keeps_established(binary, work):
     try:
         st = all_received(a, len(frames))
         shed, created = st["drops"]["new_flow_shed"], st["flows_created"]
-        bursts = (len(frames) + 31) // 32
-        # a stall (the worker lost its CPU: other tests run beside this one, under ASan it is
-        # slow) restarts the run of full bursts, so up to a run's SYNs more go through
-        check(shed > n_flood // 2 - st["worker_stalls"] * run * 32 and shed > 0,
-              "most of the flood shed (%d new_flow_shed of %d SYNs, %d stalls)"
-              % (shed, n_flood, st["worker_stalls"]))
-        check(created + shed == n_est + n_flood, "every SYN created a flow or was shed (%d + %d of %d)"
-              % (created, shed, n_est + n_flood))
-        # the first 32 full bursts are not yet "behind"; a burst that comes short (the PMD ran
-        # out of buffers, the file's end) or a loop after the worker lost its CPU (a stall:
-        # what waits is that gap's backlog) starts the run again: allow twice the budget and
-        # two runs more than stalls; without shedding all 6,004 would be created
-        check(created <= 2 * budget * bursts + (2 + st["worker_stalls"]) * run * 32,
-              "about %d new flows per full burst once behind (%d created in %d bursts, %d stalls)"
-              % (budget, created, bursts, st["worker_stalls"]))
+        check(shed == 0, "full bursts, nothing lost: no new flow shed (%d)" % shed)
+        check(created == n_est + n_flood, "every SYN created a flow (%d of %d)" % (created, n_est + n_flood))
         check(st["flows_active"] == created, "no flow evicted (%d active, %d created)"
               % (st["flows_active"], created))
+        check(all(v["hw_rx_missed"] == 0 and v["socket_rx_dropped"] == 0
+                  for v in st.values() if isinstance(v, dict) and "hw_rx_missed" in v),
+              "net_pcap reports no loss, and no packet-socket drops")
     finally:
         rc = a.stop()
     check(rc == 0, "flood scenario: aces exits 0")
     ips = [Parsed(f) for f in read_pcap(out) if Parsed(f).etype == 0x0800]
     est = [p for p in ips if p.proto == 6 and (p.sport in ports or p.dport in ports)]
-    check(len([p for p in est if not p.payload]) == 3 * n_est,
-          "the %d established flows' handshakes forwarded before the flood" % n_est)
     got = [p for p in est if p.payload.startswith(b"est-")]
     check(len(got) == data, "every established packet forwarded during the flood (%d of %d)" % (len(got), data))
+    syn = [p for p in ips if p.proto == 6 and 40000 <= p.sport < 40000 + n_flood]
+    check(len(syn) == n_flood, "every flood SYN forwarded (%d of %d)" % (len(syn), n_flood))
 
     # with no established traffic to protect, a flood of new flows is not limited
     syns = [c2v(40000 + j, SYN) for j in range(2000)]
@@ -810,7 +799,7 @@ def run_scenarios(name, prefix, scenarios):
 
 def main():
     return run_scenarios("dataplane", "aces-dp-", (
-        one_armed, two_armed, tx_refused, table_full_and_aging, flood_keeps_established,
+        one_armed, two_armed, tx_refused, table_full_and_aging, flood_without_evidence,
         two_workers_one_armed, health_signals, many_endpoints, telemetry_params))
 
 
