@@ -157,6 +157,9 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	  "flows in the tables now") \
 	_(pending_full, "flows_unwatched", \
 	  "new flows not watched for a first answer (queue full)") \
+	_(timeouts_own_loss, "timeouts_own_loss", \
+	  "SYN timeouts and unanswered UDP requests not held against the backend: the backend " \
+	  "port lost received packets meanwhile") \
 	_(rst_sent, "rst_sent", \
 	  "drain-reset RSTs a TX queue took") \
 	_(rst_alloc_failed, "rst_alloc_failed", \

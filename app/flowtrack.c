@@ -165,7 +165,12 @@ aces_wk_pending_check(struct aces_worker *w, uint64_t now)
 			if (now - e->created_tsc <= aces.syn_timeout_tsc)
 				return;
 			f->flags |= ACES_FLOW_F_TIMED_OUT;
-			if (f->proto == ACES_IPPROTO_TCP) {
+			if (__atomic_load_n(&aces.rx_loss_tsc[aces.backend_pi], __ATOMIC_RELAXED) >
+			    e->created_tsc) {
+				/* the backend port lost received packets since: the answer may
+				 * have been among them, which is no fault of the backend's */
+				w->st.timeouts_own_loss++;
+			} else if (f->proto == ACES_IPPROTO_TCP) {
 				w->eph[f->ep * 2 + f->side].syn_timeouts++;
 				w->beh[f->backend].syn_timeouts++;
 			} else {

@@ -37,6 +37,7 @@ run "unit + dataplane under ASan/UBSan" meson test -C build-asan --suite unit --
 run "fuzz targets (libFuzzer, ASan/UBSan), 60 s each" tools/fuzz.sh 60
 run "end-to-end" env ACES_BUILD="$ROOT/build" tests/e2e/test_e2e.sh
 run "end-to-end, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_e2e.sh
+run "end-to-end SYN flood beside established flows (net_af_packet)" env ACES_BUILD="$ROOT/build" tests/e2e/test_flood.sh
 run "end-to-end transitions" env ACES_BUILD="$ROOT/build" tests/e2e/test_transition.sh
 run "end-to-end health and re-sharding" env ACES_BUILD="$ROOT/build" tests/e2e/test_health.sh
 run "end-to-end live reconfiguration and releases" env ACES_BUILD="$ROOT/build" tests/e2e/test_reload.sh
@@ -65,7 +66,7 @@ run "comparison benchmark smoke run (kernel, nftables, HAProxy, nginx, ACES)" en
 # Nothing may outlive the suites: appliance processes, nginx, namespaces, hugepage files.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench|acesctl.* (timeline|exporter)|prometheus --config|dpdk-dumpcap" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|floodcheck.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench|acesctl.* (timeline|exporter)|prometheus --config|dpdk-dumpcap" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     # hugepage files of the suites' DPDK prefixes (e2e ae<pid>aces, data-plane dp-*, bench)
     hp=$(ls /dev/hugepages 2>/dev/null | grep -E '^(ae[0-9]+|dp-|bench)' || true)

@@ -19,6 +19,11 @@
  *   bursts filled up with new TCP SYNs to VIP:TCPPORT, as fast as the link takes
  *   them or at --flood-rate PPS; what comes back is counted apart (rx_est: UDP, rx_flood: TCP), so
  *   established traffic under a flood is measured.
+ * --flood-after S, --flood-for S: the flood only from S seconds after the start (decimals
+ *   allowed), for S seconds; the paced frames go on throughout.
+ * --ticks: every 100 ms one line "tick UNIX_MS TX_EST RX_EST TX_FLOOD RX_FLOOD" (totals so
+ *   far), and "flood-start UNIX_MS" / "flood-end UNIX_MS" when the flood begins and ends,
+ *   so a test can line the generator's view up with the device's.
  */
 #define _GNU_SOURCE	/* RUSAGE_THREAD */
 #include <arpa/inet.h>
@@ -30,6 +35,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -60,6 +66,8 @@ static struct {
 	uint16_t flood_port;		/* 0: no flood */
 	uint64_t flood_rate;		/* flood packets/s; 0: as fast as the link takes them */
 	uint64_t flood_seq, rx_est, rx_flood, tx_flood;
+	double flood_after, flood_for;	/* seconds; flood_for 0: to the end */
+	int ticks;
 	struct rte_mempool *pool;
 	volatile int stop;
 	volatile int done;
@@ -200,6 +208,15 @@ warm_up(void)
 	fflush(stdout);
 }
 
+static uint64_t
+unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* CPU time of the calling thread, in seconds */
 static double
 thread_cpu(void)
@@ -240,6 +257,10 @@ run(void *arg)
 	uint64_t est_built = 0, flood_built = 0;
 	double m_start_cpu = 0.0;
 	uint64_t gap = g.rate ? hz * BURST / g.rate : 0, next_tx = start;
+	uint64_t flood_from = start + (uint64_t)(g.flood_after * hz);
+	uint64_t flood_to = g.flood_for > 0 ? flood_from + (uint64_t)(g.flood_for * hz) : UINT64_MAX;
+	uint64_t next_tick = start, flood_base = 0;
+	int flood_state = 0;	/* 0: not begun, 1: flooding, 2: over */
 	unsigned int i, n;
 
 	(void)arg;
@@ -253,8 +274,23 @@ run(void *arg)
 			 * a NIC: the established packets due by the pacing, spread over the burst,
 			 * the rest new SYNs. What the link does not take is lost, whatever kind. */
 			uint64_t due = (uint64_t)((double)(t - start) * g.rate / hz) - est_built;
-			uint64_t fdue = g.flood_rate == 0 ? BURST :
-					(uint64_t)((double)(t - start) * g.flood_rate / hz) - flood_built;
+			uint64_t fdue = 0;
+
+			if (flood_state == 0 && t >= flood_from) {
+				flood_state = 1;
+				flood_base = flood_built;
+				if (g.ticks)
+					printf("flood-start %" PRIu64 "\n", unix_ms());
+			}
+			if (flood_state == 1 && t >= flood_to) {
+				flood_state = 2;
+				if (g.ticks)
+					printf("flood-end %" PRIu64 "\n", unix_ms());
+			}
+			if (flood_state == 1)
+				fdue = g.flood_rate == 0 ? BURST :
+				       (uint64_t)((double)(t - flood_from) * g.flood_rate / hz) -
+				       (flood_built - flood_base);
 			unsigned int ne = (unsigned int)RTE_MIN(due, (uint64_t)BURST), k = 0;
 			unsigned int nb = (unsigned int)RTE_MIN((uint64_t)ne + fdue, (uint64_t)BURST);
 
@@ -299,6 +335,12 @@ run(void *arg)
 		if (n > 0) {
 			count_rx(rx, n);
 			rte_pktmbuf_free_bulk(rx, n);
+		}
+		if (g.ticks && t >= next_tick) {
+			printf("tick %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+			       unix_ms(), g.tx, g.rx_est, g.tx_flood, g.rx_flood);
+			fflush(stdout);
+			next_tick += hz / 10;
 		}
 		if (t >= next_print) {
 			printf("gen: tx %" PRIu64 " pps  rx %" PRIu64 " pps\n", g.tx - last_tx,
@@ -349,6 +391,8 @@ main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' }, { "reverse", required_argument, NULL, 'R' },
 		{ "warmup", no_argument, NULL, 'w' }, { "flood", required_argument, NULL, 'F' },
 		{ "flood-rate", required_argument, NULL, 'G' },
+		{ "flood-after", required_argument, NULL, 'A' },
+		{ "flood-for", required_argument, NULL, 'D' }, { "ticks", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rte_eth_conf conf;
@@ -381,6 +425,9 @@ main(int argc, char **argv)
 		case 'w': g.warmup = 1; break;
 		case 'F': g.flood_port = (uint16_t)atoi(optarg); break;
 		case 'G': g.flood_rate = strtoull(optarg, NULL, 10); break;
+		case 'A': g.flood_after = strtod(optarg, NULL); break;
+		case 'D': g.flood_for = strtod(optarg, NULL); break;
+		case 'T': g.ticks = 1; break;
 		case 'r': g.rate = strtoull(optarg, NULL, 10); break;
 		case 'R': {
 			char ipbuf[32], *colon;
