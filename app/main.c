@@ -29,7 +29,12 @@
 #include <rte_pdump.h>
 
 #include "aces/pkt-t.h"
-#include "aces.h"
+#include "common/aces.h"
+#include "net/net.h"
+#include "datapath/datapath.h"
+#include "lifecycle/lifecycle.h"
+#include "control/control.h"
+#include "telemetry/telemetry.h"
 
 #define NB_MBUF		16383
 #define MBUF_CACHE	256

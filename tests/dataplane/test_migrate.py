@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Data-plane test of moving connections (app/migrate.c), against the real binary on a
+"""Data-plane test of moving connections (app/handover/migrate.c), against the real binary on a
 net_af_packet port, with this script playing the client, both backends and their agents
 over a raw socket on the veth's other end (in a network namespace of its own):
 

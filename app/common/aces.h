@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ACES_APP_H
+#define ACES_APP_H
+
+/**
+ * @file
+ * Room app/common, the lowest: the appliance's shared state and the helpers every room
+ * reads it with; it uses no other room. The functions each room offers are in its own
+ * header (net/net.h, datapath/datapath.h, ...). The types are in the *-t.h headers
+ * beside this one (limits, counters, assignment table, neighbours, worker, commands,
+ * snapshot, the global struct aces_app), which include only each other, so a room
+ * includes just the types it needs.
+ *
+ * Ownership (who writes what):
+ *  - worker lcores: their own struct aces_worker (flow table, counters); nothing else.
+ *  - control lcore (the EAL main lcore): the assignment table (published with RCU
+ *    QSBR), the neighbour MACs, the per-endpoint rate snapshot, control counters.
+ *  - telemetry threads: nothing. They read counters and snapshots and hand every
+ *    change to the control lcore through cmd_ring.
+ * Counters are single-writer uint64_t; readers sum them across workers.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "aces/chash.h"
+#include "aces/config.h"
+#include "aces/flow-t.h"
+#include "aces/manager-t.h"
+#include "aces/tmsg-t.h"
+#include "common/app-t.h"
+#include "common/assign-t.h"
+#include "common/cmd-t.h"
+#include "common/counters-t.h"
+#include "common/limits-t.h"
+#include "common/neigh-t.h"
+#include "common/snapshot-t.h"
+#include "common/worker-t.h"
+
+extern struct aces_app aces;
+
+static inline uint32_t
+aces_vip_slot(uint32_t addr)
+{
+	return (addr * 0x9e3779b1u) >> (32 - ACES_VIP_SET_BITS);
+}
+
+/** Is @addr (network order) a VIP? Read-only after start: a probe or two, no hash call. */
+static inline int
+aces_is_vip(uint32_t addr)
+{
+	uint32_t i = aces_vip_slot(addr);
+
+	while (aces.vip_set[i] != 0) {
+		if (aces.vip_set[i] == addr)
+			return 1;
+		i = (i + 1) & (ACES_VIP_SET - 1);
+	}
+	return 0;
+}
+
+static inline uint32_t
+aces_be_slot(uint32_t addr)
+{
+	return (addr * 0x9e3779b1u) >> (32 - ACES_BE_SET_BITS);
+}
+
+/** Backend index of address @addr (network order), or -1. */
+static inline int
+aces_backend_by_addr(uint32_t addr)
+{
+	uint32_t i = aces_be_slot(addr);
+
+	while (aces.be_set_idx[i] != 0) {
+		if (aces.be_set_addr[i] == addr)
+			return aces.be_set_idx[i] - 1;
+		i = (i + 1) & (ACES_BE_SET - 1);
+	}
+	return -1;
+}
+
+static inline uint32_t
+aces_bport_head(uint16_t port_be, uint8_t proto)
+{
+	return ((uint32_t)port_be * 0x9e37u ^ proto) & (ACES_BPORT_HEADS - 1);
+}
+
+/** Port index (0 or 1) of a DPDK port id that ACES uses. */
+static inline uint8_t
+aces_port_index(uint16_t port_id)
+{
+	return port_id == aces.port_ids[0] ? 0 : 1;
+}
+
+/* Manager clock: milliseconds since start, CLOCK_MONOTONIC (control plane and telemetry
+ * only; it keeps event times in step with the wall clock, which a TSC estimate drifts from). */
+static inline uint64_t
+aces_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - aces.start_mono_ms;
+}
+
+static inline uint64_t
+aces_sum_worker(size_t offset)
+{
+	uint64_t s = 0;
+	unsigned int i;
+
+	for (i = 0; i < aces.n_workers; i++)
+		s += *(const volatile uint64_t *)((const char *)&aces.workers[i].st + offset);
+	return s;
+}
+
+#define ACES_SUM(field) aces_sum_worker(offsetof(struct aces_worker_stats, field))
+
+#endif /* ACES_APP_H */
