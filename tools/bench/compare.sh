@@ -48,10 +48,11 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$BASELINE" ]; then
     [ -x "$BASELINE/app/aces" ] || { echo "$0: --baseline $BASELINE: no app/aces in it" >&2; exit 2; }
-    MODES="$MODES aces-base"
+    case " $MODES " in *" aces-base "*) ;; *) MODES="$MODES aces-base" ;; esac
 fi
 for m in $MODES; do
     case $m in direct|nftables|haproxy|nginx|aces|aces-base) ;; *) echo "$0: unknown mode $m" >&2; exit 2 ;; esac
+    [ "$m" != aces-base ] || [ -n "$BASELINE" ] || { echo "$0: mode aces-base needs --baseline BUILD_DIR" >&2; exit 2; }
 done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 mkdir -p "$(dirname "$OUT")"
