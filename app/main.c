@@ -41,13 +41,6 @@
 #define RX_DESC		ACES_RX_DESC
 #define TX_DESC		ACES_TX_DESC
 
-struct aces_app aces;
-
-#define ACES_DROP_NAME(n, s, d) [ACES_DROP_##n] = s,
-const char *const aces_drop_names[ACES_DROP_MAX] = { ACES_DROP_LIST(ACES_DROP_NAME) };
-#define ACES_CTL_NAME(n, s) [ACES_CTL_##n] = s,
-const char *const aces_ctl_names[ACES_CTL_MAX] = { ACES_CTL_LIST(ACES_CTL_NAME) };
-
 RTE_LOG_REGISTER(aces_logtype_main, user.aces.main, INFO);
 #define MAIN_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, aces_logtype_main, "aces: " fmt "\n", ## __VA_ARGS__)

@@ -6,7 +6,10 @@ Every C file of app/<room>/ may include the headers of its own room and of the r
 it, named with the room: #include "datapath/worker.h". It fails when a file includes a
 header of a room above its own, a header of app/ without its room, or one that does not
 exist. app/main.c, at the top, may include every room; app/agent is a program of its own and
-includes none. Prints each violation; exit status 1 when there is any.
+includes none. A header that says "Private to app/ROOM" is included by that room's files
+only; one that says "Included only by ROOM/FILE" by that file and by headers that say the
+same (the worker's stages: only datapath/worker.c compiles them). Prints each violation;
+exit status 1 when there is any.
 
   tools/check_layers.py [APP_DIR]
 """
@@ -18,6 +21,18 @@ ORDER = ("common", "net", "datapath", "health", "handover", "manager", "lifecycl
          "telemetry")
 TOP = len(ORDER)            # app/main.c
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+PRIVATE = re.compile(r"Private to app/([a-z_]+)")
+ONLY_BY = re.compile(r"Included only by ([a-z_]+/[a-z_]+\.c)")
+
+
+def visibility(app, inc, cache={}):
+    """(room it is private to, or None; file it is included only by, or None)."""
+    if inc not in cache:
+        with open(os.path.join(app, inc), errors="replace") as f:
+            head = f.read(4096)
+        p, o = PRIVATE.search(head), ONLY_BY.search(head)
+        cache[inc] = (p.group(1) if p else None, o.group(1) if o else None)
+    return cache[inc]
 
 
 def main():
@@ -59,6 +74,15 @@ def main():
                 elif ORDER.index(head) > rank:
                     bad.append('app/%s: #include "%s": %s is above %s' % (
                         where, inc, head, "main.c" if rank == TOP else ORDER[rank]))
+                else:
+                    private, only = visibility(app, inc)
+                    if private is not None and private != room:
+                        bad.append('app/%s: #include "%s": private to app/%s' % (
+                            where, inc, private))
+                    elif only is not None and where != only and not (
+                            where.endswith(".h") and visibility(app, where)[1] == only):
+                        bad.append('app/%s: #include "%s": included only by app/%s' % (
+                            where, inc, only))
     missing = [r for r in ORDER if r not in rooms_seen]
     for r in missing:
         bad.append("app/%s: a room of the order has no files" % r)

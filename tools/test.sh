@@ -33,6 +33,7 @@ run() {
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run "the rooms of app/ depend downward only" tools/check_layers.py
+run "no import circle among app/ and lib/ files" tools/check_cycles.py build
 run "unit + dataplane" meson test -C build --suite unit --suite dataplane --print-errorlogs
 run "unit + dataplane under ASan/UBSan" meson test -C build-asan --suite unit --suite dataplane --print-errorlogs
 run "fuzz targets (libFuzzer, ASan/UBSan), 60 s each" tools/fuzz.sh 60

@@ -5,11 +5,14 @@
 /**
  * @file
  * What the worker lcores offer the rooms above: the endpoint and VIP lookup tables, the
- * workers' state, rings and flow tables, their loop, pause and remap for a reload.
+ * workers' state, rings and flow tables, their loop, pause and remap for a reload, and the
+ * steering rule every worker and every process follows.
  *
  * Room app/datapath; it may use: common (tools/check_layers.py).
  */
 
+#include "aces/chash.h"
+#include "aces/flow.h"
 #include "common/aces.h"
 
 /* endpoints.c: the endpoint hash and the VIP set (owned there) */
@@ -28,12 +31,33 @@ void aces_workers_resume(void);
 /** The paused workers' counters, flows and jobs to the new configuration's indexes. */
 int aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_new,
 		       uint32_t n_old_be, int swap, uint64_t *lost);
-/** Worker side of aces_workers_pause(). */
-void aces_wk_park(struct aces_worker *w);
 
 /* worker.c */
 int aces_worker_main(void *arg);
-/* flowtrack.c: the flow table's expire callback (@arg: the worker), for its creator */
-void aces_wk_flow_expired(void *arg, struct aces_flow *f);
+
+/*
+ * The steering hash of a connection: its client and VIP ends, unseeded, so it is
+ * the same in every worker and every process (a restarted ACES, or another worker,
+ * steers a flow it has never seen where its first packet was steered).
+ */
+static inline uint32_t
+aces_steer_hash(const struct aces_flow_tuple *t)
+{
+	uint64_t k = ((uint64_t)t->client_ip << 32 | t->peer_ip) ^
+		     (((uint64_t)t->client_port << 32 | (uint64_t)t->peer_port << 16 | t->proto) *
+		      0x9e3779b97f4a7c15ull);
+
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+/** The consistent-hash bucket of a connection with steering hash @sh (either side's table). */
+static inline uint32_t
+aces_steer_bucket(uint32_t sh)
+{
+	return aces_chash_mix32(sh ^ 0x9e3779b9u) & (ACES_CHASH_SIZE - 1);
+}
 
 #endif /* ACES_APP_DATAPATH_H */

@@ -315,7 +315,7 @@ aces_wk_flow_create(struct aces_worker *w, struct rte_mbuf *m, const struct aces
 		    uint16_t ep, uint64_t now)
 {
 	uint8_t side;
-	uint16_t b = steer(a, ep, aces_wk_steer_hash(t), &side);
+	uint16_t b = steer(a, ep, aces_steer_hash(t), &side);
 
 	return flow_make(w, m, p, t, h, ep, b, side, 0,
 			 rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes, now);
@@ -384,7 +384,7 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 			aces_wk_drop(w, m, ACES_DROP_NO_FLOW_SPLIT);
 			return NULL;
 		}
-		b = steer(a, (uint16_t)ep, aces_wk_steer_hash(t), &s);
+		b = steer(a, (uint16_t)ep, aces_steer_hash(t), &s);
 		return flow_make(w, m, p, t, h, (uint16_t)ep, b, s, 1,
 				 rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr.addr_bytes,
 				 now);
@@ -412,7 +412,7 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 			continue;
 		fwd.peer_ip = c->vip;
 		fwd.peer_port = rte_cpu_to_be_16(c->port);
-		if (steer(a, (uint16_t)(e - 1), aces_wk_steer_hash(&fwd), &s) != be)
+		if (steer(a, (uint16_t)(e - 1), aces_steer_hash(&fwd), &s) != be)
 			continue;
 		if (found >= 0) {	/* two endpoints would send it there: not ours to pick */
 			aces_wk_drop(w, m, ACES_DROP_NO_FLOW);

@@ -6,6 +6,8 @@
  * (or af_packet's fanout) put its packets on. Packets that reached another worker
  * are handed to the owner through its ring.
  */
+#include <string.h>
+
 #include <rte_ring.h>
 
 #include "datapath/worker.h"
@@ -38,23 +40,17 @@ aces_wk_handoff(struct aces_worker *w, struct rte_mbuf *out[][ACES_BURST], const
 
 /* Grouped by the port they came in on: a burst's rules depend on its port. */
 uint16_t
-aces_wk_take_handoffs(struct aces_worker *w, uint64_t now, struct tx_buf *tx)
+aces_wk_take_handoffs(struct aces_worker *w, struct aces_wk_bursts *b)
 {
-	struct rte_mbuf *ms[ACES_BURST], *by_port[ACES_MAX_PORTS][ACES_BURST];
-	uint16_t cnt[ACES_MAX_PORTS] = { 0 };
+	struct rte_mbuf *ms[ACES_BURST];
 	unsigned int n, i;
 	uint8_t pi;
 
+	memset(b->n, 0, sizeof(b->n));
 	n = rte_ring_sc_dequeue_burst(w->handoff_ring, (void **)ms, ACES_BURST, NULL);
 	for (i = 0; i < n; i++) {
 		pi = aces_port_index(ms[i]->port);
-		by_port[pi][cnt[pi]++] = ms[i];
-	}
-	for (pi = 0; pi < aces.n_ports; pi++) {
-		if (cnt[pi] == 0)
-			continue;
-		aces_wk_handle_burst(w, pi, by_port[pi], cnt[pi], now, tx, 1);
-		aces_wk_tx_flush(w, tx);
+		b->pkts[pi][b->n[pi]++] = ms[i];
 	}
 	return (uint16_t)n;
 }

@@ -12,8 +12,8 @@
 #include "datapath/worker.h"
 
 /* Frames built by the control lcore (ARP, probes), to send on m->port. */
-void
-aces_wk_send_ctl_frames(struct aces_worker *w)
+static void
+send_ctl_frames(struct aces_worker *w)
 {
 	struct rte_mbuf *ms[ACES_BURST];
 	unsigned int n, i;
@@ -36,8 +36,8 @@ aces_wk_send_ctl_frames(struct aces_worker *w)
 
 /* Report round: every tmsg_period, push every record (counters, passive health,
  * handshake histograms of each endpoint side and backend), 32 per loop. */
-void
-aces_wk_report(struct aces_worker *w, uint64_t now)
+static void
+report_round(struct aces_worker *w, uint64_t now)
 {
 	struct aces_tmsg recs[ACES_BURST];
 	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, n_be = aces.cfg->n_backends, n = 0, sent;
@@ -103,8 +103,8 @@ send_rst(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, const struct rte_
 }
 
 /* Drain reset: end the open flows of (ep, side), a bounded slice per loop. */
-void
-aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
+static void
+reset_step(struct aces_worker *w, struct tx_buf *tx)
 {
 	struct aces_flow_table *ft = w->ft;
 	struct aces_wmsg *job = w->reset_job;
@@ -144,76 +144,6 @@ aces_wk_reset_step(struct aces_worker *w, struct tx_buf *tx)
 		w->reset_cursor = 0;
 		w->reset_job = w->n_jobs > 0 ? &w->jobs[0] : NULL;
 	}
-}
-
-void
-aces_wk_held_keep(struct aces_worker *w, struct rte_mbuf *m, uint32_t idx)
-{
-	struct rte_mbuf *c;
-	uint16_t i, n = 0;
-
-	for (i = 0; i < w->held_n; i++)
-		n += w->held_idx[i] == idx;
-	if (w->held_n == ACES_HELD_Q || n >= ACES_HELD_PER_FLOW ||
-	    (c = rte_pktmbuf_copy(m, aces.pool, 0, UINT32_MAX)) == NULL) {
-		w->st.held_not_kept++;
-		return;
-	}
-	w->held_idx[w->held_n] = idx;
-	w->held_q[w->held_n++] = c;
-	w->st.held_kept++;
-}
-
-void
-aces_wk_held_release(struct aces_worker *w, uint32_t idx)
-{
-	uint16_t i, j = 0;
-
-	if (w->held_total > 0)
-		w->held_total--;
-	for (i = 0; i < w->held_n; i++) {
-		if (w->held_idx[i] != idx) {
-			w->held_idx[j] = w->held_idx[i];
-			w->held_q[j++] = w->held_q[i];
-		} else if (w->replay_n < ACES_HELD_Q) {
-			w->replay[w->replay_n++] = w->held_q[i];
-		} else {
-			rte_pktmbuf_free(w->held_q[i]);
-			w->st.held_not_kept++;
-		}
-	}
-	w->held_n = j;
-}
-
-void
-aces_wk_replay(struct aces_worker *w, uint64_t now, struct tx_buf *tx)
-{
-	struct rte_mbuf *ms[ACES_BURST];
-	uint16_t n = 0, i, k = 0;
-	uint8_t pi = aces_port_index(w->replay[0]->port);
-
-	/* one port per burst: the first one's, in their order; the rest next loop */
-	for (i = 0; i < w->replay_n; i++) {
-		if (n < ACES_BURST && aces_port_index(w->replay[i]->port) == pi)
-			ms[n++] = w->replay[i];
-		else
-			w->replay[k++] = w->replay[i];
-	}
-	w->replay_n = k;
-	aces_wk_handle_burst(w, pi, ms, n, now, tx, 2);
-	aces_wk_tx_flush(w, tx);
-}
-
-void
-aces_wk_held_drop(struct aces_worker *w)
-{
-	uint16_t i;
-
-	for (i = 0; i < w->held_n; i++)
-		rte_pktmbuf_free(w->held_q[i]);
-	for (i = 0; i < w->replay_n; i++)
-		rte_pktmbuf_free(w->replay[i]);
-	w->held_n = w->replay_n = 0;
 }
 
 /* One flow operation, for a move: the flow found by its client end and endpoint. */
@@ -333,8 +263,8 @@ flows_cmd(struct aces_worker *w, const struct aces_wmsg *m)
 
 /* A slice of the movable-flows list under way: established TCP flows of the endpoint on
  * the original, not held, not given up on. */
-void
-aces_wk_list_step(struct aces_worker *w)
+static void
+list_step(struct aces_worker *w)
 {
 	struct aces_flow_table *ft = w->ft;
 	uint32_t budget = 4096;
@@ -359,8 +289,8 @@ aces_wk_list_step(struct aces_worker *w)
 	}
 }
 
-void
-aces_wk_poll_msgs(struct aces_worker *w)
+static void
+poll_msgs(struct aces_worker *w)
 {
 	struct aces_wmsg m;
 
@@ -393,3 +323,22 @@ aces_wk_poll_msgs(struct aces_worker *w)
 	}
 }
 
+void
+aces_wk_jobs(struct aces_worker *w, struct tx_buf *tx, uint64_t now, uint16_t rx)
+{
+	if (!rte_ring_empty(w->ctl_tx_ring))
+		send_ctl_frames(w);
+	if (unlikely(!rte_ring_empty(w->msg_ring)))
+		poll_msgs(w);
+	if (unlikely(w->reset_job != NULL))
+		reset_step(w, tx);
+	if (unlikely(w->mig_list_seq != 0))
+		list_step(w);
+	if (w->n_drop != 0)
+		aces_wk_drop_flush(w);
+	report_round(w, now);
+	aces_wk_pending_check(w, now);
+	aces_flow_age(w->ft, now, rx == 0 ? 256 : 64);
+	if (w->frag_tbl != NULL)
+		aces_wk_frag_age(w, now);
+}

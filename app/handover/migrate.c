@@ -40,7 +40,7 @@
 #include "common/aces.h"
 #include "common/frame.h"
 #include "net/net.h"
-#include "datapath/worker.h"
+#include "datapath/datapath.h"
 #include "handover/handover.h"
 
 RTE_LOG_REGISTER(aces_logtype_mig, user.aces.migrate, INFO);
@@ -487,7 +487,7 @@ dest_backend(uint32_t e, uint32_t client_ip, uint16_t client_port)
 	struct aces_flow_tuple t = { .client_ip = client_ip, .client_port = client_port,
 				     .proto = ep->proto, .dir = ACES_DIR_FWD, .peer_ip = ep->vip,
 				     .peer_port = rte_cpu_to_be_16(ep->port) };
-	uint32_t sh = aces_wk_steer_hash(&t);
+	uint32_t sh = aces_steer_hash(&t);
 	uint16_t b = aces.assign->chash[ACES_SIDE_REPLACEMENT][aces_steer_bucket(sh)];
 
 	return b == ACES_CHASH_NONE ? -1 : b;

@@ -37,7 +37,7 @@
 #include "aces/fnv.h"
 #include "aces/manager.h"
 #include "common/aces.h"
-#include "datapath/worker.h"
+#include "datapath/datapath.h"
 #include "health/health.h"
 #include "manager/manager.h"
 #include "lifecycle/lifecycle.h"
@@ -229,10 +229,7 @@ import_accept(void *arg, struct aces_flow *f)
 	int32_t e, b;
 
 	if (m->route) {
-		struct aces_flow_tuple t = { .client_ip = f->client_ip,
-					     .client_port = f->client_port, .proto = f->proto };
-
-		if (aces_wk_flow_owner(&t) != w->idx) {
+		if (aces_flow_owner_of(f->client_ip, f->client_port, f->proto) != w->idx) {
 			m->other_owner++;
 			return 1;
 		}

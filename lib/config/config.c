@@ -17,130 +17,6 @@
 #include "config_pvt.h"
 
 #define PATH_MAX_LEN 160
-
-/*
- * Errors are one line whatever the file holds: in what a message echoes of it (keys,
- * values, jansson's syntax errors), control characters and bytes >= 0x80 are written as
- * escapes (\n, \t, \xNN).
- */
-static void
-escape_into(char *err, size_t errlen, const char *raw)
-{
-	size_t o = 0, i;
-
-	for (i = 0; raw[i] != '\0' && o + 5 < errlen; i++) {
-		unsigned char c = (unsigned char)raw[i];
-
-		if (c >= 0x20 && c < 0x7f) {
-			err[o++] = (char)c;
-		} else if (c == '\n' || c == '\t' || c == '\r') {
-			err[o++] = '\\';
-			err[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
-		} else {
-			o += (size_t)snprintf(err + o, errlen - o, "\\x%02x", c);
-		}
-	}
-	err[o] = '\0';
-}
-
-void
-aces_config_err(char *err, size_t errlen, const struct aces_config *cfg, const char *path,
-		const char *fmt, ...)
-{
-	char raw[1024];
-	va_list ap;
-	int n;
-
-	if (err == NULL || errlen == 0)
-		return;
-	n = snprintf(raw, sizeof(raw), "%s: %s%s", cfg->source, path, path[0] != '\0' ? ": " : "");
-	if (n < 0)
-		n = 0;
-	if ((size_t)n < sizeof(raw)) {
-		va_start(ap, fmt);
-		vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	escape_into(err, errlen, raw);
-}
-
-const char *
-aces_side_name(enum aces_side s)
-{
-	return s == ACES_SIDE_ORIGINAL ? "original" :
-	       s == ACES_SIDE_REPLACEMENT ? "replacement" : "?";
-}
-
-static const char *const prio_names[ACES_PRIO_MAX] = { "critical", "high", "medium", "low" };
-static const char *const stateful_names[ACES_STATEFULNESS_MAX] = {
-	"stateless", "session", "persistent"
-};
-
-const char *
-aces_priority_name(enum aces_priority p)
-{
-	return (unsigned)p < ACES_PRIO_MAX ? prio_names[p] : "?";
-}
-
-const char *
-aces_statefulness_name(enum aces_statefulness s)
-{
-	return (unsigned)s < ACES_STATEFULNESS_MAX ? stateful_names[s] : "?";
-}
-
-const char *
-aces_proto_name(uint8_t proto)
-{
-	return proto == ACES_IPPROTO_TCP ? "tcp" : proto == ACES_IPPROTO_UDP ? "udp" : "?";
-}
-
-static const char *const drain_names[] = { "keep", "reset" };
-static const char *const unit_names[ACES_LOAD_UNIT_MAX] = {
-	"none", "pps", "bps", "new_flows_per_s", "active_flows"
-};
-
-const char *
-aces_drain_action_name(enum aces_drain_action a)
-{
-	return (unsigned)a < 2 ? drain_names[a] : "unset";
-}
-
-const char *
-aces_load_unit_name(enum aces_load_unit u)
-{
-	return (unsigned)u < ACES_LOAD_UNIT_MAX ? unit_names[u] : "?";
-}
-
-const char *
-aces_ip_str(uint32_t addr, char *buf, size_t len)
-{
-	if (inet_ntop(AF_INET, &addr, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-int
-aces_config_endpoint_index(const struct aces_config *cfg, const char *name)
-{
-	uint32_t i;
-
-	for (i = 0; i < cfg->n_endpoints; i++)
-		if (strcmp(cfg->endpoints[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
-aces_config_backend_index(const struct aces_config *cfg, const char *name)
-{
-	uint32_t i;
-
-	for (i = 0; i < cfg->n_backends; i++)
-		if (strcmp(cfg->backends[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* A loading context: where errors go. */
 struct ld {
 	struct aces_config *cfg;
@@ -456,14 +332,14 @@ load_endpoint(struct ld *ld, const json_t *e, size_t idx, struct aces_cfg_endpoi
 	if (get_enum(ld, e, p, "protocol", protos, 2, -1, &x) < 0)
 		return -EINVAL;
 	ep->proto = x == 0 ? ACES_IPPROTO_TCP : ACES_IPPROTO_UDP;
-	if (get_enum(ld, e, p, "priority", prio_names, ACES_PRIO_MAX, ACES_PRIO_MEDIUM, &x) < 0)
+	if (get_enum(ld, e, p, "priority", aces_cfg_prio_names, ACES_PRIO_MAX, ACES_PRIO_MEDIUM, &x) < 0)
 		return -EINVAL;
 	ep->priority = (enum aces_priority)x;
-	if (get_enum(ld, e, p, "statefulness", stateful_names, ACES_STATEFULNESS_MAX,
+	if (get_enum(ld, e, p, "statefulness", aces_cfg_stateful_names, ACES_STATEFULNESS_MAX,
 		     ACES_STATELESS, &x) < 0)
 		return -EINVAL;
 	ep->statefulness = (enum aces_statefulness)x;
-	if (get_enum(ld, e, p, "drain_action", drain_names, 2, ACES_DRAIN_UNSET, &x) < 0)
+	if (get_enum(ld, e, p, "drain_action", aces_cfg_drain_names, 2, ACES_DRAIN_UNSET, &x) < 0)
 		return -EINVAL;
 	ep->drain_action = (enum aces_drain_action)x;
 	if (ep->drain_action == ACES_DRAIN_UNSET && ep->statefulness == ACES_PERSISTENT) {
@@ -703,7 +579,7 @@ load_manager(struct ld *ld, const json_t *o)
 			}
 			m->capacity = (uint64_t)json_integer_value(val);
 			for (k = 1; k < ACES_LOAD_UNIT_MAX; k++)
-				if (strcmp(key, unit_names[k]) == 0)
+				if (strcmp(key, aces_cfg_unit_names[k]) == 0)
 					m->capacity_unit = (enum aces_load_unit)k;
 		}
 	}
@@ -730,7 +606,7 @@ load_manager(struct ld *ld, const json_t *o)
 		    get_uint(ld, h, P, "cooldown_ms", 0, 3600000, 5000, &hc->cooldown_ms) < 0 ||
 		    get_uint(ld, h, P, "max_reshards_per_minute", 1, 1000, 4,
 			     &hc->max_reshards_per_minute) < 0 ||
-		    get_enum(ld, h, P, "on_backend_down", drain_names, 2, ACES_DRAIN_RESET, &x) < 0)
+		    get_enum(ld, h, P, "on_backend_down", aces_cfg_drain_names, 2, ACES_DRAIN_RESET, &x) < 0)
 			goto out;
 		hc->on_backend_down = (enum aces_drain_action)x;
 		for (x = 0; x < 2; x++) {
@@ -958,7 +834,7 @@ aces_config_parse(const char *text, const char *label, char *err, size_t errlen)
 		char raw[512];
 
 		snprintf(raw, sizeof(raw), "%s:%d:%d: %s", label, jerr.line, jerr.column, jerr.text);
-		escape_into(err, errlen, raw);
+		aces_config_escape(err, errlen, raw);
 		free(cfg);
 		return NULL;
 	}
