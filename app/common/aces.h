@@ -13,17 +13,44 @@
  *
  * Ownership (who writes what):
  *  - worker lcores: their own struct aces_worker (flow table, counters); nothing else.
- *  - control lcore (the EAL main lcore): the assignment table (published with RCU
- *    QSBR), the neighbour MACs, the per-endpoint rate snapshot, control counters.
+ *  - control lcore (the EAL main lcore): every shared table below, and control counters.
  *  - telemetry threads: nothing. They read counters and snapshots and hand every
  *    change to the control lcore through cmd_ring.
  * Counters are single-writer uint64_t; readers sum them across workers.
+ *
+ * One publisher per shared table. Each publisher's entry says ACES_ON_CONTROL_LCORE(): in
+ * debug and sanitizer builds (ACES_CHECKED, app/meson.build) a call off the control lcore
+ * stops the process with its name; elsewhere it costs nothing.
+ *
+ *  table                         writer (publisher)                mechanism                   readers
+ *  assignment table aces.assign  manager/assign.c assign_publish,  RCU QSBR: the new copy      workers, every
+ *                                aces_assign_reset                 stored (release), the old   burst
+ *                                                                  freed once every worker
+ *                                                                  passed a quiescent state
+ *  neighbour MACs aces.neigh[]   net/neigh.c neigh_learn           one 64-bit word, valid bit, workers, every
+ *                                                                  store-release               forward
+ *  telemetry snapshot            manager/snapshot.c                sequence lock (odd while    telemetry threads
+ *                                aces_snap_publish                 written), readers retry
+ *  backend health states         health/health_mon.c set_state     sequence lock per backend   telemetry threads
+ *  port loss aces.rx_loss_tsc[]  net/port_loss.c                   relaxed 64-bit words        workers (full
+ *                                aces_port_loss_watch                                          bursts)
+ *  moves' mailboxes              handover/migrate.c send_batches,  struct aces_mig_box: the    each mailbox's
+ *  (struct aces_mig_box)         take_lists (the worker answers)   ack, written last, hands    worker
+ *                                                                  it over
+ *  configuration, endpoint hash, lifecycle/reload.c apply          written only while every    workers
+ *  VIP and backend sets                                            worker is parked (aces.park)
+ *  worker commands (msg_ring),   the control lcore                 rte_ring, one producer      each worker
+ *  control frames (ctl_tx_ring)
+ *  commands (cmd_ring)           telemetry threads                 rte_ring, many producers    the control lcore
+ *  telemetry records (tmsg_ring) each worker                       rte_ring, one producer      the control lcore
+ *  hand-offs (handoff_ring)      other workers                     rte_ring, many producers    its worker
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
@@ -47,6 +74,23 @@
 #include "common/worker-t.h"
 
 extern struct aces_app aces;
+
+#ifdef ACES_CHECKED
+#include <rte_debug.h>
+#include <rte_lcore.h>
+
+/* A publisher runs on the control lcore, the only writer of the shared tables. */
+static inline void
+aces_on_control_lcore(const char *publisher)
+{
+	if (unlikely(rte_lcore_id() != rte_get_main_lcore()))
+		rte_panic("%s: a publisher called off the control lcore (lcore %d, control %u)\n",
+			  publisher, (int)rte_lcore_id(), rte_get_main_lcore());
+}
+#define ACES_ON_CONTROL_LCORE() aces_on_control_lcore(__func__)
+#else
+#define ACES_ON_CONTROL_LCORE() do { } while (0)
+#endif
 
 static inline uint32_t
 aces_vip_slot(uint32_t addr)

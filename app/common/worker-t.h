@@ -61,6 +61,25 @@ struct aces_mig_cand {
 	uint16_t backend;
 };
 
+/**
+ * One worker's mailbox for moving connections, owned by app/handover (migrate.c allocates
+ * one per worker). One batch and one list at a time:
+ *  - a batch: the control lcore writes ops[] (all but rc), then sends ACES_WMSG_FLOWS with
+ *    the batch's seq; the worker writes each op's rc, then ops_ack = seq (release); the
+ *    control lcore reads the rcs once ops_ack is its seq (acquire), and only then writes
+ *    ops[] again;
+ *  - a list: the control lcore sends ACES_WMSG_LIST; the worker writes list[] and list_n,
+ *    then list_ack = seq (release); the control lcore reads them once list_ack is its seq.
+ * So each word has one writer at a time, and the ack, written last, hands it over.
+ */
+struct aces_mig_box {
+	struct aces_mig_op ops[ACES_MIG_BATCH];
+	uint32_t ops_ack;		/**< worker: seq of the last batch carried out */
+	uint32_t list_ack;		/**< worker: seq of the last list finished */
+	uint32_t list_n;		/**< worker */
+	struct aces_mig_cand list[ACES_MIG_LIST];	/**< worker */
+} __rte_cache_aligned;
+
 struct aces_wmsg {
 	uint32_t type;
 	uint32_t ep;
@@ -124,12 +143,8 @@ struct aces_worker {
 	struct aces_wmsg *jobs;		/**< pending drain resets, ACES_MAX_JOBS */
 	int parked;			/**< paused for a reload (set by the worker) */
 	struct aces_flow_ack flow_ack;	/**< answer to the last one-flow command */
-	/* moving connections: one batch and one list at a time, control lcore <-> this worker */
-	struct aces_mig_op mig_ops[ACES_MIG_BATCH];
-	uint32_t mig_ops_ack;		/**< seq of the last batch carried out (written last) */
-	struct aces_mig_cand mig_list[ACES_MIG_LIST];
-	uint32_t mig_list_n;
-	uint32_t mig_list_ack;		/**< seq of the last list finished (written last) */
+	/* moving connections: one batch and one list at a time, through the mailbox */
+	struct aces_mig_box *mig_box;	/**< app/handover's, set before the workers run */
 	uint32_t mig_list_seq;		/**< list under way (0: none) */
 	uint32_t mig_list_ep;
 	uint32_t mig_list_cursor;

@@ -254,11 +254,11 @@ flows_cmd(struct aces_worker *w, const struct aces_wmsg *m)
 	uint32_t i, idx;
 
 	for (i = 0; i < m->pad && i < ACES_MIG_BATCH; i++) {
-		struct aces_mig_op *o = &w->mig_ops[i];
+		struct aces_mig_op *o = &w->mig_box->ops[i];
 
 		o->rc = (int8_t)flow_op(w, o->ep, o->client_ip, o->client_port, o->op, o->backend, &idx);
 	}
-	__atomic_store_n(&w->mig_ops_ack, m->seq, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->mig_box->ops_ack, m->seq, __ATOMIC_RELEASE);
 }
 
 /* A slice of the movable-flows list under way: established TCP flows of the endpoint on
@@ -269,7 +269,9 @@ list_step(struct aces_worker *w)
 	struct aces_flow_table *ft = w->ft;
 	uint32_t budget = 4096;
 
-	while (budget-- > 0 && w->mig_list_cursor < ft->capacity && w->mig_list_n < ACES_MIG_LIST) {
+	struct aces_mig_box *box = w->mig_box;
+
+	while (budget-- > 0 && w->mig_list_cursor < ft->capacity && box->list_n < ACES_MIG_LIST) {
 		const struct aces_flow *f = &ft->flows[w->mig_list_cursor++];
 
 		if (!f->in_use || !f->open || f->ep != w->mig_list_ep ||
@@ -277,15 +279,15 @@ list_step(struct aces_worker *w)
 		    (f->state != ACES_TCP_ESTABLISHED && f->state != ACES_TCP_ADOPTED) ||
 		    (f->flags & (ACES_FLOW_F_HELD | ACES_FLOW_F_NOMOVE)))
 			continue;
-		w->mig_list[w->mig_list_n++] = (struct aces_mig_cand){
+		box->list[box->list_n++] = (struct aces_mig_cand){
 			.client_ip = f->client_ip, .client_port = f->client_port,
 			.backend = f->backend };
 	}
-	if (w->mig_list_cursor >= ft->capacity || w->mig_list_n == ACES_MIG_LIST) {
+	if (w->mig_list_cursor >= ft->capacity || box->list_n == ACES_MIG_LIST) {
 		uint32_t seq = w->mig_list_seq;
 
 		w->mig_list_seq = 0;
-		__atomic_store_n(&w->mig_list_ack, seq, __ATOMIC_RELEASE);
+		__atomic_store_n(&box->list_ack, seq, __ATOMIC_RELEASE);
 	}
 }
 
@@ -305,7 +307,7 @@ poll_msgs(struct aces_worker *w)
 			continue;
 		}
 		if (m.type == ACES_WMSG_LIST) {
-			w->mig_list_n = 0;
+			w->mig_box->list_n = 0;
 			w->mig_list_cursor = 0;
 			w->mig_list_ep = m.ep;
 			w->mig_list_seq = m.seq;

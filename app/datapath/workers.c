@@ -223,6 +223,8 @@ aces_workers_pause(void)
 	uint64_t end = rte_get_tsc_cycles() + aces.tsc_hz;	/* 1 s */
 	unsigned int i, parked;
 
+	ACES_ON_CONTROL_LCORE();
+
 	__atomic_store_n(&aces.park, 1, __ATOMIC_RELEASE);
 	do {
 		parked = 0;
@@ -239,6 +241,7 @@ aces_workers_pause(void)
 void
 aces_workers_resume(void)
 {
+	ACES_ON_CONTROL_LCORE();
 	__atomic_store_n(&aces.park, 0, __ATOMIC_RELEASE);
 }
 
@@ -305,6 +308,8 @@ aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_n
 	const struct aces_config *c = aces.cfg;
 	uint32_t n_ep = c->n_endpoints, n_be = c->n_backends, e, b, s, i;
 	unsigned int wi;
+
+	ACES_ON_CONTROL_LCORE();
 
 	*lost = 0;
 	for (wi = 0; wi < aces.n_workers; wi++) {

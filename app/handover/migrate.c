@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
 #include <rte_ring.h>
@@ -92,7 +93,8 @@ static struct {
 	uint8_t *over;			/* per endpoint: a pass found nothing movable */
 	uint64_t *ep_moved, *ep_failed;	/* per endpoint */
 	uint32_t *ep_events;		/* per endpoint: failures journalled this phase */
-	/* per worker: the batch under way */
+	/* per worker: its mailbox (struct aces_mig_box says who writes what), the batch under way */
+	struct aces_mig_box *box;
 	uint32_t *batch_seq;
 	uint16_t (*batch_mv)[ACES_MIG_BATCH];
 	uint32_t *batch_n;
@@ -149,21 +151,25 @@ free_per_entity(void)
 int
 aces_mig_init(void)
 {
-	unsigned int nw = aces.n_workers;
+	unsigned int nw = aces.n_workers, w;
 
 	mg.cand = calloc((size_t)nw * ACES_MIG_LIST, sizeof(*mg.cand));
 	mg.list_seq = calloc(nw, sizeof(*mg.list_seq));
 	mg.batch_seq = calloc(nw, sizeof(*mg.batch_seq));
 	mg.batch_mv = calloc(nw, sizeof(*mg.batch_mv));
 	mg.batch_n = calloc(nw, sizeof(*mg.batch_n));
+	mg.box = rte_zmalloc("aces_mig_box", (size_t)nw * sizeof(*mg.box), RTE_CACHE_LINE_SIZE);
 	mg.list_ep = -1;
 	/* ids: a random base per process, so a late answer to the last one is not ours */
 	mg.id_base = ((uint64_t)rte_rand() << 20) & ~(uint64_t)(MIG_MAX - 1);
 	if (mg.cand == NULL || mg.list_seq == NULL || mg.batch_seq == NULL || mg.batch_mv == NULL ||
-	    mg.batch_n == NULL || alloc_per_entity(aces.cfg->n_endpoints, aces.cfg->n_backends) != 0) {
+	    mg.batch_n == NULL || mg.box == NULL ||
+	    alloc_per_entity(aces.cfg->n_endpoints, aces.cfg->n_backends) != 0) {
 		aces_mig_fini();
 		return -ENOMEM;
 	}
+	for (w = 0; w < nw; w++)	/* before the workers run: they read it from then on */
+		aces.workers[w].mig_box = &mg.box[w];
 	return 0;
 }
 
@@ -175,6 +181,10 @@ aces_mig_fini(void)
 	free(mg.batch_seq);
 	free(mg.batch_mv);
 	free(mg.batch_n);
+	if (mg.box != NULL)
+		for (unsigned int w = 0; w < aces.n_workers; w++)
+			aces.workers[w].mig_box = NULL;
+	rte_free(mg.box);
 	free_per_entity();
 	memset(&mg, 0, sizeof(mg));
 }
@@ -324,17 +334,18 @@ take_batches(void)
 {
 	unsigned int w;
 
+	ACES_ON_CONTROL_LCORE();
+
 	for (w = 0; w < aces.n_workers; w++) {
-		struct aces_worker *wk = &aces.workers[w];
 		uint64_t now_tsc = rte_rdtsc();
 		uint32_t i;
 
 		if (mg.batch_seq[w] == 0 ||
-		    __atomic_load_n(&wk->mig_ops_ack, __ATOMIC_ACQUIRE) != mg.batch_seq[w])
+		    __atomic_load_n(&mg.box[w].ops_ack, __ATOMIC_ACQUIRE) != mg.batch_seq[w])
 			continue;
 		for (i = 0; i < mg.batch_n[w]; i++) {
 			struct mv *v = &mg.mv[mg.batch_mv[w][i]];
-			int rc = wk->mig_ops[i].rc;
+			int rc = mg.box[w].ops[i].rc;
 
 			if (v->st == MV_HOLD) {
 				if (rc == 0) {
@@ -381,6 +392,8 @@ send_batches(void)
 	unsigned int w;
 	uint32_t i;
 
+	ACES_ON_CONTROL_LCORE();
+
 	for (w = 0; w < aces.n_workers; w++)
 		if (mg.batch_seq[w] == 0)	/* else its batch is under way: batch_n is its size */
 			mg.batch_n[w] = 0;
@@ -391,7 +404,7 @@ send_batches(void)
 		if ((v->st != MV_HOLD_Q && v->st != MV_FIN_Q) || mg.batch_seq[v->worker] != 0 ||
 		    mg.batch_n[v->worker] == ACES_MIG_BATCH)
 			continue;
-		o = &aces.workers[v->worker].mig_ops[mg.batch_n[v->worker]];
+		o = &mg.box[v->worker].ops[mg.batch_n[v->worker]];
 		*o = (struct aces_mig_op){ .client_ip = v->client_ip, .client_port = v->client_port,
 					   .ep = v->ep, .backend = v->to_be,
 					   .op = v->st == MV_HOLD_Q ? ACES_FLOW_OP_HOLD : v->fin_op };
@@ -422,21 +435,22 @@ take_lists(uint64_t now)
 {
 	unsigned int w, waiting = 0;
 
+	ACES_ON_CONTROL_LCORE();
+
 	if (mg.list_ep < 0)
 		return;
 	for (w = 0; w < aces.n_workers; w++) {
-		struct aces_worker *wk = &aces.workers[w];
 		uint32_t i, n;
 
 		if (mg.list_seq[w] == 0)
 			continue;
-		if (__atomic_load_n(&wk->mig_list_ack, __ATOMIC_ACQUIRE) != mg.list_seq[w]) {
+		if (__atomic_load_n(&mg.box[w].list_ack, __ATOMIC_ACQUIRE) != mg.list_seq[w]) {
 			waiting++;
 			continue;
 		}
-		n = wk->mig_list_n < ACES_MIG_LIST ? wk->mig_list_n : ACES_MIG_LIST;
+		n = mg.box[w].list_n < ACES_MIG_LIST ? mg.box[w].list_n : ACES_MIG_LIST;
 		for (i = 0; i < n; i++)
-			mg.cand[mg.n_cand++] = wk->mig_list[i];
+			mg.cand[mg.n_cand++] = mg.box[w].list[i];
 		mg.list_found += n;
 		mg.list_seq[w] = 0;
 	}

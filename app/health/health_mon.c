@@ -424,6 +424,8 @@ set_state(uint32_t b, uint8_t to, const char *reason, uint64_t now)
 	const struct aces_config *c = aces.cfg;
 	uint8_t from = hm.state[b];
 
+	ACES_ON_CONTROL_LCORE();
+
 	if (from == to)
 		return;
 	/* a sequence lock: telemetry threads read the three together (aces_health_state) */

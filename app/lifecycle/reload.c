@@ -59,6 +59,8 @@ aces_config_install(struct aces_config *rt, uint32_t n_ep_live, uint32_t n_be_li
 {
 	struct aces_config *view = malloc(sizeof(*view));
 
+	ACES_ON_CONTROL_LCORE();
+
 	if (view == NULL)
 		return -ENOMEM;
 	*view = *rt;
@@ -432,6 +434,8 @@ swap(struct plan *p, uint64_t now)
 	char err[256];
 	uint64_t lost = 0;
 	uint32_t e;
+
+	ACES_ON_CONTROL_LCORE();
 
 	if (aces_mgr_save(old_mgr, &sv) != 0 || health == NULL)
 		goto fatal;

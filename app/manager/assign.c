@@ -110,6 +110,8 @@ assign_publish(struct aces_assign *t)
 {
 	struct aces_assign *old = aces.assign;
 
+	ACES_ON_CONTROL_LCORE();
+
 	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
 	/* every worker passes a quiescent state once per loop: then nobody holds old */
 	if (n_retired == ACES_RETIRED_MAX) {
@@ -164,6 +166,8 @@ aces_assign_reset(int same_backends)
 	unsigned int i;
 	uint64_t g;
 	uint32_t e;
+
+	ACES_ON_CONTROL_LCORE();
 
 	if (t == NULL)
 		return -ENOMEM;

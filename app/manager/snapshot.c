@@ -55,6 +55,8 @@ aces_snap_publish(uint64_t now_ms)
 	const struct aces_config *c = aces.cfg;
 	uint32_t e, b, n_ep2 = c->n_endpoints * 2;
 
+	ACES_ON_CONTROL_LCORE();
+
 	__atomic_store_n(&snap.seq, snap.seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	snap.head.at_ms = now_ms;

@@ -96,6 +96,8 @@ handle_arp(struct rte_mbuf *m)
 	uint16_t pi = aces_port_index(m->port), op;
 	uint32_t i, sip, tip;
 
+	ACES_ON_CONTROL_LCORE();
+
 	aces.ctl[ACES_CTL_ARP_RX]++;
 	if (aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p) != ACES_PARSE_ARP) {
 		aces.ctl[ACES_CTL_ARP_IGNORED]++;

@@ -122,6 +122,8 @@ aces_port_loss_watch(uint64_t now)
 	struct rte_eth_stats st;
 	uint8_t pi;
 
+	ACES_ON_CONTROL_LCORE();
+
 	for (pi = 0; pi < aces.n_ports; pi++) {
 		uint64_t lost = 0, drops = socket_drops(pi);
 		int seen = drops != 0;
