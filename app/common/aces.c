@@ -9,5 +9,5 @@ struct aces_app aces;
 
 #define ACES_DROP_NAME(n, s, d) [ACES_DROP_##n] = s,
 const char *const aces_drop_names[ACES_DROP_MAX] = { ACES_DROP_LIST(ACES_DROP_NAME) };
-#define ACES_CTL_NAME(n, s) [ACES_CTL_##n] = s,
+#define ACES_CTL_NAME(n, s, d) [ACES_CTL_##n] = s,
 const char *const aces_ctl_names[ACES_CTL_MAX] = { ACES_CTL_LIST(ACES_CTL_NAME) };

@@ -25,6 +25,18 @@
 #include "common/neigh-t.h"
 #include "common/worker-t.h"
 
+/*
+ * What a start took over, counted (state.c), named once: the fields, the names /aces/restart
+ * shows and their meaning come from this list.
+ */
+#define ACES_RESTART_CTR_LIST(_) \
+	_(flows_in_file, "flows_in_file", "flows the state file held") \
+	_(flows_imported, "flows_imported", "flows taken into the tables") \
+	_(flows_left_out, "flows_left_out", "flows of an endpoint or backend no longer configured") \
+	_(flows_expired, "flows_expired", "flows that timed out while ACES was down") \
+	_(flows_no_room, "flows_no_room", "flows not taken: table full, or the same flow twice") \
+	_(streams_refused, "streams_refused", "workers' flow streams refused as damaged")
+
 /** What a start took over from the last process (state.c, /aces/restart). */
 struct aces_restart_info {
 	int enabled;				/**< 0: --no-state */
@@ -33,12 +45,9 @@ struct aces_restart_info {
 	int taken;				/**< a state was taken over */
 	int clean;				/**< ... written at a clean stop, with flows */
 	int gap_known;				/**< the first packet has been forwarded */
-	uint64_t flows_in_file;
-	uint64_t flows_imported;
-	uint64_t flows_left_out;		/**< endpoint or backend no longer configured */
-	uint64_t flows_expired;			/**< timed out while ACES was down */
-	uint64_t flows_no_room;			/**< table full (or the same flow twice) */
-	uint64_t flows_damaged;			/**< streams refused */
+#define ACES_RESTART_CTR_FIELD(f, n, d) uint64_t f;
+	ACES_RESTART_CTR_LIST(ACES_RESTART_CTR_FIELD)
+#undef ACES_RESTART_CTR_FIELD
 	uint64_t last_forward_realtime_ms;	/**< the old process's last forward */
 	uint64_t first_forward_realtime_ms;	/**< this one's first */
 	int64_t gap_ms;
@@ -49,11 +58,18 @@ struct aces_restart_info {
 
 extern struct aces_restart_info aces_restart;
 
+/* Reloads of the configuration, counted (reload.c), named once: fields, the names
+ * /aces/config shows, meaning. */
+#define ACES_RELOAD_CTR_LIST(_) \
+	_(done, "reloads", "reloads of the configuration done") \
+	_(refused, "reloads_refused", "reloads refused: the running configuration stays")
+
 /** Reloads of the configuration (reload.c, /aces/config). */
 struct aces_reload_info {
 	uint64_t attempts;
-	uint64_t done;
-	uint64_t refused;
+#define ACES_RELOAD_CTR_FIELD(f, n, d) uint64_t f;
+	ACES_RELOAD_CTR_LIST(ACES_RELOAD_CTR_FIELD)
+#undef ACES_RELOAD_CTR_FIELD
 	uint64_t last_ms;			/**< manager clock of the last one done */
 	uint64_t last_pause_us;			/**< the workers paused that long for it */
 	char last[256];				/**< what the last one changed */

@@ -50,27 +50,27 @@ enum aces_drop {
 };
 #undef ACES_DROP_ENUM
 
-/* Control-plane counters (control lcore only). */
+/* Control-plane counters (control lcore only): name, what /aces/stats calls it, meaning. */
 #define ACES_CTL_LIST(_) \
-	_(ARP_RX,          "arp_received") \
-	_(ARP_REPLIES,     "arp_replies_sent") \
-	_(ARP_REQUESTS,    "arp_requests_sent") \
-	_(ARP_LEARNED,     "arp_neighbors_learned") \
-	_(ARP_IGNORED,     "arp_ignored") \
-	_(ALLOC_FAIL,      "ctl_mbuf_alloc_failed") \
-	_(CTL_TX_FULL,     "ctl_tx_ring_full") \
-	_(COMMANDS,        "commands_done") \
-	_(COMMANDS_FAILED, "commands_refused") \
-	_(TABLES,          "assignment_tables_published") \
-	_(RETIRE_WAITS,    "assignment_publish_waits") \
-	_(LOCAL_IGNORED,   "local_ignored") \
-	_(PROBES_SENT,     "probes_sent") \
-	_(PROBE_ANSWERS,   "probe_answers") \
-	_(PROBE_FAILURES,  "probe_failures") \
-	_(PROBE_STALE,     "probe_stale_answers_reset") \
-	_(TMSG_UNKNOWN,    "telemetry_records_unknown")
+	_(ARP_RX,          "arp_received",                "ARP frames (and other slow-path frames) the control lcore read") \
+	_(ARP_REPLIES,     "arp_replies_sent",            "ARP replies sent for own addresses and VIPs") \
+	_(ARP_REQUESTS,    "arp_requests_sent",           "ARP requests sent for next hops") \
+	_(ARP_LEARNED,     "arp_neighbors_learned",       "next-hop MACs learnt or changed") \
+	_(ARP_IGNORED,     "arp_ignored",                 "slow-path frames that were no ARP for ACES") \
+	_(ALLOC_FAIL,      "ctl_mbuf_alloc_failed",       "control frames not built: no mbuf") \
+	_(CTL_TX_FULL,     "ctl_tx_ring_full",            "control frames or worker commands not queued: ring full") \
+	_(COMMANDS,        "commands_done",               "telemetry commands carried out") \
+	_(COMMANDS_FAILED, "commands_refused",            "telemetry commands refused") \
+	_(TABLES,          "assignment_tables_published", "assignment tables published") \
+	_(RETIRE_WAITS,    "assignment_publish_waits",    "publications that waited for the workers' quiescent states") \
+	_(LOCAL_IGNORED,   "local_ignored",               "frames to an own address nobody waited for") \
+	_(PROBES_SENT,     "probes_sent",                 "active health probes sent") \
+	_(PROBE_ANSWERS,   "probe_answers",               "probes answered in time") \
+	_(PROBE_FAILURES,  "probe_failures",              "probes refused or unanswered") \
+	_(PROBE_STALE,     "probe_stale_answers_reset",   "late SYN-ACKs to a probe given up on, answered with RST") \
+	_(TMSG_UNKNOWN,    "telemetry_records_unknown",   "workers' telemetry records of no known type")
 
-#define ACES_CTL_ENUM(n, s) ACES_CTL_##n,
+#define ACES_CTL_ENUM(n, s, d) ACES_CTL_##n,
 enum aces_ctl_counter {
 	ACES_CTL_LIST(ACES_CTL_ENUM)
 	ACES_CTL_MAX

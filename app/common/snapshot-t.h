@@ -40,14 +40,27 @@ struct aces_snap_be {
 };
 
 /** Moving established connections (migrate.c). */
+/*
+ * The moves' counters (cumulative, control lcore), named once: the fields, the names
+ * /aces/transition shows under "moves" and their meaning come from this list.
+ */
+#define ACES_MIG_CTR_LIST(_) \
+	_(started, "started", "moves of established connections started") \
+	_(moved, "moved", "connections moved to the replacement") \
+	_(failed, "failed", "moves that failed: the connection stays on the original") \
+	_(timed_out, "timed_out", "moves without an answer in agents.move_timeout_ms") \
+	_(lost, "lost_in_reload", "moves under way when a reload removed their endpoint") \
+	_(no_backend, "no_replacement_backend", "moves not started: no replacement backend") \
+	_(datagrams_sent, "datagrams_sent", "MOVE datagrams sent to agents (resends included)") \
+	_(send_failed, "datagrams_not_sent", "MOVE datagrams that could not be sent") \
+	_(refused, "answers_refused", "agent datagrams that were not authentic") \
+	_(late, "answers_late", "agent answers to moves already ended") \
+	_(agents_not_answering, "agents_not_answering", "times an agent was left alone for a while")
+
 struct aces_snap_mig {
-	uint64_t started, moved, failed, timed_out;	/**< moves */
-	uint64_t lost;				/**< under way when a reload removed their endpoint */
-	uint64_t no_backend;			/**< no replacement backend to move to */
-	uint64_t datagrams_sent, send_failed;	/**< MOVE datagrams (resends included) */
-	uint64_t refused;			/**< agent datagrams that were not authentic */
-	uint64_t late;				/**< answers to moves already ended */
-	uint64_t agents_not_answering;		/**< times an agent was left alone */
+#define ACES_MIG_CTR_FIELD(f, n, d) uint64_t f;
+	ACES_MIG_CTR_LIST(ACES_MIG_CTR_FIELD)
+#undef ACES_MIG_CTR_FIELD
 	uint64_t first_ms, last_ms;		/**< this run of moves: first started, last ended */
 	uint64_t run_base;			/**< moves ended before this run */
 	uint32_t in_flight;

@@ -115,8 +115,8 @@ aces_wk_syn_rescue(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 		w->beh[f->backend].refused++;
 		if (!aces.cfg->manager.health.rescue_syn)
 			return 0;
-		w->eph[f->ep * 2 + f->side].rescued++;
-		w->beh[f->backend].rescued++;
+		w->eph[f->ep * 2 + f->side].syn_rescued++;
+		w->beh[f->backend].syn_rescued++;
 		aces_wk_flow_delete(w, idx);
 		aces_wk_drop(w, m, ACES_DROP_SYN_REFUSED);
 		return 1;
@@ -124,8 +124,8 @@ aces_wk_syn_rescue(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 	if (dir == ACES_DIR_FWD && aces.cfg->manager.health.rescue_syn &&
 	    (p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_SYN &&
 	    now - f->created > aces.syn_timeout_tsc) {
-		w->eph[f->ep * 2 + f->side].rescued++;
-		w->beh[f->backend].rescued++;
+		w->eph[f->ep * 2 + f->side].syn_rescued++;
+		w->beh[f->backend].syn_rescued++;
 		w->st.flows_rescued++;
 		aces_wk_flow_delete(w, idx);
 		return 1;	/* the caller creates the flow anew */

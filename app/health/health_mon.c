@@ -379,12 +379,9 @@ sum_workers(uint32_t id, struct aces_health_ctr *out)
 	for (w = 0; w < aces.n_workers; w++) {
 		const struct aces_health_ctr *x = &hm.wk_h[(size_t)w * n_hent() + id];
 
-		out->attempts += x->attempts;
-		out->handshakes += x->handshakes;
-		out->syn_timeouts += x->syn_timeouts;
-		out->refused += x->refused;
-		out->udp_noreply += x->udp_noreply;
-		out->rescued += x->rescued;
+#define SUM_FIELD(f, n, d) out->f += x->f;
+		ACES_HEALTH_CTR_LIST(SUM_FIELD)
+#undef SUM_FIELD
 	}
 }
 

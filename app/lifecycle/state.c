@@ -475,7 +475,7 @@ aces_state_apply(void)
 						     &st, err, sizeof(err)) != 0) {
 					ST_LOG(WARNING, "state file: flows of worker %u refused: %s", j,
 					       err);
-					aces_restart.flows_damaged++;
+					aces_restart.streams_refused++;
 				}
 				if (!map.route || i == 0)
 					aces_restart.flows_in_file += st.in_stream;

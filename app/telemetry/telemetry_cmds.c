@@ -380,9 +380,9 @@ endpoint_fill(struct rte_tel_data *x, const struct view *v, uint32_t e, int full
 	rte_tel_data_add_dict_u64(x, "pps_replacement", (uint64_t)(se->pps[1] + 0.5));
 	rte_tel_data_add_dict_u64(x, "new_flows_per_s",
 				  (uint64_t)(se->new_fps[0] + se->new_fps[1] + 0.5));
-	rte_tel_data_add_dict_u64(x, "packets", se->c[0].pkts + se->c[1].pkts);
-	rte_tel_data_add_dict_u64(x, "bytes", se->c[0].bytes + se->c[1].bytes);
-	rte_tel_data_add_dict_u64(x, "new_flows", se->c[0].new_flows + se->c[1].new_flows);
+#define ADD_SIDE(f, n, dsc) rte_tel_data_add_dict_u64(x, n, se->c[0].f + se->c[1].f);
+	ACES_SIDE_CTR_LIST(ADD_SIDE)
+#undef ADD_SIDE
 	rte_tel_data_add_dict_u64(x, "flows_in_table", se->c[0].flows + se->c[1].flows);
 	{
 		const struct aces_mgr_ep_health *h = &se->h;
@@ -585,12 +585,9 @@ cmd_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 						     aces_be_state_name((enum aces_be_state)sb->state));
 			rte_tel_data_add_dict_u64(x, "state_since_ms_ago", aces_now_ms() - sb->since_ms);
 			rte_tel_data_add_dict_string(x, "state_reason", sb->reason);
-			rte_tel_data_add_dict_u64(x, "attempts", hc->attempts);
-			rte_tel_data_add_dict_u64(x, "handshakes", hc->handshakes);
-			rte_tel_data_add_dict_u64(x, "syn_timeouts", hc->syn_timeouts);
-			rte_tel_data_add_dict_u64(x, "refused", hc->refused);
-			rte_tel_data_add_dict_u64(x, "udp_noreply", hc->udp_noreply);
-			rte_tel_data_add_dict_u64(x, "syn_rescued", hc->rescued);
+#define ADD_HEALTH(f, n, dsc) rte_tel_data_add_dict_u64(x, n, hc->f);
+			ACES_HEALTH_CTR_LIST(ADD_HEALTH)
+#undef ADD_HEALTH
 			rte_tel_data_add_dict_u64(x, "flows_active", sb->c.open);
 			rte_tel_data_add_dict_u64(x, "pps", (uint64_t)(sb->pps + 0.5));
 			if (sb->cpu != UINT32_MAX) {
@@ -678,10 +675,9 @@ transition_fill(struct rte_tel_data *d)
 
 		if (mv != NULL) {
 			rte_tel_data_start_dict(mv);
-			rte_tel_data_add_dict_u64(mv, "started", g->started);
-			rte_tel_data_add_dict_u64(mv, "moved", g->moved);
-			rte_tel_data_add_dict_u64(mv, "failed", g->failed);
-			rte_tel_data_add_dict_u64(mv, "timed_out", g->timed_out);
+#define ADD_MIG(f, n, dsc) rte_tel_data_add_dict_u64(mv, n, g->f);
+			ACES_MIG_CTR_LIST(ADD_MIG)
+#undef ADD_MIG
 			rte_tel_data_add_dict_u64(mv, "in_flight", g->in_flight);
 			/* the last run of moves: its first started to its last ended, and the moves
 			 * that ended per second in it */
@@ -690,13 +686,6 @@ transition_fill(struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(mv, "moves_per_s", g->last_ms > g->first_ms ?
 						  (g->moved + g->failed + g->timed_out - g->run_base) *
 						  1000 / (g->last_ms - g->first_ms) : 0);
-			rte_tel_data_add_dict_u64(mv, "lost_in_reload", g->lost);
-			rte_tel_data_add_dict_u64(mv, "no_replacement_backend", g->no_backend);
-			rte_tel_data_add_dict_u64(mv, "datagrams_sent", g->datagrams_sent);
-			rte_tel_data_add_dict_u64(mv, "datagrams_not_sent", g->send_failed);
-			rte_tel_data_add_dict_u64(mv, "answers_refused", g->refused);
-			rte_tel_data_add_dict_u64(mv, "answers_late", g->late);
-			rte_tel_data_add_dict_u64(mv, "agents_not_answering", g->agents_not_answering);
 			rte_tel_data_add_dict_u64(mv, "freeze_samples", g->freeze_samples);
 			rte_tel_data_add_dict_u64(mv, "freeze_p50_us", g->freeze_p50_us);
 			rte_tel_data_add_dict_u64(mv, "freeze_p99_us", g->freeze_p99_us);
@@ -746,8 +735,9 @@ config_fill(struct rte_tel_data *d)
 				  aces.cfg->n_endpoints - aces.n_ep_live);
 	rte_tel_data_add_dict_u64(d, "removed_backends_draining",
 				  aces.cfg->n_backends - aces.n_be_live);
-	rte_tel_data_add_dict_u64(d, "reloads", r->done);
-	rte_tel_data_add_dict_u64(d, "reloads_refused", r->refused);
+#define ADD_RELOAD(f, n, dsc) rte_tel_data_add_dict_u64(d, n, r->f);
+	ACES_RELOAD_CTR_LIST(ADD_RELOAD)
+#undef ADD_RELOAD
 	if (r->done > 0) {
 		add_wall_time(d, "last_reload", r->last_ms);
 		rte_tel_data_add_dict_string(d, "last_reload_result", r->last);
@@ -876,12 +866,9 @@ cmd_restart(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	if (!r->taken)
 		return 0;
 	rte_tel_data_add_dict_u64(d, "clean_stop", (uint64_t)r->clean);
-	rte_tel_data_add_dict_u64(d, "flows_in_file", r->flows_in_file);
-	rte_tel_data_add_dict_u64(d, "flows_imported", r->flows_imported);
-	rte_tel_data_add_dict_u64(d, "flows_left_out", r->flows_left_out);
-	rte_tel_data_add_dict_u64(d, "flows_expired", r->flows_expired);
-	rte_tel_data_add_dict_u64(d, "flows_no_room", r->flows_no_room);
-	rte_tel_data_add_dict_u64(d, "streams_refused", r->flows_damaged);
+#define ADD_RESTART(f, n, dsc) rte_tel_data_add_dict_u64(d, n, r->f);
+	ACES_RESTART_CTR_LIST(ADD_RESTART)
+#undef ADD_RESTART
 	rte_tel_data_add_dict_u64(d, "file_unread_ms", r->lay_ms);
 	rte_tel_data_add_dict_u64(d, "apply_ms", r->apply_ms);
 	if (!r->clean)
@@ -987,6 +974,75 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	return 0;
 }
 
+/*
+ * Every counter family, from its list: the names each command shows and what they mean, so
+ * a client (acesctl's exporter) takes them from the process instead of keeping its own copy.
+ * A meaning must fit a telemetry string: checked when this file compiles.
+ */
+#define HELP_FITS(f, n, dsc) \
+	_Static_assert(sizeof(dsc) <= RTE_TEL_MAX_STRING_LEN, "the meaning of " n " is too long");
+ACES_WK_LIST(HELP_FITS)
+ACES_DROP_LIST(HELP_FITS)
+ACES_CTL_LIST(HELP_FITS)
+ACES_FLOW_STATS_LIST(HELP_FITS)
+ACES_HEALTH_CTR_LIST(HELP_FITS)
+ACES_SIDE_CTR_LIST(HELP_FITS)
+ACES_MIG_CTR_LIST(HELP_FITS)
+ACES_RELOAD_CTR_LIST(HELP_FITS)
+ACES_RESTART_CTR_LIST(HELP_FITS)
+#undef HELP_FITS
+
+struct counter_help {
+	const char *name, *help;
+};
+
+#define COUNTER_HELP(f, n, dsc) { n, dsc },
+static const struct counter_help wk_help[] = { ACES_WK_LIST(COUNTER_HELP) };
+static const struct counter_help drop_help[] = { ACES_DROP_LIST(COUNTER_HELP) };
+static const struct counter_help ctl_help[] = { ACES_CTL_LIST(COUNTER_HELP) };
+static const struct counter_help ft_help[] = { ACES_FLOW_STATS_LIST(COUNTER_HELP) };
+static const struct counter_help health_help[] = { ACES_HEALTH_CTR_LIST(COUNTER_HELP) };
+static const struct counter_help side_help[] = { ACES_SIDE_CTR_LIST(COUNTER_HELP) };
+static const struct counter_help mig_help[] = { ACES_MIG_CTR_LIST(COUNTER_HELP) };
+static const struct counter_help reload_help[] = { ACES_RELOAD_CTR_LIST(COUNTER_HELP) };
+static const struct counter_help restart_help[] = { ACES_RESTART_CTR_LIST(COUNTER_HELP) };
+#undef COUNTER_HELP
+
+static const struct {
+	const char *family;		/* where it is shown, README "Counters" */
+	const struct counter_help *c;
+	size_t n;
+} families[] = {
+	{ "stats", wk_help, RTE_DIM(wk_help) },			/* /aces/stats */
+	{ "drops", drop_help, RTE_DIM(drop_help) },		/* /aces/stats "drops" */
+	{ "control", ctl_help, RTE_DIM(ctl_help) },		/* /aces/stats "control" */
+	{ "flow_table", ft_help, RTE_DIM(ft_help) },		/* /aces/stats "flow_table" */
+	{ "endpoint", side_help, RTE_DIM(side_help) },		/* /aces/endpoint */
+	{ "backend_health", health_help, RTE_DIM(health_help) },	/* /aces/backends */
+	{ "moves", mig_help, RTE_DIM(mig_help) },		/* /aces/transition "moves" */
+	{ "reload", reload_help, RTE_DIM(reload_help) },	/* /aces/config */
+	{ "restart", restart_help, RTE_DIM(restart_help) },	/* /aces/restart */
+};
+
+static int
+cmd_counters(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	size_t f, i;
+
+	rte_tel_data_start_dict(d);
+	for (f = 0; f < RTE_DIM(families); f++) {
+		struct rte_tel_data *x = rte_tel_data_alloc();
+
+		if (x == NULL)
+			return tel_error(d, "out of memory");
+		rte_tel_data_start_dict(x);
+		for (i = 0; i < families[f].n; i++)
+			rte_tel_data_add_dict_string(x, families[f].c[i].name, families[f].c[i].help);
+		rte_tel_data_add_dict_container(d, families[f].family, x, 0);
+	}
+	return 0;
+}
+
 static const struct {
 	const char *path;
 	telemetry_cb fn;
@@ -1033,6 +1089,9 @@ static const struct {
 	  "No parameters.", 1 },
 	{ "/aces/backends", cmd_backends,
 	  "Backends: side, address, MAC, active flows. No parameters.", 1 },
+	{ "/aces/counters", cmd_counters,
+	  "Every counter family: the names each command shows and what they mean. "
+	  "No parameters.", 1 },
 };
 
 /* Every path is registered with this one function, which finds the row by the

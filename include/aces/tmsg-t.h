@@ -22,14 +22,23 @@ enum aces_tmsg_type {
 	ACES_TMSG_MAX
 };
 
-/** Passive health counters (cumulative). */
+/*
+ * Passive health counters (cumulative), per endpoint side and per backend, named once: the
+ * struct fields, the names /aces/backends shows (and acesctl exports, from /aces/counters)
+ * and their meaning come from this list.
+ */
+#define ACES_HEALTH_CTR_LIST(_) \
+	_(attempts, "attempts", "new TCP flows (SYNs) and UDP flows sent") \
+	_(handshakes, "handshakes", "SYN-ACKs seen") \
+	_(syn_timeouts, "syn_timeouts", "SYNs without SYN-ACK within health.syn_timeout_ms") \
+	_(refused, "refused", "SYNs answered with RST") \
+	_(udp_noreply, "udp_noreply", "UDP flows without reply within health.syn_timeout_ms") \
+	_(syn_rescued, "syn_rescued", "refused or timed-out SYNs re-steered on retransmission")
+
 struct aces_health_ctr {
-	uint64_t attempts;	/**< new TCP flows (SYNs) and UDP flows sent */
-	uint64_t handshakes;	/**< SYN-ACKs seen */
-	uint64_t syn_timeouts;	/**< SYNs without SYN-ACK within syn_timeout_ms */
-	uint64_t refused;	/**< SYNs answered with RST */
-	uint64_t udp_noreply;	/**< UDP flows without reply within syn_timeout_ms */
-	uint64_t rescued;	/**< refused or timed-out SYNs re-steered on retransmission */
+#define ACES_HEALTH_CTR_FIELD(f, n, d) uint64_t f;
+	ACES_HEALTH_CTR_LIST(ACES_HEALTH_CTR_FIELD)
+#undef ACES_HEALTH_CTR_FIELD
 };
 
 /** Upper bounds (ms) of the handshake-time histogram buckets; the last is open. */
@@ -41,11 +50,20 @@ struct aces_hs_hist {
 	uint32_t b[ACES_HS_BUCKETS];
 };
 
-/** Cumulative counters of one endpoint side or one backend, on one worker. */
+/*
+ * Cumulative counters of one endpoint side or one backend, on one worker, named once: the
+ * fields, the names /aces/endpoint shows (both sides summed) and their meaning.
+ */
+#define ACES_SIDE_CTR_LIST(_) \
+	_(pkts, "packets", "packets of the endpoint's flows forwarded, both directions") \
+	_(bytes, "bytes", "bytes of the endpoint's flows forwarded, both directions") \
+	_(new_flows, "new_flows", "flows created")
+
+/** Cumulative counters (the list) and gauges of one endpoint side or one backend. */
 struct aces_ctr {
-	uint64_t pkts;		/**< packets forwarded, both directions */
-	uint64_t bytes;
-	uint64_t new_flows;
+#define ACES_SIDE_CTR_FIELD(f, n, d) uint64_t f;
+	ACES_SIDE_CTR_LIST(ACES_SIDE_CTR_FIELD)
+#undef ACES_SIDE_CTR_FIELD
 	uint64_t closed_flows;	/**< flows that saw FIN/RST, were reset, or expired */
 	uint64_t flows;		/**< flows in the table now (closing ones included) */
 	uint64_t open;		/**< flows in the table not closed yet */

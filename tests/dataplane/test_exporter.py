@@ -89,6 +89,26 @@ def main():
                  ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, os.path.join(work, "out.pcap"))])
         a.wait("frames received", lambda: a.ctl("stats")["port0"]["rx_packets"] == len(frames))
         a.wait("handshakes counted", lambda: a.ctl("endpoint", "web")["handshake_hist_original"][0] == 5)
+        # every counter family from one list: what /aces/counters names is what the commands show
+        names = a.ctl("counters")
+        check(sorted(names) == sorted(["stats", "drops", "control", "flow_table", "endpoint",
+                                       "backend_health", "moves", "reload", "restart"]) and
+              all(isinstance(h, str) and h for fam in names.values() for h in fam.values()),
+              "/aces/counters: nine families, every counter with a meaning")
+        st = a.ctl("stats")
+        not_listed = [k for k, v in st.items() if isinstance(v, int) and k not in names["stats"] and
+                      k not in ("drops_total", "tsc_hz", "flow_capacity")]
+        check(not not_listed, "/aces/stats: every counter is in the listing (not listed: %s)" % not_listed)
+        check(sorted(st["drops"]) == sorted(names["drops"]) and
+              sorted(st["control"]) == sorted(names["control"]) and
+              sorted(st["flow_table"]) == sorted(names["flow_table"]),
+              "/aces/stats: drops, control and flow_table are exactly their listed families")
+        be = [v for v in a.ctl("backends").values() if isinstance(v, dict)]
+        ep = a.ctl("endpoint", "web")
+        cf = a.ctl("config")
+        check(be and all(k in b for b in be for k in names["backend_health"]) and
+              all(k in ep for k in names["endpoint"]) and all(k in cf for k in names["reload"]),
+              "/aces/backends, /aces/endpoint and /aces/config show their listed counters")
         eport, pport = free_port(), free_port()
         exp = subprocess.Popen([sys.executable, ACESCTL, "-f", "dp-exp", "exporter", "--listen",
                                 "127.0.0.1:%d" % eport], stdout=open(os.path.join(work, "exp.log"), "w"),
@@ -112,6 +132,9 @@ def main():
               and 'aces_endpoint_handshake_seconds_bucket{endpoint="web",le="+Inf",side="original"} 5.0' in lines
               and "# TYPE aces_endpoint_handshake_seconds histogram" in lines,
               "exposition: the handshake-time histogram (5 handshakes under 1 ms)")
+        check("# HELP aces_forwarded_total %s" % names["stats"]["forwarded"] in lines and
+              "# HELP aces_backend_syn_rescued_total passive health: %s" % names["backend_health"]["syn_rescued"]
+              in lines, "exposition: help texts and passive counter names from /aces/counters")
         check(not [l for l in lines if l.startswith("process_") or l.startswith("python_")],
               "exposition: only ACES's metrics")
 
