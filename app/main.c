@@ -189,10 +189,8 @@ on_signal(int sig)
 {
 	if (sig == SIGINT || sig == SIGTERM)
 		aces.force_quit = true;
-	else if (sig == SIGUSR2)
-		aces.usr2 = 1;	/* the control lcore starts the transition */
-	else if (sig == SIGHUP)
-		aces.hup = 1;	/* the control lcore reloads the configuration */
+	else
+		aces_control_signal(sig);	/* SIGUSR2, SIGHUP: the control lcore acts */
 }
 
 /* Ports named by the config must exist: a config error, reported like one. */

@@ -102,11 +102,8 @@ struct aces_app {
 	uint64_t rx_loss_tsc[ACES_MAX_PORTS];	/**< when the control lcore last saw the port
 						 *   lose received packets (imissed, rx_nombuf,
 						 *   packet-socket drops: port_loss.c) */
-	uint64_t sock_rx_drops[ACES_MAX_PORTS];	/**< net_af_packet: the kernel's drops on the
-						 *   port's packet sockets (control lcore writes) */
 	struct rte_hash *ep_hash;		/**< (vip, port, proto) -> endpoint; read-only */
-	struct aces_neigh *neigh;
-	uint32_t n_neigh;
+	struct aces_neigh *neigh;		/**< next hops (net/neigh.c owns them) */
 	uint32_t *backend_nh;			/**< backend -> neigh index */
 	uint32_t vip_set[ACES_VIP_SET];		/**< VIP addresses, open addressing; 0: empty */
 	/** backend address -> index + 1 (open addressing, 0: empty), for adoption */
@@ -118,20 +115,14 @@ struct aces_app {
 	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
 	struct aces_assign *assign;		/**< current table; RCU protected */
 	struct aces_mgr *mgr;			/**< Endpoint Manager (control lcore) */
-	struct aces_mgr_ep_load *ep_load;	/**< windowed load; written by control */
-	struct aces_ctr *ctr_sum;		/**< summed counters per entity (control) */
-	double *be_pps;				/**< per backend, windowed (control) */
 	uint32_t *be_cpu;			/**< backend-reported CPU %, UINT32_MAX = none */
 	uint64_t *be_cpu_ms;			/**< when it was reported (manager clock) */
 	uint32_t n_entities;			/**< endpoints * 2 + backends */
 	uint32_t n_report;			/**< records per report round */
 	uint64_t syn_timeout_tsc;		/**< health.syn_timeout_ms in TSC cycles */
 	uint64_t tmsg_period;			/**< TSC cycles between report rounds */
-	uint64_t flow_table_bytes;		/**< memory of one worker's flow table */
 	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */
 	uint64_t start_mono_ms;			/**< CLOCK_MONOTONIC at start */
-	volatile int usr2;			/**< SIGUSR2 seen: start a transition */
-	volatile int hup;			/**< SIGHUP seen: reload the configuration */
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *cmd_ring;		/**< telemetry threads -> control (MP/SC) */
 	unsigned int n_workers;

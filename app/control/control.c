@@ -7,6 +7,7 @@
  * (migrate.c), runs the manager
  * every tick (endpoint_mgr.c) and publishes what changed (assign.c).
  */
+#include <signal.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -27,6 +28,18 @@
 RTE_LOG_REGISTER(aces_logtype_ctl, user.aces.control, INFO);
 #define CTL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, aces_logtype_ctl, "aces: " fmt "\n", ## __VA_ARGS__)
+
+static volatile sig_atomic_t usr2;	/* SIGUSR2 seen: start a transition */
+static volatile sig_atomic_t hup;	/* SIGHUP seen: reload the configuration */
+
+void
+aces_control_signal(int sig)
+{
+	if (sig == SIGUSR2)
+		usr2 = 1;
+	else if (sig == SIGHUP)
+		hup = 1;
+}
 
 int
 aces_control_init(void)
@@ -105,17 +118,17 @@ aces_control_loop(void)
 			next_loss = now + aces.tsc_hz / 50;
 		}
 		aces_tmsg_drain();
-		if (aces.usr2) {
+		if (usr2) {
 			struct aces_cmd c = { .type = ACES_CMD_START, .weight = 1 };
 
-			aces.usr2 = 0;
+			usr2 = 0;
 			if (aces_epm_cmd(&c, aces_now_ms()) != 0)
 				CTL_LOG(WARNING, "SIGUSR2: transition not started: %s", c.msg);
 		}
-		if (aces.hup) {
+		if (hup) {
 			char msg[512];
 
-			aces.hup = 0;
+			hup = 0;
 			aces_reload("SIGHUP", msg, sizeof(msg));	/* logs what it did */
 		}
 		aces_health_poll(aces_now_ms());

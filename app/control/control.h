@@ -14,6 +14,9 @@
 /* control.c: the control loop */
 int aces_control_init(void);
 void aces_control_loop(void);
+/** A signal for the control lcore (async-signal-safe): SIGUSR2 starts a transition, SIGHUP
+ * reloads the configuration; others are ignored. */
+void aces_control_signal(int sig);
 void aces_control_fini(void);
 
 /* cmd.c */

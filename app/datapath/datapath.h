@@ -22,6 +22,8 @@ void aces_endpoints_fini(void);
 /* workers.c: the workers' state, rings and flow tables (owned there) */
 int aces_workers_init(void);
 void aces_workers_fini(void);
+/** The memory of one worker's flow table, in bytes. */
+uint64_t aces_workers_flow_table_bytes(void);
 
 /** The worker that owns the flow of this client end (network order). */
 unsigned int aces_flow_owner_of(uint32_t client_ip, uint16_t client_port, uint8_t proto);

@@ -30,6 +30,14 @@ RTE_LOG_REGISTER(aces_logtype_workers, user.aces.workers, INFO);
 #define WK_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, aces_logtype_workers, "aces: " fmt "\n", ## __VA_ARGS__)
 
+static uint64_t flow_table_bytes;	/* memory of one worker's flow table */
+
+uint64_t
+aces_workers_flow_table_bytes(void)
+{
+	return flow_table_bytes;
+}
+
 static void *
 flow_zalloc(void *arg, size_t size, size_t align)
 {
@@ -97,7 +105,7 @@ flow_table_create(struct aces_worker *w, int socket)
 		errno = EINVAL;
 		return NULL;
 	}
-	aces.flow_table_bytes = aces_flow_table_bytes(fc->capacity);
+	flow_table_bytes = aces_flow_table_bytes(fc->capacity);
 	return ft;
 }
 

@@ -19,6 +19,7 @@
 #include "common/aces.h"
 #include "health/health.h"
 #include "handover/handover.h"
+#include "manager/epm.h"
 #include "manager/manager.h"
 
 #define WIN_SLOTS	32	/* samples kept per entity */
@@ -29,6 +30,8 @@ enum { WV_PKTS = 0, WV_BYTES, WV_NEW_FLOWS, WV_MAX };	/* counters of a window sa
 RTE_LOG_REGISTER(aces_logtype_mgr, user.aces.manager, INFO);
 #define MGR_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, aces_logtype_mgr, "aces: " fmt "\n", ## __VA_ARGS__)
+
+struct aces_epm_state aces_epm;
 
 static struct {
 	struct aces_ctr *wk_last;	/* [worker * n_entities + entity] latest record */
@@ -44,12 +47,12 @@ aces_epm_init(void)
 	uint32_t b;
 
 	/* the load and counter state the manager and the snapshot read (owned here) */
-	aces.ep_load = calloc(c->n_endpoints ? c->n_endpoints : 1, sizeof(*aces.ep_load));
-	aces.ctr_sum = calloc(aces.n_entities, sizeof(*aces.ctr_sum));
-	aces.be_pps = calloc(c->n_backends, sizeof(*aces.be_pps));
+	aces_epm.ep_load = calloc(c->n_endpoints ? c->n_endpoints : 1, sizeof(*aces_epm.ep_load));
+	aces_epm.ctr_sum = calloc(aces.n_entities, sizeof(*aces_epm.ctr_sum));
+	aces_epm.be_pps = calloc(c->n_backends, sizeof(*aces_epm.be_pps));
 	aces.be_cpu = calloc(c->n_backends, sizeof(*aces.be_cpu));
 	aces.be_cpu_ms = calloc(c->n_backends, sizeof(*aces.be_cpu_ms));
-	if (aces.ep_load == NULL || aces.ctr_sum == NULL || aces.be_pps == NULL ||
+	if (aces_epm.ep_load == NULL || aces_epm.ctr_sum == NULL || aces_epm.be_pps == NULL ||
 	    aces.be_cpu == NULL || aces.be_cpu_ms == NULL)
 		return -ENOMEM;
 	for (b = 0; b < c->n_backends; b++)
@@ -80,12 +83,12 @@ struct epm_arrays {
 static struct epm_arrays
 arrays_take(void)
 {
-	struct epm_arrays a = { aces.ep_load, aces.ctr_sum, aces.be_pps, aces.be_cpu,
+	struct epm_arrays a = { aces_epm.ep_load, aces_epm.ctr_sum, aces_epm.be_pps, aces.be_cpu,
 				aces.be_cpu_ms, epm.wk_last, epm.hooks, epm.win };
 
-	aces.ep_load = NULL;
-	aces.ctr_sum = NULL;
-	aces.be_pps = NULL;
+	aces_epm.ep_load = NULL;
+	aces_epm.ctr_sum = NULL;
+	aces_epm.be_pps = NULL;
 	aces.be_cpu = NULL;
 	aces.be_cpu_ms = NULL;
 	epm.wk_last = NULL;
@@ -97,9 +100,9 @@ arrays_take(void)
 static void
 arrays_put(const struct epm_arrays *a)
 {
-	aces.ep_load = a->ep_load;
-	aces.ctr_sum = a->ctr_sum;
-	aces.be_pps = a->be_pps;
+	aces_epm.ep_load = a->ep_load;
+	aces_epm.ctr_sum = a->ctr_sum;
+	aces_epm.be_pps = a->be_pps;
 	aces.be_cpu = a->be_cpu;
 	aces.be_cpu_ms = a->be_cpu_ms;
 	epm.wk_last = a->wk_last;
@@ -176,7 +179,7 @@ update_windows(uint64_t now)
 
 		for (w = 0; w < aces.n_workers; w++)
 			ctr_add(&sum, &epm.wk_last[(size_t)w * aces.n_entities + e]);
-		aces.ctr_sum[e] = sum;
+		aces_epm.ctr_sum[e] = sum;
 		s[WV_PKTS] = sum.pkts;
 		s[WV_BYTES] = sum.bytes;
 		s[WV_NEW_FLOWS] = sum.new_flows;
@@ -187,15 +190,15 @@ update_windows(uint64_t now)
 		double dt = (double)aces_window_delta(epm.win, e, start, d) / 1000;
 
 		if (e < n_ep2) {
-			struct aces_mgr_ep_load *l = &aces.ep_load[e / 2];
+			struct aces_mgr_ep_load *l = &aces_epm.ep_load[e / 2];
 			int side = (int)(e % 2);
 
 			l->pps[side] = dt > 0 ? (double)d[WV_PKTS] / dt : 0;
 			l->bps[side] = dt > 0 ? (double)d[WV_BYTES] / dt : 0;
 			l->new_fps[side] = dt > 0 ? (double)d[WV_NEW_FLOWS] / dt : 0;
-			l->open_flows[side] = aces.ctr_sum[e].open;
+			l->open_flows[side] = aces_epm.ctr_sum[e].open;
 		} else {
-			aces.be_pps[e - n_ep2] = dt > 0 ? (double)d[WV_PKTS] / dt : 0;
+			aces_epm.be_pps[e - n_ep2] = dt > 0 ? (double)d[WV_PKTS] / dt : 0;
 		}
 	}
 }
@@ -317,14 +320,14 @@ aces_epm_apply(uint64_t now)
 void
 aces_epm_tick(uint64_t now)
 {
-	struct aces_mgr_input in = { .now_ms = now, .ep = aces.ep_load };
+	struct aces_mgr_input in = { .now_ms = now, .ep = aces_epm.ep_load };
 	uint32_t e;
 
 	update_windows(now);
 	poll_hooks(now);
 	aces_health_fill(&in);
 	for (e = 0; e < aces.n_ep_live; e++)
-		aces.ep_load[e].moving_over = (uint8_t)aces_mig_over(e);
+		aces_epm.ep_load[e].moving_over = (uint8_t)aces_mig_over(e);
 	aces_mgr_tick(aces.mgr, &in);
 	aces_epm_apply(now);
 }
@@ -400,7 +403,7 @@ aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, 
 			src[e * 2 + s] = ep_src[e] < 0 ? -1 :
 					 (int32_t)((uint32_t)ep_src[e] * 2 + (swap ? 1 - s : s));
 		if (ep_src[e] >= 0) {
-			struct aces_mgr_ep_load *o = &aces.ep_load[ep_src[e]];
+			struct aces_mgr_ep_load *o = &aces_epm.ep_load[ep_src[e]];
 
 			for (s = 0; s < 2; s++) {
 				uint32_t os = swap ? 1 - s : s;
@@ -419,7 +422,7 @@ aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, 
 		src[n_ep * 2 + b] = be_src[b] < 0 ? -1 : (int32_t)(old_n_ep * 2 + (uint32_t)be_src[b]);
 		n.be_cpu[b] = be_src[b] < 0 ? UINT32_MAX : aces.be_cpu[be_src[b]];
 		n.be_cpu_ms[b] = be_src[b] < 0 ? 0 : aces.be_cpu_ms[be_src[b]];
-		n.be_pps[b] = be_src[b] < 0 ? 0 : aces.be_pps[be_src[b]];
+		n.be_pps[b] = be_src[b] < 0 ? 0 : aces_epm.be_pps[be_src[b]];
 	}
 	n.win = aces_window_remap(epm.win, n_ent, src);
 	if (n.win == NULL)

@@ -17,6 +17,7 @@
 #include "common/aces.h"
 #include "health/health.h"
 #include "handover/handover.h"
+#include "manager/epm.h"
 #include "manager/manager.h"
 
 #define READ_TRIES 1000
@@ -70,9 +71,9 @@ aces_snap_publish(uint64_t now_ms)
 		int s;
 
 		for (s = 0; s < ACES_SIDE_MAX; s++) {
-			x->c[s] = aces.ctr_sum[e * 2 + s];
-			x->pps[s] = aces.ep_load[e].pps[s];
-			x->new_fps[s] = aces.ep_load[e].new_fps[s];
+			x->c[s] = aces_epm.ctr_sum[e * 2 + s];
+			x->pps[s] = aces_epm.ep_load[e].pps[s];
+			x->new_fps[s] = aces_epm.ep_load[e].new_fps[s];
 		}
 		if (h != NULL)
 			x->h = *h;
@@ -89,9 +90,9 @@ aces_snap_publish(uint64_t now_ms)
 	for (b = 0; b < c->n_backends; b++) {
 		struct aces_snap_be *x = &snap.be[b];
 
-		x->c = aces.ctr_sum[n_ep2 + b];
+		x->c = aces_epm.ctr_sum[n_ep2 + b];
 		aces_health_counters(n_ep2 + b, &x->hc);
-		x->pps = aces.be_pps[b];
+		x->pps = aces_epm.be_pps[b];
 		x->cpu = aces.be_cpu[b];
 		x->cpu_ms = aces.be_cpu_ms[b];
 		x->state = aces_health_state(b, &x->since_ms, x->reason, sizeof(x->reason));

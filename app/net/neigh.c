@@ -22,6 +22,8 @@
 #define ARP_RETRY_S	1	/* unresolved: ask again every second */
 #define ARP_REFRESH_S	60	/* resolved by ARP: refresh every minute */
 
+static uint32_t n_neigh;	/* entries of aces.neigh in use */
+
 RTE_LOG_REGISTER(aces_logtype_neigh, user.aces.neigh, INFO);
 #define CTL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, aces_logtype_neigh, "aces: " fmt "\n", ## __VA_ARGS__)
@@ -110,7 +112,7 @@ handle_arp(struct rte_mbuf *m)
 	tip = arp->arp_data.arp_tip;
 
 	/* Learn (or refresh) a neighbour we track, from any ARP it sends. */
-	for (i = 0; i < aces.n_neigh; i++) {
+	for (i = 0; i < n_neigh; i++) {
 		struct aces_neigh *n = &aces.neigh[i];
 		uint64_t v = ACES_NEIGH_VALID, old;
 
@@ -176,7 +178,7 @@ aces_neigh_maintain(uint64_t now)
 {
 	uint32_t i;
 
-	for (i = 0; i < aces.n_neigh; i++) {
+	for (i = 0; i < n_neigh; i++) {
 		struct aces_neigh *n = &aces.neigh[i];
 		uint64_t v = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
 		uint64_t every = (v & ACES_NEIGH_VALID) ? ARP_REFRESH_S : ARP_RETRY_S;
@@ -218,12 +220,12 @@ add_neigh(uint32_t addr, uint16_t port_id, uint32_t src)
 {
 	uint32_t i;
 
-	for (i = 0; i < aces.n_neigh; i++)
+	for (i = 0; i < n_neigh; i++)
 		if (aces.neigh[i].addr == addr && aces.neigh[i].port == port_id)
 			return (int)i;
-	aces.neigh[aces.n_neigh].addr = addr;
-	aces.neigh[aces.n_neigh].port = port_id;
-	aces.neigh[aces.n_neigh].src_addr = src;
+	aces.neigh[n_neigh].addr = addr;
+	aces.neigh[n_neigh].port = port_id;
+	aces.neigh[n_neigh].src_addr = src;
 	for (i = 0; i < aces.cfg->n_neighbors; i++) {
 		const struct aces_cfg_neighbor *sn = &aces.cfg->neighbors[i];
 		uint64_t v = 0;
@@ -231,10 +233,10 @@ add_neigh(uint32_t addr, uint16_t port_id, uint32_t src)
 		if (sn->addr != addr)
 			continue;
 		memcpy(&v, sn->mac, 6);
-		aces.neigh[aces.n_neigh].mac = v | ACES_NEIGH_VALID;
-		aces.neigh[aces.n_neigh].is_static = 1;
+		aces.neigh[n_neigh].mac = v | ACES_NEIGH_VALID;
+		aces.neigh[n_neigh].is_static = 1;
 	}
-	return (int)aces.n_neigh++;
+	return (int)n_neigh++;
 }
 
 /* Next hops: on-link backends, else the backend gateway; the client gateway. Statically
@@ -252,7 +254,7 @@ aces_neigh_init(void)
 		aces_neigh_fini();
 		return -ENOMEM;
 	}
-	aces.n_neigh = 0;
+	n_neigh = 0;
 	for (i = 0; i < c->n_backends; i++) {
 		uint32_t a = c->backends[i].addr;
 
@@ -273,7 +275,7 @@ aces_neigh_fini(void)
 	rte_free(aces.backend_nh);
 	aces.neigh = NULL;
 	aces.backend_nh = NULL;
-	aces.n_neigh = 0;
+	n_neigh = 0;
 }
 
 /* A reload (workers paused, aces.cfg the new one): the next hops of the new backends;
@@ -282,21 +284,21 @@ int
 aces_neigh_reload(void)
 {
 	struct aces_neigh *old = aces.neigh;
-	uint32_t n_old = aces.n_neigh, i, j;
+	uint32_t n_old = n_neigh, i, j;
 	uint32_t *old_nh = aces.backend_nh;
 	int rc;
 
 	aces.neigh = NULL;
 	aces.backend_nh = NULL;
-	aces.n_neigh = 0;
+	n_neigh = 0;
 	rc = aces_neigh_init();
 	if (rc != 0) {
 		aces.neigh = old;
 		aces.backend_nh = old_nh;
-		aces.n_neigh = n_old;
+		n_neigh = n_old;
 		return rc;
 	}
-	for (i = 0; i < aces.n_neigh; i++) {
+	for (i = 0; i < n_neigh; i++) {
 		struct aces_neigh *n = &aces.neigh[i];
 
 		for (j = 0; j < n_old && !n->is_static; j++) {

@@ -20,6 +20,8 @@
 const char *aces_port_loss_init(uint8_t pi);
 /** Read every port's losses (every 20 ms); a loss sets aces.rx_loss_tsc[port]. */
 void aces_port_loss_watch(uint64_t now_tsc);
+/** net_af_packet: the kernel's drops on port @pi's packet sockets so far (0 elsewhere). */
+uint64_t aces_port_socket_drops(uint8_t pi);
 
 /* neigh.c: ARP and neighbours */
 /** The next hops of the config's backends and gateways (owned here). */

@@ -33,6 +33,16 @@ RTE_LOG_REGISTER(aces_logtype_loss, user.aces.loss, INFO);
 
 #define PORT_SOCKS	16	/**< packet sockets per port: net_af_packet's qpairs limit */
 
+/* net_af_packet: the kernel's drops on each port's packet sockets (the control lcore adds,
+ * telemetry threads read: aces_port_socket_drops) */
+static uint64_t sock_rx_drops[ACES_MAX_PORTS];
+
+uint64_t
+aces_port_socket_drops(uint8_t pi)
+{
+	return __atomic_load_n(&sock_rx_drops[pi], __ATOMIC_RELAXED);
+}
+
 static struct {
 	int fd[PORT_SOCKS];
 	unsigned int n;
@@ -129,7 +139,7 @@ aces_port_loss_watch(uint64_t now)
 		int seen = drops != 0;
 
 		if (drops != 0)
-			__atomic_fetch_add(&aces.sock_rx_drops[pi], drops, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&sock_rx_drops[pi], drops, __ATOMIC_RELAXED);
 		if (rte_eth_stats_get(aces.port_ids[pi], &st) == 0) {
 			lost = st.imissed + st.rx_nombuf;
 			seen |= lost > ports[pi].last_lost;

@@ -29,6 +29,8 @@
 #include "aces/manager.h"
 #include "aces/param.h"
 #include "common/aces.h"
+#include "net/net.h"
+#include "datapath/datapath.h"
 #include "manager/manager.h"
 #include "lifecycle/lifecycle.h"
 #include "control/control.h"
@@ -158,9 +160,9 @@ cmd_info(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 	rte_tel_data_add_dict_u64(d, "endpoints", c->n_endpoints);
 	rte_tel_data_add_dict_u64(d, "backends", c->n_backends);
 	rte_tel_data_add_dict_u64(d, "flow_capacity_per_worker", c->flows.capacity);
-	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_worker", aces.flow_table_bytes);
+	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_worker", aces_workers_flow_table_bytes());
 	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_flow",
-				  aces.flow_table_bytes / (c->flows.capacity ? c->flows.capacity : 1));
+				  aces_workers_flow_table_bytes() / (c->flows.capacity ? c->flows.capacity : 1));
 	lc = rte_tel_data_alloc();
 	if (lc != NULL) {
 		rte_tel_data_start_dict(lc);
@@ -229,7 +231,7 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_add_dict_u64(p, "tx_packets", ACES_SUM(tx_pkts[pi]));
 		rte_tel_data_add_dict_u64(p, "tx_bytes", ACES_SUM(tx_bytes[pi]));
 		if (rte_eth_stats_get(aces.port_ids[pi], &es) == 0) {
-			uint64_t sock = __atomic_load_n(&aces.sock_rx_drops[pi], __ATOMIC_RELAXED);
+			uint64_t sock = aces_port_socket_drops(pi);
 
 			/* net_af_packet counts no imissed: the kernel's drops on its packet
 			 * sockets are that port's (port_loss.c) */
