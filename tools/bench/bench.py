@@ -10,7 +10,8 @@ aces-gen on net_memif; with PKTGEN=/path/to/pktgen, pktgen over vhost-user as we
 
   tools/bench/bench.py [--smoke] [--rounds N] [--seconds S] [--big] [--only TEXT] [--write-docs]
 
-Writes build/bench/results.json (and docs/benchmarks.md with --write-docs).
+Writes build/bench/results.json (and docs/benchmarks.md with --write-docs, which keeps the
+file's "## A/B records" section: the records of changes measured with --baseline).
 Runs that did not get a quiet machine, or in which a poll-mode lcore got less than
 95 % of its CPU (per lcore thread), are marked disturbed and left out of the medians.
 --smoke: one short round of a few scenarios, so CI keeps the harness working.
@@ -46,6 +47,8 @@ def no_state(binary):
         _NO_STATE[binary] = ["--no-state"] if "--no-state" in out else []
     return _NO_STATE[binary]
 ACES_KINDS = ("aces", "aces-base")
+# docs/benchmarks.md: from this heading on, A/B records of changes, kept by --write-docs
+AB_RECORDS = "## A/B records"
 GEN = os.path.join(BUILD, "tools", "bench", "aces-gen")
 ACESCTL = os.path.join(ROOT, "tools", "acesctl")
 TESTPMD = os.environ.get("TESTPMD", "dpdk-testpmd")
@@ -905,7 +908,14 @@ def render(results, args):
         if results.get("pktgen"):
             links += "; rows starting with `pktgen:`: pktgen (Pktgen-DPDK 23.03.0) over vhost-user " \
                      "(testpmd `io`: %s)" % io_of(True)
-        with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
+        docs = os.path.join(ROOT, "docs", "benchmarks.md")
+        try:        # the A/B records of changes stay: the run below replaces the rest
+            with open(docs) as f:
+                old = f.read()
+            records = old[old.index(AB_RECORDS):] if AB_RECORDS in old else ""
+        except OSError:
+            records = ""
+        with open(docs, "w") as f:
             f.write("# Benchmarks\n\nLatest full run of `tools/bench/bench.py%s` (%s, commit %s) on %s, %d vCPUs, "
                     "kernel %s.\n\nGenerators and links: %s. Generator on CPU 0, device under test on "
                     "CPU 1; %d rounds of %d s, interleaved; medians of clean runs (a run is disturbed when "
@@ -927,6 +937,8 @@ def render(results, args):
                         "rounds of each round's ACES run over the baseline run beside it, with the lowest "
                         "and highest of them.\n\n" % results["baseline"].get("commit", "?"))
                        if results.get("baseline") else ""))
+            if records:
+                f.write("\n" + records)
 
 
 def main():

@@ -8,7 +8,7 @@ This machine's speed swings run by run (bench.py's paired ratios range over a fa
 one invocation), so packets per second cannot tell a 5 % change. The instructions a packet
 costs can: ACES reads a pcap (net_pcap, every frame once) under callgrind, which counts only
 inside the burst handler and the TX flush (--toggle-collect), so the idle loop, start-up and
-telemetry are left out. The figure is the same run after run; an A/B (--baseline: the ACES of
+telemetry are left out. The figure moves by ~0.1 % run to run; an A/B (--baseline: the ACES of
 another commit) runs both on the same frames. Not part of CI; needs valgrind
 (apt-get install valgrind). Scenarios:
 
