@@ -50,6 +50,25 @@ enum aces_drop {
 };
 #undef ACES_DROP_ENUM
 
+/* Per-port counters (/aces/stats "portN"): ACES's own per port, then the port's (ethdev). */
+#define ACES_PORT_CTR_LIST(_) \
+	_(RX_PKTS,     "rx_packets",        "packets the workers received on the port") \
+	_(RX_BYTES,    "rx_bytes",          "bytes the workers received on the port") \
+	_(TX_PKTS,     "tx_packets",        "packets the port's TX queues took") \
+	_(TX_BYTES,    "tx_bytes",          "bytes the port's TX queues took") \
+	_(HW_MISSED,   "hw_rx_missed",      "received packets the port lost: its imissed, plus socket_rx_dropped") \
+	_(SOCK_DROPS,  "socket_rx_dropped", "net_af_packet: the kernel's drops on ACES's packet sockets") \
+	_(HW_ERRORS,   "hw_rx_errors",      "erroneous received packets (ierrors)") \
+	_(HW_NOMBUF,   "hw_rx_nombuf",      "receive buffer allocation failures (rx_nombuf)") \
+	_(HW_TX_ERR,   "hw_tx_errors",      "failed transmitted packets (oerrors)")
+
+#define ACES_PORT_CTR_ENUM(n, s, d) ACES_PORT_##n,
+enum aces_port_counter {
+	ACES_PORT_CTR_LIST(ACES_PORT_CTR_ENUM)
+	ACES_PORT_CTR_MAX
+};
+#undef ACES_PORT_CTR_ENUM
+
 /* Control-plane counters (control lcore only): name, what /aces/stats calls it, meaning. */
 #define ACES_CTL_LIST(_) \
 	_(ARP_RX,          "arp_received",                "ARP frames (and other slow-path frames) the control lcore read") \

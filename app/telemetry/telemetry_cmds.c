@@ -199,6 +199,10 @@ cmd_info(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 }
 
 /* The worker counters of /aces/stats, from their one list. */
+#define PORT_NAME(n, s, d) [ACES_PORT_##n] = s,
+static const char *const port_names[ACES_PORT_CTR_MAX] = { ACES_PORT_CTR_LIST(PORT_NAME) };
+#undef PORT_NAME
+
 #define WK_COUNTER(f, n, d) { n, offsetof(struct aces_worker_stats, f) },
 static const struct {
 	const char *name;
@@ -217,6 +221,8 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 	rte_tel_data_start_dict(d);
 	for (pi = 0; pi < aces.n_ports; pi++) {
 		struct rte_eth_stats es;
+		uint64_t v_port[ACES_PORT_CTR_MAX];
+		int n_port;
 		char key[16];
 
 		p = rte_tel_data_alloc();
@@ -226,21 +232,25 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_add_dict_u64(p, "port", aces.port_ids[pi]);
 		rte_tel_data_add_dict_string(p, "role", aces.n_ports == 1 ? "client+backend" :
 					     pi == aces.client_pi ? "client" : "backend");
-		rte_tel_data_add_dict_u64(p, "rx_packets", ACES_SUM(rx_pkts[pi]));
-		rte_tel_data_add_dict_u64(p, "rx_bytes", ACES_SUM(rx_bytes[pi]));
-		rte_tel_data_add_dict_u64(p, "tx_packets", ACES_SUM(tx_pkts[pi]));
-		rte_tel_data_add_dict_u64(p, "tx_bytes", ACES_SUM(tx_bytes[pi]));
+		v_port[ACES_PORT_RX_PKTS] = ACES_SUM(rx_pkts[pi]);
+		v_port[ACES_PORT_RX_BYTES] = ACES_SUM(rx_bytes[pi]);
+		v_port[ACES_PORT_TX_PKTS] = ACES_SUM(tx_pkts[pi]);
+		v_port[ACES_PORT_TX_BYTES] = ACES_SUM(tx_bytes[pi]);
+		n_port = ACES_PORT_HW_MISSED;
 		if (rte_eth_stats_get(aces.port_ids[pi], &es) == 0) {
 			uint64_t sock = aces_port_socket_drops(pi);
 
 			/* net_af_packet counts no imissed: the kernel's drops on its packet
 			 * sockets are that port's (port_loss.c) */
-			rte_tel_data_add_dict_u64(p, "hw_rx_missed", es.imissed + sock);
-			rte_tel_data_add_dict_u64(p, "socket_rx_dropped", sock);
-			rte_tel_data_add_dict_u64(p, "hw_rx_errors", es.ierrors);
-			rte_tel_data_add_dict_u64(p, "hw_rx_nombuf", es.rx_nombuf);
-			rte_tel_data_add_dict_u64(p, "hw_tx_errors", es.oerrors);
+			v_port[ACES_PORT_HW_MISSED] = es.imissed + sock;
+			v_port[ACES_PORT_SOCK_DROPS] = sock;
+			v_port[ACES_PORT_HW_ERRORS] = es.ierrors;
+			v_port[ACES_PORT_HW_NOMBUF] = es.rx_nombuf;
+			v_port[ACES_PORT_HW_TX_ERR] = es.oerrors;
+			n_port = ACES_PORT_CTR_MAX;
 		}
+		for (i = 0; i < n_port; i++)	/* the port's own only when it tells them */
+			rte_tel_data_add_dict_u64(p, port_names[i], v_port[i]);
 		snprintf(key, sizeof(key), "port%u", aces.port_ids[pi]);
 		rte_tel_data_add_dict_container(d, key, p, 0);
 	}
@@ -986,6 +996,7 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 ACES_WK_LIST(HELP_FITS)
 ACES_DROP_LIST(HELP_FITS)
 ACES_CTL_LIST(HELP_FITS)
+ACES_PORT_CTR_LIST(HELP_FITS)
 ACES_FLOW_STATS_LIST(HELP_FITS)
 ACES_HEALTH_CTR_LIST(HELP_FITS)
 ACES_SIDE_CTR_LIST(HELP_FITS)
@@ -1002,6 +1013,7 @@ struct counter_help {
 static const struct counter_help wk_help[] = { ACES_WK_LIST(COUNTER_HELP) };
 static const struct counter_help drop_help[] = { ACES_DROP_LIST(COUNTER_HELP) };
 static const struct counter_help ctl_help[] = { ACES_CTL_LIST(COUNTER_HELP) };
+static const struct counter_help port_help[] = { ACES_PORT_CTR_LIST(COUNTER_HELP) };
 static const struct counter_help ft_help[] = { ACES_FLOW_STATS_LIST(COUNTER_HELP) };
 static const struct counter_help health_help[] = { ACES_HEALTH_CTR_LIST(COUNTER_HELP) };
 static const struct counter_help side_help[] = { ACES_SIDE_CTR_LIST(COUNTER_HELP) };
@@ -1018,6 +1030,7 @@ static const struct {
 	{ "stats", wk_help, RTE_DIM(wk_help) },			/* /aces/stats */
 	{ "drops", drop_help, RTE_DIM(drop_help) },		/* /aces/stats "drops" */
 	{ "control", ctl_help, RTE_DIM(ctl_help) },		/* /aces/stats "control" */
+	{ "port", port_help, RTE_DIM(port_help) },		/* /aces/stats "portN" */
 	{ "flow_table", ft_help, RTE_DIM(ft_help) },		/* /aces/stats "flow_table" */
 	{ "endpoint", side_help, RTE_DIM(side_help) },		/* /aces/endpoint */
 	{ "backend_health", health_help, RTE_DIM(health_help) },	/* /aces/backends */

@@ -91,18 +91,19 @@ def main():
         a.wait("handshakes counted", lambda: a.ctl("endpoint", "web")["handshake_hist_original"][0] == 5)
         # every counter family from one list: what /aces/counters names is what the commands show
         names = a.ctl("counters")
-        check(sorted(names) == sorted(["stats", "drops", "control", "flow_table", "endpoint",
+        check(sorted(names) == sorted(["stats", "drops", "control", "port", "flow_table", "endpoint",
                                        "backend_health", "moves", "reload", "restart"]) and
               all(isinstance(h, str) and h for fam in names.values() for h in fam.values()),
-              "/aces/counters: nine families, every counter with a meaning")
+              "/aces/counters: ten families, every counter with a meaning")
         st = a.ctl("stats")
         not_listed = [k for k, v in st.items() if isinstance(v, int) and k not in names["stats"] and
                       k not in ("drops_total", "tsc_hz", "flow_capacity")]
         check(not not_listed, "/aces/stats: every counter is in the listing (not listed: %s)" % not_listed)
         check(sorted(st["drops"]) == sorted(names["drops"]) and
               sorted(st["control"]) == sorted(names["control"]) and
-              sorted(st["flow_table"]) == sorted(names["flow_table"]),
-              "/aces/stats: drops, control and flow_table are exactly their listed families")
+              sorted(st["flow_table"]) == sorted(names["flow_table"]) and
+              sorted(k for k in st["port0"] if k not in ("port", "role")) == sorted(names["port"]),
+              "/aces/stats: drops, control, flow_table and a port's counters are exactly their listed families")
         be = [v for v in a.ctl("backends").values() if isinstance(v, dict)]
         ep = a.ctl("endpoint", "web")
         cf = a.ctl("config")
