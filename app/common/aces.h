@@ -27,7 +27,7 @@
  *                                aces_assign_reset                 stored (release), the old   burst
  *                                                                  freed once every worker
  *                                                                  passed a quiescent state
- *  neighbour MACs aces.neigh[]   net/neigh.c neigh_learn           one 64-bit word, valid bit, workers, every
+ *  neighbour MACs aces.neigh[]   net/neigh.c handle_arp            one 64-bit word, valid bit, workers, every
  *                                                                  store-release               forward
  *  telemetry snapshot            manager/snapshot.c                sequence lock (odd while    telemetry threads
  *                                aces_snap_publish                 written), readers retry
@@ -37,8 +37,9 @@
  *  moves' mailboxes              handover/migrate.c send_batches,  struct aces_mig_box: the    each mailbox's
  *  (struct aces_mig_box)         take_lists (the worker answers)   ack, written last, hands    worker
  *                                                                  it over
- *  configuration, endpoint hash, lifecycle/reload.c apply          written only while every    workers
- *  VIP and backend sets                                            worker is parked (aces.park)
+ *  configuration, endpoint hash, lifecycle/reload.c swap (with    written only while every    workers
+ *  VIP and backend sets          datapath/endpoints.c), or at      worker is parked (aces.park),
+ *                                start                             or before they run
  *  worker commands (msg_ring),   the control lcore                 rte_ring, one producer      each worker
  *  control frames (ctl_tx_ring)
  *  commands (cmd_ring)           telemetry threads                 rte_ring, many producers    the control lcore
