@@ -32,6 +32,9 @@
 #include "common/aces.h"
 #include "net/net.h"
 #include "datapath/datapath.h"
+#include "health/health.h"
+#include "handover/handover.h"
+#include "manager/manager.h"
 #include "lifecycle/lifecycle.h"
 #include "control/control.h"
 #include "telemetry/telemetry.h"
@@ -281,8 +284,8 @@ port_init(uint16_t pi)
 			}
 			conf.rxmode.mtu = mtu;
 		}
-		aces.port_segs[pi] = frame > room;
-		if (aces.port_segs[pi]) {
+		aces_frag_port_segs((uint8_t)pi, frame > room);
+		if (frame > room) {
 			/* drivers differ in what they say: some chain or gather segments
 			 * without offering it (net_pcap), so a missing offer is told, not refused */
 			if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
@@ -319,7 +322,6 @@ port_init(uint16_t pi)
 	if (ret != 0)
 		return ret;
 	rte_eth_macaddr_get(port, &aces.port_mac[pi]);
-	aces.rxq_count_ok[pi] = rte_eth_rx_queue_count(port, 0) >= 0;
 	told = aces_port_loss_init((uint8_t)pi);
 	if (rte_eth_dev_get_mtu(port, &aces.port_mtu[pi]) != 0 || aces.port_mtu[pi] < 576)
 		aces.port_mtu[pi] = RTE_ETHER_MTU;
@@ -360,9 +362,7 @@ ports_setup(void)
 	}
 	/* the data-less mbufs that point into a datagram ACES splits into fragments for a
 	 * port of jumbo frames (others get fragments copied into one mbuf each) */
-	aces.frag_pool = rte_pktmbuf_pool_create("aces_frag", NB_MBUF / 2, MBUF_CACHE, 0, 0,
-						 rte_socket_id());
-	if (aces.frag_pool == NULL) {
+	if (aces_frag_pool_create(NB_MBUF / 2, MBUF_CACHE) != 0) {
 		MAIN_LOG(ERR, "cannot create fragment mbuf pool: %s", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
@@ -449,19 +449,28 @@ hugepage_files_remove(const char *prefix)
 	fclose(m);
 }
 
-/* Module table: initialised in order, torn down in reverse. */
-static const struct {
-	const char *name;
-	int (*init)(void);
-	void (*fini)(void);
-} modules[] = {
-	{ "ports", ports_setup, ports_fini },
-	{ "endpoints", aces_endpoints_init, aces_endpoints_fini },
-	{ "neighbors", aces_neigh_init, aces_neigh_fini },
-	{ "workers", aces_workers_init, aces_workers_fini },
-	{ "control", aces_control_init, aces_control_fini },
-	{ "telemetry", aces_telemetry_init, aces_telemetry_fini },
-	{ "capture", capture_init, capture_fini },
+/*
+ * The module table (common/module-t.h): started in order, stopped in reverse; a reload's
+ * swap (lifecycle/reload.c) calls every save, installs the new configuration, then every
+ * reload, in order. A row needs what the rows above it hold: the manager the endpoints'
+ * counts and the workers' counters, the health monitor the next hops and the manager's
+ * new indexes, the assignment table the manager's weights and the backends' health, the
+ * snapshot everything.
+ */
+static const struct aces_module modules[] = {
+	/* name		init			save			reload			fini */
+	{ "ports",	ports_setup,		NULL,			NULL,			ports_fini },
+	{ "endpoints",	aces_endpoints_init,	NULL,			aces_endpoints_reload,	aces_endpoints_fini },
+	{ "neighbors",	aces_neigh_init,	NULL,			aces_neigh_reload,	aces_neigh_fini },
+	{ "workers",	aces_workers_init,	NULL,			aces_workers_reload,	aces_workers_fini },
+	{ "manager",	aces_epm_init,		aces_epm_save,		aces_epm_reload,	aces_epm_fini },
+	{ "health",	aces_health_init,	aces_health_reload_save, aces_health_reload,	aces_health_fini },
+	{ "moves",	aces_mig_init,		NULL,			aces_mig_reload,	aces_mig_fini },
+	{ "assignment",	aces_assign_init,	NULL,			aces_assign_reload,	aces_assign_fini },
+	{ "snapshot",	aces_snap_init,		NULL,			aces_snap_reload,	aces_snap_fini },
+	{ "commands",	NULL,			NULL,			NULL,			aces_cmd_fini },
+	{ "telemetry",	aces_telemetry_init,	NULL,			NULL,			aces_telemetry_fini },
+	{ "capture",	capture_init,		NULL,			NULL,			capture_fini },
 };
 
 int
@@ -495,7 +504,7 @@ main(int argc, char **argv)
 		}
 		aces.cfg = c;	/* installed (with the manager's view) once the clock is known */
 	}
-	aces.config_path = config;
+	aces_cp.config_path = config;
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
@@ -504,20 +513,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	aces.tsc_hz = rte_get_tsc_hz();
-	aces.start_tsc = rte_rdtsc();
-	if (aces_config_install(aces.cfg, aces.cfg->n_endpoints, aces.cfg->n_backends) != 0) {
-		fprintf(stderr, "aces: out of memory\n");
-		aces_config_free(aces.cfg);
-		rte_eal_cleanup();
-		return 1;
-	}
+	aces_cp.start_tsc = rte_rdtsc();
+	aces_config_install(aces.cfg, aces.cfg->n_endpoints, aces.cfg->n_backends);
 	{
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		aces.start_realtime_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		aces_cp.start_realtime_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		aces.start_mono_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		aces_cp.start_mono_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	}
 
 	aces_state_open();	/* may continue the last process's manager clock */
@@ -544,8 +548,9 @@ main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);	/* a hook that closes its pipe early must not kill us */
 
+	aces_reload_modules(modules, RTE_DIM(modules));
 	for (i = 0; i < (int)RTE_DIM(modules); i++) {
-		ret = modules[i].init();
+		ret = modules[i].init != NULL ? modules[i].init() : 0;
 		if (ret != 0) {
 			MAIN_LOG(ERR, "%s: initialisation failed: %s", modules[i].name,
 				 strerror(ret < 0 ? -ret : ret));

@@ -6,6 +6,7 @@
 #include "common/aces.h"
 
 struct aces_app aces;
+struct aces_cplane aces_cp;
 
 #define ACES_DROP_NAME(n, s, d) [ACES_DROP_##n] = s,
 const char *const aces_drop_names[ACES_DROP_MAX] = { ACES_DROP_LIST(ACES_DROP_NAME) };

@@ -6,10 +6,11 @@
  * @file
  * Room app/common, the lowest: the appliance's shared state and the helpers every room
  * reads it with; it uses no other room. The functions each room offers are in its own
- * header (net/net.h, datapath/datapath.h, ...). The types are in the *-t.h headers
- * beside this one (limits, counters, assignment table, neighbours, worker, commands,
- * snapshot, the global struct aces_app), which include only each other, so a room
- * includes just the types it needs.
+ * header (net/net.h, datapath/datapath.h, ...), and so is the state only that room writes
+ * (struct aces_dp, aces_nh, aces_loss, ...). The types are in the *-t.h headers beside this
+ * one (limits, counters, assignment table, neighbours, worker, commands, snapshot, the
+ * module table's rows, the shared struct aces_app and struct aces_cplane), which include
+ * only each other, so a room includes just the types it needs.
  *
  * Ownership (who writes what):
  *  - worker lcores: their own struct aces_worker (flow table, counters); nothing else.
@@ -24,22 +25,22 @@
  *
  *  table                         writer (publisher)                mechanism                   readers
  *  assignment table aces.assign  manager/assign.c assign_publish,  RCU QSBR: the new copy      workers, every
- *                                aces_assign_reset                 stored (release), the old   burst
+ *                                aces_assign_reload                stored (release), the old   burst
  *                                                                  freed once every worker
  *                                                                  passed a quiescent state
- *  neighbour MACs aces.neigh[]   net/neigh.c handle_arp            one 64-bit word, valid bit, workers, every
+ *  neighbour MACs aces_nh.neigh  net/neigh.c handle_arp            one 64-bit word, valid bit, workers, every
  *                                                                  store-release               forward
  *  telemetry snapshot            manager/snapshot.c                sequence lock (odd while    telemetry threads
  *                                aces_snap_publish                 written), readers retry
  *  backend health states         health/health_mon.c set_state     sequence lock per backend   telemetry threads
- *  port loss aces.rx_loss_tsc[]  net/port_loss.c                   relaxed 64-bit words        workers (full
- *                                aces_port_loss_watch                                          bursts)
+ *  port loss                     net/port_loss.c                   relaxed 64-bit words        workers (full
+ *  aces_loss.rx_loss_tsc         aces_port_loss_watch                                          bursts)
  *  moves' mailboxes              handover/migrate.c send_batches,  struct aces_mig_box: the    each mailbox's
  *  (struct aces_mig_box)         take_lists (the worker answers)   ack, written last, hands    worker
  *                                                                  it over
- *  configuration, endpoint hash, lifecycle/reload.c swap (with    written only while every    workers
- *  VIP and backend sets          datapath/endpoints.c), or at      worker is parked (aces.park),
- *                                start                             or before they run
+ *  configuration (aces), the     the module table's reload hooks   written only while every    workers
+ *  datapath block (aces_dp),     in lifecycle/reload.c swap, or    worker is parked (aces.park),
+ *  next-hop arrays (aces_nh)     their init at start               or before they run
  *  worker commands (msg_ring),   the control lcore                 rte_ring, one producer      each worker
  *  control frames (ctl_tx_ring)
  *  commands (cmd_ring)           telemetry threads                 rte_ring, many producers    the control lcore
@@ -70,11 +71,13 @@
 #include "common/cmd-t.h"
 #include "common/counters-t.h"
 #include "common/limits-t.h"
+#include "common/module-t.h"
 #include "common/neigh-t.h"
 #include "common/snapshot-t.h"
 #include "common/worker-t.h"
 
 extern struct aces_app aces;
+extern struct aces_cplane aces_cp;
 
 #ifdef ACES_CHECKED
 #include <rte_debug.h>
@@ -93,52 +96,6 @@ aces_on_control_lcore(const char *publisher)
 #define ACES_ON_CONTROL_LCORE() do { } while (0)
 #endif
 
-static inline uint32_t
-aces_vip_slot(uint32_t addr)
-{
-	return (addr * 0x9e3779b1u) >> (32 - ACES_VIP_SET_BITS);
-}
-
-/** Is @addr (network order) a VIP? Read-only after start: a probe or two, no hash call. */
-static inline int
-aces_is_vip(uint32_t addr)
-{
-	uint32_t i = aces_vip_slot(addr);
-
-	while (aces.vip_set[i] != 0) {
-		if (aces.vip_set[i] == addr)
-			return 1;
-		i = (i + 1) & (ACES_VIP_SET - 1);
-	}
-	return 0;
-}
-
-static inline uint32_t
-aces_be_slot(uint32_t addr)
-{
-	return (addr * 0x9e3779b1u) >> (32 - ACES_BE_SET_BITS);
-}
-
-/** Backend index of address @addr (network order), or -1. */
-static inline int
-aces_backend_by_addr(uint32_t addr)
-{
-	uint32_t i = aces_be_slot(addr);
-
-	while (aces.be_set_idx[i] != 0) {
-		if (aces.be_set_addr[i] == addr)
-			return aces.be_set_idx[i] - 1;
-		i = (i + 1) & (ACES_BE_SET - 1);
-	}
-	return -1;
-}
-
-static inline uint32_t
-aces_bport_head(uint16_t port_be, uint8_t proto)
-{
-	return ((uint32_t)port_be * 0x9e37u ^ proto) & (ACES_BPORT_HEADS - 1);
-}
-
 /** Port index (0 or 1) of a DPDK port id that ACES uses. */
 static inline uint8_t
 aces_port_index(uint16_t port_id)
@@ -154,7 +111,7 @@ aces_now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - aces.start_mono_ms;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - aces_cp.start_mono_ms;
 }
 
 static inline uint64_t

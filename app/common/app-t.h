@@ -4,12 +4,14 @@
 
 /**
  * @file
- * The appliance's global state (struct aces_app) and the endpoint hash key.
+ * The state the rooms share (struct aces_app aces, struct aces_cplane aces_cp), what
+ * restarts and reloads counted, and the endpoint hash key.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_mempool.h>
@@ -78,13 +80,27 @@ struct aces_reload_info {
 
 extern struct aces_reload_info aces_reloads;
 
+/*
+ * The state every room shares, in two parts; what one room keeps for itself is in that
+ * room (struct aces_dp: datapath/datapath.h, struct aces_next_hops and the ports' losses:
+ * net/net.h, the manager's view: manager/, CPU reports: health/).
+ *
+ * struct aces_app aces: what the workers read, on its own cache lines. It is written at
+ * start, before the workers run, and by a reload's swap while they are parked; in between
+ * only force_quit and park change (the control lcore stops or parks the workers with them).
+ */
 struct aces_app {
 	struct aces_config *cfg;		/**< the running configuration: the file's, then
 						 *   what reloads removed while it drains */
-	struct aces_config *mgr_cfg;		/**< the manager's view: the file's part */
 	uint32_t n_ep_live;			/**< endpoints of the file (the first ones) */
 	uint32_t n_be_live;			/**< backends of the file (the first ones) */
-	const char *config_path;
+	unsigned int n_workers;
+	struct aces_worker *workers;		/**< rte_zmalloc'd array */
+	struct aces_assign *assign;		/**< current table; RCU protected */
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_mempool *pool;
+	struct rte_ring *cmd_ring;		/**< telemetry threads -> control (MP/SC) */
+	uint64_t tsc_hz;
 	uint16_t n_ports;			/**< distinct ports: 1 (one-armed) or 2 */
 	uint16_t port_ids[ACES_MAX_PORTS];	/**< by port index */
 	uint8_t client_pi;			/**< port index of the client role */
@@ -93,47 +109,23 @@ struct aces_app {
 	uint16_t port_mtu[ACES_MAX_PORTS];	/**< IP MTU of each port: longer packets are
 						 *   fragmented, or answered "too big" (DF) */
 	uint16_t min_mtu;			/**< the smallest of them */
-	/** the port's frames can be longer than an mbuf (jumbo MTU): scatter RX and
-	 *  multi-segment TX are on; elsewhere every frame ACES sends is one segment */
-	uint8_t port_segs[ACES_MAX_PORTS];
-	struct rte_mempool *pool;
-	struct rte_mempool *frag_pool;		/**< indirect mbufs of fragments for port_segs ports */
-	uint8_t rxq_count_ok[ACES_MAX_PORTS];	/**< rte_eth_rx_queue_count() works on the port */
-	uint64_t rx_loss_tsc[ACES_MAX_PORTS];	/**< when the control lcore last saw the port
-						 *   lose received packets (imissed, rx_nombuf,
-						 *   packet-socket drops: port_loss.c) */
-	struct rte_hash *ep_hash;		/**< (vip, port, proto) -> endpoint; read-only */
-	struct aces_neigh *neigh;		/**< next hops (net/neigh.c owns them) */
-	uint32_t *backend_nh;			/**< backend -> neigh index */
-	uint32_t vip_set[ACES_VIP_SET];		/**< VIP addresses, open addressing; 0: empty */
-	/** backend address -> index + 1 (open addressing, 0: empty), for adoption */
-	uint32_t be_set_addr[ACES_BE_SET];
-	uint16_t be_set_idx[ACES_BE_SET];
-	/** endpoints by (backend port, protocol): chain heads and links, index + 1 (0: end) */
-	uint16_t ep_bport_head[ACES_BPORT_HEADS];
-	uint16_t *ep_bport_next;
-	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
-	struct aces_assign *assign;		/**< current table; RCU protected */
-	struct aces_mgr *mgr;			/**< Endpoint Manager (control lcore) */
-	uint32_t *be_cpu;			/**< backend-reported CPU %, UINT32_MAX = none */
-	uint64_t *be_cpu_ms;			/**< when it was reported (manager clock) */
-	uint32_t n_entities;			/**< endpoints * 2 + backends */
-	uint32_t n_report;			/**< records per report round */
-	uint64_t syn_timeout_tsc;		/**< health.syn_timeout_ms in TSC cycles */
-	uint64_t tmsg_period;			/**< TSC cycles between report rounds */
-	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */
-	uint64_t start_mono_ms;			/**< CLOCK_MONOTONIC at start */
-	struct rte_rcu_qsbr *qsbr;
-	struct rte_ring *cmd_ring;		/**< telemetry threads -> control (MP/SC) */
-	unsigned int n_workers;
-	struct aces_worker *workers;		/**< rte_zmalloc'd array */
-	uint64_t ctl[ACES_CTL_MAX];
-	uint64_t tsc_hz;
-	uint64_t start_tsc;
 	volatile bool force_quit;
 	int park;				/**< control: workers pause (a reload) */
+} __rte_cache_aligned;
+
+/*
+ * struct aces_cplane aces_cp: the control plane's own (control lcore and telemetry
+ * threads): no worker reads it, so its counters' writes stay off the workers' lines.
+ */
+struct aces_cplane {
+	struct aces_mgr *mgr;			/**< Endpoint Manager (manager/, control lcore) */
+	uint64_t ctl[ACES_CTL_MAX];		/**< control counters (ACES_CTL_LIST) */
 	uint64_t cfg_gen;			/**< bumped by every reload done */
-};
+	const char *config_path;
+	uint64_t start_tsc;
+	uint64_t start_realtime_ms;		/**< wall clock at start, for event times */
+	uint64_t start_mono_ms;			/**< CLOCK_MONOTONIC at start */
+} __rte_cache_aligned;
 
 /* Key of the endpoint hash. ICMP entries (port 0) mark VIP addresses. */
 struct aces_ep_key {

@@ -84,7 +84,7 @@ aces_cmd_run(struct aces_cmd *cmd)
 {
 	if (cmd->type == ACES_CMD_RELOAD) {
 		cmd->result = aces_reload("telemetry command", cmd->msg, sizeof(cmd->msg));
-	} else if (cmd->cfg_gen != aces.cfg_gen) {
+	} else if (cmd->cfg_gen != aces_cp.cfg_gen) {
 		/* its endpoint or backend index is of the configuration before a reload */
 		cmd->result = -EAGAIN;
 		snprintf(cmd->msg, sizeof(cmd->msg), "the configuration was reloaded meanwhile: "
@@ -96,7 +96,7 @@ aces_cmd_run(struct aces_cmd *cmd)
 	}
 	aces_assign_sync();	/* its answer comes with its table in place */
 	aces_snap_publish(aces_now_ms());	/* and with what telemetry shows */
-	aces.ctl[cmd->result == 0 ? ACES_CTL_COMMANDS : ACES_CTL_COMMANDS_FAILED]++;
+	aces_cp.ctl[cmd->result == 0 ? ACES_CTL_COMMANDS : ACES_CTL_COMMANDS_FAILED]++;
 	__atomic_store_n(&cmd->done, 1, __ATOMIC_RELEASE);
 	if (__atomic_sub_fetch(&cmd->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		free(cmd);
@@ -110,7 +110,7 @@ aces_cmd_submit(struct aces_cmd *cmd, char *err, size_t errlen)
 
 	cmd->refs += 2;		/* handler + control (a caller may hold one more: read after) */
 	cmd->done = 0;
-	cmd->cfg_gen = __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE);
+	cmd->cfg_gen = __atomic_load_n(&aces_cp.cfg_gen, __ATOMIC_ACQUIRE);
 	if (rte_ring_mp_enqueue(aces.cmd_ring, cmd) != 0) {
 		snprintf(err, errlen, "control plane busy: command queue full");
 		cmd->refs -= 2;		/* never queued: only the caller's own may be left */

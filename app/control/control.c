@@ -19,6 +19,7 @@
 #include "aces/parse.h"
 #include "common/aces.h"
 #include "net/net.h"
+#include "datapath/datapath.h"
 #include "health/health.h"
 #include "handover/handover.h"
 #include "manager/manager.h"
@@ -41,24 +42,6 @@ aces_control_signal(int sig)
 		hup = 1;
 }
 
-int
-aces_control_init(void)
-{
-	int rc = aces_assign_init();
-
-	if (rc == 0)
-		rc = aces_epm_init();
-	if (rc == 0)
-		rc = aces_health_init();
-	if (rc == 0)
-		rc = aces_mig_init();
-	if (rc == 0)
-		rc = aces_snap_init();
-	if (rc == 0)
-		aces_snap_publish(aces_now_ms());
-	return rc;
-}
-
 /*
  * Frames to an own address that are no ARP: the answers of conversations the rooms below
  * hold, offered to each room's handler in turn (0: it was one of its answers, consumed).
@@ -79,7 +62,7 @@ slow_path(struct rte_mbuf *m)
 	for (i = 0; i < RTE_DIM(local_rx); i++)
 		if (local_rx[i](m, &p) == 0)
 			return;
-	aces.ctl[ACES_CTL_LOCAL_IGNORED]++;
+	aces_cp.ctl[ACES_CTL_LOCAL_IGNORED]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -137,7 +120,7 @@ aces_control_loop(void)
 			aces_health_tick(aces_now_ms());
 			aces_epm_tick(aces_now_ms());
 			aces_reload_tick(aces_now_ms());
-			next_tick = now + aces.tmsg_period;	/* a tick: manager.tick_ms */
+			next_tick = now + aces_dp.tmsg_period;	/* a tick: manager.tick_ms */
 			ticked = 1;
 		}
 		aces_assign_sync();
@@ -152,17 +135,4 @@ aces_control_loop(void)
 		if (work == 0)
 			usleep(1000);
 	}
-}
-
-void
-aces_control_fini(void)
-{
-	aces_health_fini();
-	aces_mig_fini();
-	aces_epm_fini();
-	aces_mgr_free(aces.mgr);
-	aces.mgr = NULL;
-	aces_cmd_fini();
-	aces_snap_fini();
-	aces_assign_fini();
 }

@@ -11,13 +11,11 @@
 
 #include "common/aces.h"
 
-/* control.c: the control loop */
-int aces_control_init(void);
+/* control.c: the control loop (what it runs is started by main.c's module table) */
 void aces_control_loop(void);
 /** A signal for the control lcore (async-signal-safe): SIGUSR2 starts a transition, SIGHUP
  * reloads the configuration; others are ignored. */
 void aces_control_signal(int sig);
-void aces_control_fini(void);
 
 /* cmd.c */
 /** Hand a command to the control lcore and wait for it (bounded). Telemetry threads only. */

@@ -123,7 +123,7 @@ aces_wk_syn_rescue(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 	}
 	if (dir == ACES_DIR_FWD && aces.cfg->manager.health.rescue_syn &&
 	    (p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_SYN &&
-	    now - f->created > aces.syn_timeout_tsc) {
+	    now - f->created > aces_dp.syn_timeout_tsc) {
 		w->eph[f->ep * 2 + f->side].syn_rescued++;
 		w->beh[f->backend].syn_rescued++;
 		w->st.flows_rescued++;
@@ -162,10 +162,10 @@ aces_wk_pending_check(struct aces_worker *w, uint64_t now)
 		if (f->in_use && f->gen == e->gen &&
 		    !(f->flags & ACES_FLOW_F_REPLIED) &&
 		    (f->proto != ACES_IPPROTO_TCP || f->state == ACES_TCP_SYN_SENT)) {
-			if (now - e->created_tsc <= aces.syn_timeout_tsc)
+			if (now - e->created_tsc <= aces_dp.syn_timeout_tsc)
 				return;
 			f->flags |= ACES_FLOW_F_TIMED_OUT;
-			if (__atomic_load_n(&aces.rx_loss_tsc[aces.backend_pi], __ATOMIC_RELAXED) >
+			if (__atomic_load_n(&aces_loss.rx_loss_tsc[aces.backend_pi], __ATOMIC_RELAXED) >
 			    e->created_tsc) {
 				/* the backend port lost received packets since: the answer may
 				 * have been among them, which is no fault of the backend's */
@@ -225,7 +225,7 @@ flow_make(struct aces_worker *w, struct rte_mbuf *m, const struct aces_pkt *p,
 		aces_wk_drop(w, m, ACES_DROP_NO_BACKEND);
 		return NULL;
 	}
-	if (unlikely(!aces_wk_neigh_mac(aces.backend_nh[b], &mac))) {
+	if (unlikely(!aces_wk_neigh_mac(aces_nh.backend_nh[b], &mac))) {
 		aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
 		return NULL;
 	}
@@ -345,8 +345,8 @@ held_reply(struct aces_worker *w, struct rte_mbuf *m, const struct aces_flow_tup
 
 	if (w->held_total == 0)
 		return 0;	/* nothing held by this worker: the common case, at once */
-	for (e = aces.ep_bport_head[aces_bport_head(t->peer_port, t->proto)]; e != 0;
-	     e = aces.ep_bport_next[e - 1]) {
+	for (e = aces_dp.ep_bport_head[aces_bport_head(t->peer_port, t->proto)]; e != 0;
+	     e = aces_dp.ep_bport_next[e - 1]) {
 		const struct aces_cfg_endpoint *c = &aces.cfg->endpoints[e - 1];
 
 		if (c->proto != t->proto || rte_cpu_to_be_16(c->backend_port) != t->peer_port)
@@ -395,14 +395,14 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 	be = aces_backend_by_addr(t->peer_ip);
 	if (be >= 0 && held_reply(w, m, t))
 		return NULL;
-	if (be < 0 || aces.client_gw_nh < 0) {
+	if (be < 0 || aces_nh.client_gw_nh < 0) {
 		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
 		return NULL;
 	}
 	fwd = (struct aces_flow_tuple){ .client_ip = t->client_ip, .client_port = t->client_port,
 					.proto = t->proto, .dir = ACES_DIR_FWD };
-	for (e = aces.ep_bport_head[aces_bport_head(t->peer_port, t->proto)]; e != 0;
-	     e = aces.ep_bport_next[e - 1]) {
+	for (e = aces_dp.ep_bport_head[aces_bport_head(t->peer_port, t->proto)]; e != 0;
+	     e = aces_dp.ep_bport_next[e - 1]) {
 		const struct aces_cfg_endpoint *c = &aces.cfg->endpoints[e - 1];
 
 		if (c->proto != t->proto || rte_cpu_to_be_16(c->backend_port) != t->peer_port)

@@ -15,6 +15,7 @@
 #define ALLOW_EXPERIMENTAL_API 1
 
 #include <rte_cycles.h>
+#include <rte_lcore.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
@@ -26,6 +27,23 @@
 
 /* Most fragments one datagram ACES splits may become (64 KiB at the least MTU, 576). */
 #define SPLIT_MAX 128
+
+/* Ports of jumbo frames (set at start) and the data-less mbufs of their fragments. */
+static uint8_t port_segs[ACES_MAX_PORTS];
+static struct rte_mempool *frag_pool;
+
+int
+aces_frag_pool_create(unsigned int n, unsigned int cache)
+{
+	frag_pool = rte_pktmbuf_pool_create("aces_frag", n, cache, 0, 0, rte_socket_id());
+	return frag_pool != NULL ? 0 : -ENOMEM;
+}
+
+void
+aces_frag_port_segs(uint8_t pi, int segs)
+{
+	port_segs[pi] = segs != 0;
+}
 
 int
 aces_wk_frag_init(struct aces_worker *w, int socket)
@@ -123,9 +141,9 @@ aces_wk_frag_split(struct aces_worker *w, struct tx_buf *tx, uint8_t out, struct
 
 	memcpy(l2, rte_pktmbuf_mtod(m, const uint8_t *), l2_len);
 	rte_pktmbuf_adj(m, l2_len);
-	n = aces.port_segs[out] ?
+	n = port_segs[out] ?
 	    rte_ipv4_fragment_packet(m, frags, SPLIT_MAX, aces.port_mtu[out], aces.pool,
-				     aces.frag_pool) :
+				     frag_pool) :
 	    rte_ipv4_fragment_copy_nonseg_packet(m, frags, SPLIT_MAX, aces.port_mtu[out],
 						 aces.pool);
 	if (n <= 0) {

@@ -130,7 +130,7 @@ aces_wk_icmp_forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *
 	if (dir == ACES_DIR_FWD) {
 		/* from the client's side, about what the VIP sent: to the backend, about
 		 * what it sent */
-		if (unlikely(!aces_wk_neigh_mac(aces.backend_nh[f->backend], &mac))) {
+		if (unlikely(!aces_wk_neigh_mac(aces_nh.backend_nh[f->backend], &mac))) {
 			aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
 			return;
 		}

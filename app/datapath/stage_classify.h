@@ -137,9 +137,9 @@ overloaded(struct aces_worker *w, uint8_t pi, enum aces_wk_from from, uint64_t n
 {
 	if (from != ACES_WK_FROM_PORT)
 		return from == ACES_WK_FROM_HANDOFF && rte_ring_count(w->handoff_ring) > ACES_HANDOFF_RING / 2;
-	if (now - __atomic_load_n(&aces.rx_loss_tsc[pi], __ATOMIC_RELAXED) < aces.tsc_hz / 5)
+	if (now - __atomic_load_n(&aces_loss.rx_loss_tsc[pi], __ATOMIC_RELAXED) < aces.tsc_hz / 5)
 		return 1;
-	if (aces.rxq_count_ok[pi]) {
+	if (aces_loss.rxq_count_ok[pi]) {
 		if ((w->depth_poll[pi]++ & 3) == 0)	/* every 4th full burst: it walks descriptors */
 			w->deep[pi] = rte_eth_rx_queue_count(aces.port_ids[pi], w->idx) >
 				      ACES_RX_DESC / 2;

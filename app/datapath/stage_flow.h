@@ -40,7 +40,7 @@ new_flow(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const str
 		ek.port = pk->dst_port;
 		ek.proto = pk->proto;
 		ek.pad = 0;
-		if (rte_hash_lookup_data(aces.ep_hash, &ek, &d) < 0) {
+		if (rte_hash_lookup_data(aces_dp.ep_hash, &ek, &d) < 0) {
 			aces_wk_drop(w, m, ACES_DROP_UNKNOWN_DEST);
 			return;
 		}

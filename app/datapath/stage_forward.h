@@ -63,7 +63,7 @@ forward(struct aces_worker *w, struct tx_buf *tx, struct rte_mbuf *m, const stru
 	if (unlikely(p->ip_total_len > aces.min_mtu) && too_big(w, tx, m, p, dir, now))
 		return;
 	if (dir == ACES_DIR_FWD) {
-		if (unlikely(!aces_wk_neigh_mac(aces.backend_nh[f->backend], &mac))) {
+		if (unlikely(!aces_wk_neigh_mac(aces_nh.backend_nh[f->backend], &mac))) {
 			aces_wk_drop(w, m, ACES_DROP_NEIGH_UNRESOLVED);
 			return;
 		}

@@ -16,6 +16,7 @@
 
 #include "aces/flow.h"
 #include "common/aces.h"
+#include "net/net.h"
 
 /* What a queued frame is, for the counters of aces_wk_tx_flush(): a received packet
  * sent on, an echo reply, or a frame ACES built (a drain reset's RST). */
@@ -71,7 +72,7 @@ aces_wk_tx_enqueue(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m, enum aces_
 static inline int
 aces_wk_neigh_mac(uint32_t nh, struct rte_ether_addr *out)
 {
-	uint64_t v = __atomic_load_n(&aces.neigh[nh].mac, __ATOMIC_ACQUIRE);
+	uint64_t v = __atomic_load_n(&aces_nh.neigh[nh].mac, __ATOMIC_ACQUIRE);
 
 	if (unlikely((v & ACES_NEIGH_VALID) == 0))
 		return 0;
@@ -84,8 +85,8 @@ aces_wk_neigh_mac(uint32_t nh, struct rte_ether_addr *out)
 static inline int
 aces_wk_client_mac(const struct aces_flow *f, struct rte_ether_addr *out)
 {
-	if (aces.client_gw_nh >= 0)
-		return aces_wk_neigh_mac((uint32_t)aces.client_gw_nh, out);
+	if (aces_nh.client_gw_nh >= 0)
+		return aces_wk_neigh_mac((uint32_t)aces_nh.client_gw_nh, out);
 	memcpy(out->addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
 	return 1;
 }

@@ -42,13 +42,13 @@ report_round(struct aces_worker *w, uint64_t now)
 	struct aces_tmsg recs[ACES_BURST];
 	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, n_be = aces.cfg->n_backends, n = 0, sent;
 
-	if (w->tm_cursor >= aces.n_report) {
+	if (w->tm_cursor >= aces_dp.n_report) {
 		if (now < w->tm_next_tsc)
 			return;
 		w->tm_cursor = 0;
-		w->tm_next_tsc = now + aces.tmsg_period;
+		w->tm_next_tsc = now + aces_dp.tmsg_period;
 	}
-	while (n < ACES_BURST && w->tm_cursor < aces.n_report) {
+	while (n < ACES_BURST && w->tm_cursor < aces_dp.n_report) {
 		uint32_t id = w->tm_cursor++;
 		struct aces_tmsg *r = &recs[n++];
 
@@ -121,10 +121,10 @@ reset_step(struct aces_worker *w, struct tx_buf *tx)
 		    (f->backend != job->ep || (job->pad != 0 && f->ep != job->pad - 1)))
 			continue;
 		if (f->proto == ACES_IPPROTO_TCP) {
-			if (aces_wk_neigh_mac(aces.backend_nh[f->backend], &mac))
+			if (aces_wk_neigh_mac(aces_nh.backend_nh[f->backend], &mac))
 				send_rst(w, tx, aces.backend_pi, &mac, f->client_ip, f->backend_ip,
 					 f->client_port, f->backend_port, f->cli_nxt);
-			if (aces.client_gw_nh < 0 || !aces_wk_neigh_mac((uint32_t)aces.client_gw_nh, &mac))
+			if (aces_nh.client_gw_nh < 0 || !aces_wk_neigh_mac((uint32_t)aces_nh.client_gw_nh, &mac))
 				memcpy(mac.addr_bytes, f->client_mac, RTE_ETHER_ADDR_LEN);
 			send_rst(w, tx, aces.client_pi, &mac, aces.cfg->endpoints[f->ep].vip,
 				 f->client_ip, f->vip_port,

@@ -309,9 +309,9 @@ remap_job(struct aces_wmsg *m, const int32_t *ep_new, uint32_t n_old_ep, const i
  * is gone cannot exist: the reload keeps every entity that still has one), and its drain
  * jobs and queued commands follow. The flow timeouts are the new ones.
  */
-int
-aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_new,
-		   uint32_t n_old_be, int swap, uint64_t *lost)
+static int
+workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_new,
+	      uint32_t n_old_be, int swap, uint64_t *lost)
 {
 	const struct aces_config *c = aces.cfg;
 	uint32_t n_ep = c->n_endpoints, n_be = c->n_backends, e, b, s, i;
@@ -416,4 +416,11 @@ aces_workers_remap(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_n
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* The module table's reload of the workers: @r->lost counts the flows that had to go. */
+int
+aces_workers_reload(struct aces_remap *r)
+{
+	return workers_remap(r->ep_new, r->n_old_ep, r->be_new, r->n_old_be, r->release, &r->lost);
 }

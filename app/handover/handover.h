@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/module-t.h"
 #include "common/snapshot-t.h"
 
 struct aces_hook {
@@ -57,8 +58,7 @@ int aces_mig_rx(struct rte_mbuf *m, const struct aces_pkt *p);
 /** For the manager: endpoint @ep has nothing left that can be moved. */
 int aces_mig_over(uint32_t ep);
 /** A reload (workers paused and remapped): moves under way to the new indexes. */
-void aces_mig_reload(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_new,
-		     uint32_t n_old_be);
+int aces_mig_reload(struct aces_remap *r);
 /** Counters and freeze percentiles, for the snapshot. */
 void aces_mig_snap(struct aces_snap_mig *out);
 /** Flows of endpoint @ep moved (and in @failed: not moved) since start. */

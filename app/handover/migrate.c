@@ -217,7 +217,7 @@ send_move(const struct mv *v)
 	struct aces_ap_hdr h = { .type = ACES_AP_MOVE, .len = ACES_AP_MOVE_LEN, .id = v->id,
 				 .time_ms = wall_ms() };
 	uint16_t len = (uint16_t)(sizeof(*u) + aces_ap_wire_len(ACES_AP_MOVE_LEN));
-	uint64_t nv = __atomic_load_n(&aces.neigh[aces.backend_nh[v->from_be]].mac, __ATOMIC_ACQUIRE);
+	uint64_t nv = __atomic_load_n(&aces_nh.neigh[aces_nh.backend_nh[v->from_be]].mac, __ATOMIC_ACQUIRE);
 
 	if (!(nv & ACES_NEIGH_VALID)) {
 		mg.pub.send_failed++;
@@ -226,7 +226,7 @@ send_move(const struct mv *v)
 	memcpy(mac.addr_bytes, &nv, RTE_ETHER_ADDR_LEN);
 	m = rte_pktmbuf_alloc(aces.pool);
 	if (m == NULL) {
-		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		aces_cp.ctl[ACES_CTL_ALLOC_FAIL]++;
 		mg.pub.send_failed++;
 		return;
 	}
@@ -270,7 +270,7 @@ set_error(const struct mv *v, const char *fmt, ...)
 			 "%s%s", aces.cfg->endpoints[v->ep].name, a, rte_be_to_cpu_16(v->client_port),
 			 msg, mg.ep_events[v->ep] == EVENTS_MAX ? " (further failures are counted only)" :
 			 "");
-		aces_mgr_note(aces.mgr, aces_now_ms(), v->from_be, "moving", "move failed", why);
+		aces_mgr_note(aces_cp.mgr, aces_now_ms(), v->from_be, "moving", "move failed", why);
 	}
 }
 
@@ -468,7 +468,7 @@ take_lists(uint64_t now)
 			snprintf(why, sizeof(why), "%s: nothing left to move (%llu moved, %llu failed)",
 				 aces.cfg->endpoints[e].name, (unsigned long long)mg.ep_moved[e],
 				 (unsigned long long)mg.ep_failed[e]);
-			aces_mgr_note(aces.mgr, now, -1, "moving", "moving", why);
+			aces_mgr_note(aces_cp.mgr, now, -1, "moving", "moving", why);
 		}
 		mg.list_ep = -1;
 	}
@@ -584,7 +584,7 @@ agent_timeouts(uint64_t now)
 			snprintf(why, sizeof(why), "the agent of %s left %u moves unanswered: no moves "
 				 "from it for %u s", aces.cfg->backends[v->from_be].name, a->strikes,
 				 AGENT_DOWN_MS / 1000);
-			aces_mgr_note(aces.mgr, now, v->from_be, "agent", "not answering", why);
+			aces_mgr_note(aces_cp.mgr, now, v->from_be, "agent", "not answering", why);
 			mg.pub.agents_not_answering++;
 		}
 		/* the outcome is unknown to us: the flow stays where it is, and is not tried
@@ -606,7 +606,7 @@ aces_mig_poll(uint64_t now)
 	agent_timeouts(now);
 	for (e = 0; e < aces.n_ep_live; e++) {
 		int moving = c->endpoints[e].migrate &&
-			     aces_mgr_phase(aces.mgr, e) == ACES_PHASE_MOVING;
+			     aces_mgr_phase(aces_cp.mgr, e) == ACES_PHASE_MOVING;
 
 		if (!moving) {
 			mg.over[e] = 0;	/* the next MOVING phase starts afresh */
@@ -628,10 +628,11 @@ aces_mig_poll(uint64_t now)
 
 /* ---- reload and telemetry ---- */
 
-void
-aces_mig_reload(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_new, uint32_t n_old_be)
+int
+aces_mig_reload(struct aces_remap *r)
 {
-	uint32_t i;
+	const int32_t *ep_new = r->ep_new, *be_new = r->be_new;
+	uint32_t n_old_ep = r->n_old_ep, n_old_be = r->n_old_be, i;
 
 	/* batches the paused workers carried out are taken; the ones they did not were
 	 * dropped from their rings with the old indexes: queued again */
@@ -665,8 +666,11 @@ aces_mig_reload(const int32_t *ep_new, uint32_t n_old_ep, const int32_t *be_new,
 	mg.list_ep = -1;
 	mg.n_cand = mg.cand_pos = 0;
 	free_per_entity();
-	if (alloc_per_entity(aces.cfg->n_endpoints, aces.cfg->n_backends) != 0)
+	if (alloc_per_entity(aces.cfg->n_endpoints, aces.cfg->n_backends) != 0) {
 		MIG_LOG(ERR, "reload: out of memory for the connection mover");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int

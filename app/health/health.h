@@ -47,5 +47,14 @@ struct json_t *aces_health_save(void);
 int aces_health_restore(const struct json_t *arr, uint32_t *kept);
 /** A reload: the newest records from the paused workers' counters. */
 void aces_health_seed(void);
+/** A reload, before the new configuration: every backend's health, kept. */
+int aces_health_reload_save(struct aces_remap *r);
+/** A reload (manager remapped): the monitor for the new configuration, health and CPU
+ *  reports kept by backend name. */
+int aces_health_reload(struct aces_remap *r);
+/** A backend's report of its CPU use, in percent, at manager clock @now (control lcore). */
+void aces_health_cpu_report(uint32_t b, uint32_t percent, uint64_t now);
+/** Backend @b's last CPU report (UINT32_MAX: none), and in @ms when it came. */
+uint32_t aces_health_cpu(uint32_t b, uint64_t *ms);
 
 #endif /* ACES_APP_HEALTH_H */

@@ -81,6 +81,8 @@ static struct {
 	uint64_t *since;		/* effective state: last change */
 	char (*reason)[112];		/* effective state: why */
 	uint32_t *rseq;			/* per backend: odd while state/since/reason change */
+	uint32_t *cpu;			/* per backend: reported CPU %, UINT32_MAX: none */
+	uint64_t *cpu_ms;		/* ... when it came (manager clock) */
 	uint8_t side_seen[ACES_SIDE_MAX];	/* a backend of the side resolved or judged */
 	uint64_t first_fill_ms;		/* the first aces_health_fill(): start-up */
 } hm;
@@ -113,11 +115,15 @@ aces_health_init(void)
 	hm.since = calloc(c->n_backends, sizeof(*hm.since));
 	hm.reason = calloc(c->n_backends, sizeof(*hm.reason));
 	hm.rseq = calloc(c->n_backends, sizeof(*hm.rseq));
+	hm.cpu = calloc(c->n_backends + 1, sizeof(*hm.cpu));
+	hm.cpu_ms = calloc(c->n_backends + 1, sizeof(*hm.cpu_ms));
 	if (hm.p == NULL || hm.be == NULL || hm.state == NULL || hm.down == NULL ||
 	    hm.wk_h == NULL || hm.wk_hist == NULL || hm.win == NULL || hm.hwin == NULL ||
-	    hm.eph == NULL || hm.since == NULL || hm.reason == NULL || hm.rseq == NULL)
+	    hm.eph == NULL || hm.since == NULL || hm.reason == NULL || hm.rseq == NULL ||
+	    hm.cpu == NULL || hm.cpu_ms == NULL)
 		return -ENOMEM;
 	for (b = 0; b < c->n_backends; b++) {
+		hm.cpu[b] = UINT32_MAX;
 		hm.since[b] = now;
 		snprintf(hm.reason[b], sizeof(hm.reason[b]), "initial state");
 	}
@@ -178,7 +184,28 @@ aces_health_fini(void)
 	free(hm.since);
 	free(hm.reason);
 	free(hm.rseq);
+	free(hm.cpu);
+	free(hm.cpu_ms);
 	memset(&hm, 0, sizeof(hm));
+}
+
+/* A backend's agent reports its CPU use (a command, on the control lcore). */
+void
+aces_health_cpu_report(uint32_t b, uint32_t percent, uint64_t now)
+{
+	if (hm.cpu == NULL || b >= aces.cfg->n_backends)
+		return;
+	hm.cpu[b] = percent;
+	hm.cpu_ms[b] = now;
+}
+
+uint32_t
+aces_health_cpu(uint32_t b, uint64_t *ms)
+{
+	int ok = hm.cpu != NULL && b < aces.cfg->n_backends;
+
+	*ms = ok ? hm.cpu_ms[b] : 0;
+	return ok ? hm.cpu[b] : UINT32_MAX;
 }
 
 /* Telemetry ring records (telemetry_ring.c): the newest of each worker and entity. */
@@ -220,7 +247,7 @@ probe_frame(const struct probe *pr, size_t l4_len, uint8_t **l4out)
 	const struct aces_config *c = aces.cfg;
 	struct rte_ether_addr mac;
 	struct rte_mbuf *m;
-	uint64_t v = __atomic_load_n(&aces.neigh[aces.backend_nh[pr->backend]].mac,
+	uint64_t v = __atomic_load_n(&aces_nh.neigh[aces_nh.backend_nh[pr->backend]].mac,
 				     __ATOMIC_ACQUIRE);
 
 	if (!(v & ACES_NEIGH_VALID))
@@ -228,7 +255,7 @@ probe_frame(const struct probe *pr, size_t l4_len, uint8_t **l4out)
 	memcpy(mac.addr_bytes, &v, RTE_ETHER_ADDR_LEN);
 	m = rte_pktmbuf_alloc(aces.pool);
 	if (m == NULL) {
-		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		aces_cp.ctl[ACES_CTL_ALLOC_FAIL]++;
 		return NULL;
 	}
 	*l4out = aces_frame_ipv4(m, &mac, &aces.port_mac[aces.backend_pi], c->backend.addr,
@@ -286,7 +313,7 @@ probe_result(struct probe *pr, int ok, const char *what, uint64_t now)
 	const char *name = aces.cfg->backends[pr->backend].name;
 
 	pr->outstanding = 0;
-	aces.ctl[ok ? ACES_CTL_PROBE_ANSWERS : ACES_CTL_PROBE_FAILURES]++;
+	aces_cp.ctl[ok ? ACES_CTL_PROBE_ANSWERS : ACES_CTL_PROBE_FAILURES]++;
 	aces_be_health_probe(&pr->h, &aces.cfg->manager.health, name, ok, what, now);
 	aces_be_health_probe(&hm.be[pr->backend], &aces.cfg->manager.health, name, ok, what, now);
 }
@@ -310,7 +337,7 @@ aces_health_poll(uint64_t now)
 		pr->outstanding = 1;
 		pr->sent_ms = now;
 		pr->sport = (uint16_t)(PROBE_SPORT + i * hm.k + pr->attempt++ % hm.k);
-		aces.ctl[ACES_CTL_PROBES_SENT]++;
+		aces_cp.ctl[ACES_CTL_PROBES_SENT]++;
 		if (pr->proto == ACES_IPPROTO_TCP) {
 			pr->seq = hm.seq += 0x10001;
 			send_tcp(pr, ACES_TCP_SYN, pr->seq);
@@ -347,7 +374,7 @@ aces_health_rx(struct rte_mbuf *m, const struct aces_pkt *p)
 			if ((p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) ==
 			    (ACES_TCP_SYN | ACES_TCP_ACK)) {
 				send_tcp_from(pr, dport, ACES_TCP_RST, ack);
-				aces.ctl[ACES_CTL_PROBE_STALE]++;
+				aces_cp.ctl[ACES_CTL_PROBE_STALE]++;
 			}
 			return -1;
 		}
@@ -432,7 +459,7 @@ set_state(uint32_t b, uint8_t to, const char *reason, uint64_t now)
 	__atomic_store_n(&hm.since[b], now, __ATOMIC_RELAXED);
 	snprintf(hm.reason[b], sizeof(hm.reason[b]), "%s", reason);
 	__atomic_store_n(&hm.rseq[b], hm.rseq[b] + 1, __ATOMIC_RELEASE);
-	aces_mgr_note(aces.mgr, now, (int32_t)b, aces_be_state_name((enum aces_be_state)from),
+	aces_mgr_note(aces_cp.mgr, now, (int32_t)b, aces_be_state_name((enum aces_be_state)from),
 		      aces_be_state_name((enum aces_be_state)to), reason);
 	H_LOG(INFO, "backend %s: %s -> %s: %s", c->backends[b].name,
 	      aces_be_state_name((enum aces_be_state)from), aces_be_state_name((enum aces_be_state)to),
@@ -448,7 +475,7 @@ set_state(uint32_t b, uint8_t to, const char *reason, uint64_t now)
 			for (w = 0; w < aces.n_workers; w++)
 				if (rte_ring_mp_enqueue_elem(aces.workers[w].msg_ring, &msg,
 							     sizeof(msg)) != 0)
-					aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+					aces_cp.ctl[ACES_CTL_CTL_TX_FULL]++;
 		}
 	}
 }
@@ -507,8 +534,8 @@ aces_health_tick(uint64_t now)
 		sig.syn_timeouts = d.syn_timeouts;
 		sig.refused = d.refused;
 		sig.udp_noreply = d.udp_noreply;
-		if (aces.be_cpu[b] != UINT32_MAX && now - aces.be_cpu_ms[b] < CPU_FRESH_MS)
-			sig.cpu_percent = (int32_t)aces.be_cpu[b];
+		if (hm.cpu[b] != UINT32_MAX && now - hm.cpu_ms[b] < CPU_FRESH_MS)
+			sig.cpu_percent = (int32_t)hm.cpu[b];
 		aces_be_health_passive(&hm.be[b], hc, c->backends[b].name, &sig, now);
 		st = (uint8_t)hm.be[b].state;
 		for (i = 0; i < hm.n; i++) {
@@ -535,7 +562,7 @@ aces_health_fill(struct aces_mgr_input *in)
 	if (hm.first_fill_ms == 0)
 		hm.first_fill_ms = now ? now : 1;
 	for (b = 0; b < aces.n_be_live; b++) {	/* removed backends serve no new flow */
-		uint64_t mac = __atomic_load_n(&aces.neigh[aces.backend_nh[b]].mac,
+		uint64_t mac = __atomic_load_n(&aces_nh.neigh[aces_nh.backend_nh[b]].mac,
 					       __ATOMIC_RELAXED);
 		enum aces_side s = c->backends[b].side;
 
@@ -543,9 +570,9 @@ aces_health_fill(struct aces_mgr_input *in)
 			in->healthy_backends[s]++;
 		if ((mac & ACES_NEIGH_VALID) || hm.state[b] == ACES_BE_DOWN)
 			hm.side_seen[s] = 1;
-		if (s == ACES_SIDE_REPLACEMENT && aces.be_cpu[b] != UINT32_MAX &&
-		    now - aces.be_cpu_ms[b] < CPU_FRESH_MS && (int32_t)aces.be_cpu[b] > in->repl_cpu_max)
-			in->repl_cpu_max = (int32_t)aces.be_cpu[b];
+		if (s == ACES_SIDE_REPLACEMENT && hm.cpu[b] != UINT32_MAX &&
+		    now - hm.cpu_ms[b] < CPU_FRESH_MS && (int32_t)hm.cpu[b] > in->repl_cpu_max)
+			in->repl_cpu_max = (int32_t)hm.cpu[b];
 	}
 	/* a side is "no news" at start until one of its backends is resolved or judged, for
 	 * FIRST_VERDICT_MS at most: then no backend resolved is its first verdict */
@@ -742,4 +769,43 @@ aces_health_seed(void)
 		for (id = 0; id < n_be; id++)
 			hm.wk_h[(size_t)w * n_hent() + n_ep2 + id] = k->beh[id];
 	}
+}
+
+/* A reload: every backend's health, taken before the new configuration is installed. */
+static json_t *reload_saved;
+
+int
+aces_health_reload_save(struct aces_remap *r)
+{
+	RTE_SET_USED(r);
+	reload_saved = aces_health_save();
+	return reload_saved != NULL ? 0 : -ENOMEM;
+}
+
+/* A reload (the manager already remapped): the monitor for the new configuration, each
+ * backend's health and CPU report kept by name, the newest records from the workers. */
+int
+aces_health_reload(struct aces_remap *r)
+{
+	uint32_t *cpu = hm.cpu, kept = 0, b;
+	uint64_t *cpu_ms = hm.cpu_ms;
+	int rc;
+
+	hm.cpu = NULL;
+	hm.cpu_ms = NULL;
+	aces_health_fini();
+	rc = aces_health_init();
+	if (rc == 0) {
+		aces_health_restore(reload_saved, &kept);
+		aces_health_seed();
+		for (b = 0; b < aces.cfg->n_backends; b++) {
+			hm.cpu[b] = r->be_src[b] < 0 ? UINT32_MAX : cpu[r->be_src[b]];
+			hm.cpu_ms[b] = r->be_src[b] < 0 ? 0 : cpu_ms[r->be_src[b]];
+		}
+	}
+	json_decref(reload_saved);
+	reload_saved = NULL;
+	free(cpu);
+	free(cpu_ms);
+	return rc;
 }

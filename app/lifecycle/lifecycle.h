@@ -30,8 +30,10 @@ extern pthread_rwlock_t aces_cfg_lock;
 /** Set on a telemetry thread while its handler holds aces_cfg_lock for reading. */
 extern __thread int aces_tel_read_held;
 /** Make @rt the running configuration (its first n_*_live entries are the file's). */
-int aces_config_install(struct aces_config *rt, uint32_t n_ep_live, uint32_t n_be_live);
+void aces_config_install(struct aces_config *rt, uint32_t n_ep_live, uint32_t n_be_live);
 void aces_config_uninstall(void);
+/** The module table main.c starts (@n rows): a reload's swap asks each row to remap. */
+void aces_reload_modules(const struct aces_module *m, unsigned int n);
 /** Re-read --config and apply the difference (control lcore). 0, or -errno with @msg. */
 int aces_reload(const char *why, char *msg, size_t len);
 /** Every tick: drain deadlines of removed endpoints and backends. */

@@ -31,17 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <rte_cycles.h>
 #include <rte_log.h>
 
 #include "aces/config.h"
 #include "aces/manager.h"
 #include "common/aces.h"
-#include "net/net.h"
 #include "datapath/datapath.h"
-#include "health/health.h"
-#include "handover/handover.h"
 #include "manager/manager.h"
 #include "lifecycle/lifecycle.h"
 
@@ -53,34 +49,30 @@ pthread_rwlock_t aces_cfg_lock = PTHREAD_RWLOCK_INITIALIZER;
 __thread int aces_tel_read_held;
 struct aces_reload_info aces_reloads;
 
-/* The manager's view of a running configuration: the file's part (the first entries). */
-int
+/* The modules main.c starts, in its order: a reload asks each to carry its state over. */
+static const struct aces_module *modules;
+static unsigned int n_modules;
+
+void
+aces_reload_modules(const struct aces_module *m, unsigned int n)
+{
+	modules = m;
+	n_modules = n;
+}
+
+void
 aces_config_install(struct aces_config *rt, uint32_t n_ep_live, uint32_t n_be_live)
 {
-	struct aces_config *view = malloc(sizeof(*view));
-
 	ACES_ON_CONTROL_LCORE();
 
-	if (view == NULL)
-		return -ENOMEM;
-	*view = *rt;
-	view->n_endpoints = n_ep_live;
-	view->n_backends = n_be_live;
-	free(aces.mgr_cfg);
-	aces.mgr_cfg = view;
 	aces.cfg = rt;
 	aces.n_ep_live = n_ep_live;
 	aces.n_be_live = n_be_live;
-	aces.tmsg_period = aces.tsc_hz * rt->manager.tick_ms / 1000;
-	aces.syn_timeout_tsc = aces.tsc_hz * rt->manager.health.syn_timeout_ms / 1000;
-	return 0;
 }
 
 void
 aces_config_uninstall(void)
 {
-	free(aces.mgr_cfg);
-	aces.mgr_cfg = NULL;
 	aces_config_free(aces.cfg);
 	aces.cfg = NULL;
 }
@@ -181,7 +173,7 @@ static int
 make_plan(struct aces_config *nc, struct plan *p, uint64_t now, char *err, size_t len)
 {
 	const struct aces_config *oc = aces.cfg;
-	int complete = aces_mgr_state(aces.mgr) == ACES_TRANSITION_COMPLETE;
+	int complete = aces_mgr_state(aces_cp.mgr) == ACES_TRANSITION_COMPLETE;
 	uint32_t i, n_ep, n_be;
 	struct aces_cfg_endpoint *eps;
 	struct aces_cfg_backend *bes;
@@ -279,8 +271,8 @@ make_plan(struct aces_config *nc, struct plan *p, uint64_t now, char *err, size_
 					 "change sides only in a release, once a transition is complete "
 					 "(transition %u is %s)", nc->source, n->name,
 					 aces_side_name(oc->backends[o].side), aces_side_name(n->side),
-					 aces_mgr_transition(aces.mgr),
-					 aces_transition_state_name(aces_mgr_state(aces.mgr)));
+					 aces_mgr_transition(aces_cp.mgr),
+					 aces_transition_state_name(aces_mgr_state(aces_cp.mgr)));
 			return -EINVAL;
 		}
 	}
@@ -407,98 +399,42 @@ make_plan(struct aces_config *nc, struct plan *p, uint64_t now, char *err, size_
 
 /* ---- the swap ---- */
 
-static void
-journal_all(struct aces_event **out, uint32_t *n)
-{
-	uint64_t next = aces_mgr_journal_next_id(aces.mgr), id = aces_mgr_journal_first_id(aces.mgr);
-	struct aces_event *ev = calloc(next - id + 1, sizeof(*ev));
-
-	*n = 0;
-	*out = ev;
-	for (; ev != NULL && id < next; id++)
-		if (aces_mgr_journal_read(aces.mgr, id, &ev[*n]) == 0)
-			(*n)++;
-}
-
-/* Everything moves to the new configuration (workers paused, telemetry locked out). A
- * failure here leaves the process inconsistent: it is fatal, and said so. */
+/* Everything moves to the new configuration (workers paused, telemetry locked out): each
+ * module, in the module table's order, takes what it carries over, the configuration is
+ * installed, and each remaps itself. A failure here leaves the process inconsistent: it is
+ * fatal, and said so. */
 static void
 swap(struct plan *p, uint64_t now)
 {
-	struct aces_config *old = aces.cfg, *old_view = aces.mgr_cfg;
-	struct aces_mgr *old_mgr = aces.mgr, *m;
-	struct aces_mgr_saved sv;
-	struct aces_event *ev = NULL;
-	uint32_t n_ev = 0, old_n_ep = old->n_endpoints, old_n_be = old->n_backends, kept = 0;
-	json_t *health = aces_health_save();
-	char err[256];
-	uint64_t lost = 0;
-	uint32_t e;
+	struct aces_config *old = aces.cfg;
+	struct aces_remap r = {
+		.ep_new = p->ep_new, .be_new = p->be_new, .ep_src = p->ep_src, .be_src = p->be_src,
+		.n_old_ep = old->n_endpoints, .n_old_be = old->n_backends, .release = p->release,
+		.same_backends = p->same_backends, .now = now,
+	};
+	const char *step = "save";
+	unsigned int i;
 
 	ACES_ON_CONTROL_LCORE();
 
-	if (aces_mgr_save(old_mgr, &sv) != 0 || health == NULL)
-		goto fatal;
-	/* the manager's events keep their ids: translate their endpoint indexes */
-	journal_all(&ev, &n_ev);
-	for (e = 0; ev != NULL && e < n_ev; e++) {
-		if (ev[e].ep >= 0)
-			ev[e].ep = (uint32_t)ev[e].ep < old_n_ep ? p->ep_new[ev[e].ep] : -1;
-		if (ev[e].backend >= 0)
-			ev[e].backend = (uint32_t)ev[e].backend < old_n_be ? p->be_new[ev[e].backend] : -1;
-	}
-	aces.cfg = NULL;
-	aces.mgr_cfg = NULL;
-	if (aces_config_install(p->rt, p->n_ep_live, p->n_be_live) != 0)
-		goto fatal;
+	for (i = 0; i < n_modules; i++)
+		if (modules[i].save != NULL && modules[i].save(&r) != 0)
+			goto fatal;
+	aces_config_install(p->rt, p->n_ep_live, p->n_be_live);
 	p->rt = NULL;
-	if (aces_workers_remap(p->ep_new, old_n_ep, p->be_new, old_n_be, p->release, &lost) != 0)
-		goto fatal;
-	aces_mig_reload(p->ep_new, old_n_ep, p->be_new, old_n_be);
-	if (lost != 0)
+	step = "reload";
+	for (i = 0; i < n_modules; i++)
+		if (modules[i].reload != NULL && modules[i].reload(&r) != 0)
+			goto fatal;
+	if (r.lost != 0)
 		RL_LOG(ERR, "reload: %llu open flows whose endpoint or backend vanished were dropped",
-		       (unsigned long long)lost);
-	aces_endpoints_fini();
-	if (aces_endpoints_init() != 0)
-		goto fatal;
-	if (aces_epm_remap(p->ep_src, p->be_src, old_n_ep, p->release) != 0)
-		goto fatal;
-	m = aces_mgr_create(aces.mgr_cfg, 4096);
-	if (m == NULL)
-		goto fatal;
-	aces_mgr_journal_restore(m, ev, n_ev);
-	free(ev);
-	aces.mgr = m;
-	if (aces_mgr_restore(m, &sv, now, NULL, 1, err, sizeof(err)) != 0) {
-		RL_LOG(ERR, "reload: the manager's state could not be carried over: %s", err);
-		goto fatal;
-	}
-	if (p->release && aces_mgr_release(m, now, err, sizeof(err)) != 0) {
-		RL_LOG(ERR, "reload: release: %s", err);
-		goto fatal;
-	}
-	aces_mgr_saved_free(&sv);
-	if (aces_neigh_reload() != 0)
-		goto fatal;
-	aces_health_fini();
-	if (aces_health_init() != 0)
-		goto fatal;
-	aces_health_restore(health, &kept);
-	json_decref(health);
-	aces_health_seed();
-	if (aces_assign_reset(p->same_backends) != 0)
-		goto fatal;
-	aces_snap_fini();
-	if (aces_snap_init() != 0)
-		goto fatal;
-	aces_snap_publish(now);
-	aces_mgr_free(old_mgr);
-	free(old_view);
+		       (unsigned long long)r.lost);
 	aces_config_free(old);
 	return;
 fatal:
-	RL_LOG(CRIT, "reload: out of memory in the middle of the swap: the process cannot go "
-	       "on consistently; stopping (a restart keeps the connections)");
+	RL_LOG(CRIT, "reload: the %s of module %s failed in the middle of the swap (out of "
+	       "memory, or its log says why): the process cannot go on consistently; stopping "
+	       "(a restart keeps the connections)", step, modules[i].name);
 	abort();
 }
 
@@ -524,9 +460,9 @@ aces_reload_tick(uint64_t now)
 			for (w = 0; w < aces.n_workers; w++)
 				if (rte_ring_mp_enqueue_elem(aces.workers[w].msg_ring, &msg,
 							     sizeof(msg)) != 0)
-					aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+					aces_cp.ctl[ACES_CTL_CTL_TX_FULL]++;
 		}
-		aces_mgr_note(aces.mgr, now, -1, "removed", "removed", "a removed endpoint's drain "
+		aces_mgr_note(aces_cp.mgr, now, -1, "removed", "removed", "a removed endpoint's drain "
 			      "deadline passed: its flows are reset");
 		RL_LOG(INFO, "removed endpoint %s: drain deadline passed, resetting its flows",
 		       x->name);
@@ -547,7 +483,7 @@ aces_reload_tick(uint64_t now)
 			for (w = 0; w < aces.n_workers; w++)
 				if (rte_ring_mp_enqueue_elem(aces.workers[w].msg_ring, &msg,
 							     sizeof(msg)) != 0)
-					aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+					aces_cp.ctl[ACES_CTL_CTL_TX_FULL]++;
 		}
 		RL_LOG(INFO, "removed backend %s: drain deadline passed: flows of endpoints whose "
 		       "drain_action is reset are reset, the others kept until they end", x->name);
@@ -565,7 +501,7 @@ aces_reload(const char *why, char *msg, size_t len)
 
 	memset(&p, 0, sizeof(p));
 	aces_reloads.attempts++;
-	nc = aces_config_load(aces.config_path, err, sizeof(err));
+	nc = aces_config_load(aces_cp.config_path, err, sizeof(err));
 	if (nc == NULL) {
 		rc = -EINVAL;
 		goto refused;
@@ -593,7 +529,7 @@ aces_reload(const char *why, char *msg, size_t len)
 	}
 	aces_tmsg_drain();	/* records of the old indexes */
 	swap(&p, now);
-	__atomic_add_fetch(&aces.cfg_gen, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&aces_cp.cfg_gen, 1, __ATOMIC_RELEASE);
 	aces_workers_resume();
 	pause_us = (rte_rdtsc() - t0) * 1000000 / aces.tsc_hz;
 	pthread_rwlock_unlock(&aces_cfg_lock);
@@ -613,9 +549,9 @@ aces_reload(const char *why, char *msg, size_t len)
 
 		snprintf(reason, sizeof(reason), "reload %llu (%s): %s",
 			 (unsigned long long)aces_reloads.done, why, aces_reloads.last);
-		aces_mgr_note(aces.mgr, now, -1, "config", "config", reason);
+		aces_mgr_note(aces_cp.mgr, now, -1, "config", "config", reason);
 	}
-	RL_LOG(INFO, "configuration %s reloaded (%s): %s", aces.config_path, why,
+	RL_LOG(INFO, "configuration %s reloaded (%s): %s", aces_cp.config_path, why,
 	       aces_reloads.last);
 	snprintf(msg, len, "%s", aces_reloads.last);
 	plan_free(&p);
@@ -629,7 +565,7 @@ refused:
 		char reason[ACES_EVENT_REASON_MAX];
 
 		snprintf(reason, sizeof(reason), "reload refused, nothing changed: %s", err);
-		aces_mgr_note(aces.mgr, now, -1, "config", "config", reason);
+		aces_mgr_note(aces_cp.mgr, now, -1, "config", "config", reason);
 	}
 	snprintf(msg, len, "%s", err);
 	return rc != 0 ? rc : -EINVAL;

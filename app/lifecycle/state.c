@@ -204,8 +204,8 @@ aces_state_open(void)
 		return 0;
 	}
 	/* the manager clock goes on from the last process */
-	aces.start_mono_ms = (uint64_t)start_mono;
-	aces.start_realtime_ms = (uint64_t)start_rt;
+	aces_cp.start_mono_ms = (uint64_t)start_mono;
+	aces_cp.start_realtime_ms = (uint64_t)start_rt;
 	rd.saved_mono_ms = (uint64_t)saved_mono;
 	return 0;
 }
@@ -354,7 +354,7 @@ restore_manager(char *err, size_t errlen)
 			snprintf(ev[i].to, sizeof(ev[i].to), "%s", to);
 			snprintf(ev[i].reason, sizeof(ev[i].reason), "%s", why);
 		}
-		if (aces_mgr_journal_restore(aces.mgr, ev, (uint32_t)json_array_size(jr)) != 0)
+		if (aces_mgr_journal_restore(aces_cp.mgr, ev, (uint32_t)json_array_size(jr)) != 0)
 			ST_LOG(WARNING, "state file: journal ids not increasing; older events left out");
 		free(ev);
 	}
@@ -401,7 +401,7 @@ restore_manager(char *err, size_t errlen)
 			if (k < ACES_MGR_RESHARD_LOG)
 				o->reshard_t[k] = (uint64_t)json_integer_value(x);
 	}
-	rc = aces_mgr_restore(aces.mgr, &s, aces_now_ms(), "the last process", 0, err, errlen);
+	rc = aces_mgr_restore(aces_cp.mgr, &s, aces_now_ms(), "the last process", 0, err, errlen);
 	aces_mgr_saved_free(&s);
 	return rc;
 }
@@ -509,8 +509,8 @@ aces_state_apply(void)
 	       (unsigned long long)aces_restart.flows_imported,
 	       (unsigned long long)aces_restart.flows_in_file, map.unknown,
 	       (unsigned long long)aces_restart.flows_expired,
-	       (unsigned long long)aces_restart.flows_no_room, aces_mgr_transition(aces.mgr),
-	       aces_transition_state_name(aces_mgr_state(aces.mgr)), kept,
+	       (unsigned long long)aces_restart.flows_no_room, aces_mgr_transition(aces_cp.mgr),
+	       aces_transition_state_name(aces_mgr_state(aces_cp.mgr)), kept,
 	       (unsigned long long)lay_ms, (unsigned long long)aces_restart.apply_ms);
 	if (unlink(aces_restart.path) != 0)
 		ST_LOG(WARNING, "state file %s: cannot remove it: %s", aces_restart.path,
@@ -582,7 +582,7 @@ manager_json(void)
 	json_t *eps, *o;
 	uint32_t e;
 
-	if (aces_mgr_save(aces.mgr, &s) != 0)
+	if (aces_mgr_save(aces_cp.mgr, &s) != 0)
 		return NULL;
 	eps = json_array();
 	for (e = 0; eps != NULL && e < s.n_ep; e++) {
@@ -614,7 +614,7 @@ static json_t *
 journal_json(void)
 {
 	const struct aces_config *c = aces.cfg;
-	uint64_t next = aces_mgr_journal_next_id(aces.mgr), id = aces_mgr_journal_first_id(aces.mgr);
+	uint64_t next = aces_mgr_journal_next_id(aces_cp.mgr), id = aces_mgr_journal_first_id(aces_cp.mgr);
 	json_t *arr = json_array();
 
 	if (next > STATE_JOURNAL && id < next - STATE_JOURNAL)
@@ -622,7 +622,7 @@ journal_json(void)
 	for (; arr != NULL && id < next; id++) {
 		struct aces_event ev;
 
-		if (aces_mgr_journal_read(aces.mgr, id, &ev) != 0)
+		if (aces_mgr_journal_read(aces_cp.mgr, id, &ev) != 0)
 			continue;
 		json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:I, s:s, s:i, s:s, s:s, s:s}",
 			"id", (json_int_t)ev.id, "t_ms", (json_int_t)ev.t_ms,
@@ -669,7 +669,7 @@ state_write(int with_flows)
 	int fd = -1, rc = -1;
 	FILE *f = NULL;
 
-	if (!aces_restart.enabled || aces.mgr == NULL || aces.workers == NULL)
+	if (!aces_restart.enabled || aces_cp.mgr == NULL || aces.workers == NULL)
 		return 0;
 	for (i = 0; i < aces.n_workers; i++)
 		if (aces.workers[i].last_fwd_tsc > last)
@@ -691,10 +691,10 @@ state_write(int with_flows)
 	boot_id(boot, sizeof(boot));
 	js = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:o, s:b, s:o, s:o, "
 		       "s:o, s:o, s:o}",
-		       "aces_version", ACES_VERSION, "config", aces.config_path,
+		       "aces_version", ACES_VERSION, "config", aces_cp.config_path,
 		       "byte_order", RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? "little" : "big",
-		       "boot_id", boot, "start_mono_ms", (json_int_t)aces.start_mono_ms,
-		       "start_realtime_ms", (json_int_t)aces.start_realtime_ms,
+		       "boot_id", boot, "start_mono_ms", (json_int_t)aces_cp.start_mono_ms,
+		       "start_realtime_ms", (json_int_t)aces_cp.start_realtime_ms,
 		       "written_mono_ms", (json_int_t)clock_ms(CLOCK_MONOTONIC),
 		       "written_realtime_ms", (json_int_t)clock_ms(CLOCK_REALTIME),
 		       "last_forward_realtime_ms",
@@ -751,8 +751,8 @@ state_write(int with_flows)
 	}
 	if (with_flows)
 		ST_LOG(INFO, "state written to %s: %llu flows, transition %u %s, %llu ms",
-		       aces_restart.path, (unsigned long long)flows, aces_mgr_transition(aces.mgr),
-		       aces_transition_state_name(aces_mgr_state(aces.mgr)),
+		       aces_restart.path, (unsigned long long)flows, aces_mgr_transition(aces_cp.mgr),
+		       aces_transition_state_name(aces_mgr_state(aces_cp.mgr)),
 		       (unsigned long long)((rte_rdtsc() - t0) * 1000 / aces.tsc_hz));
 	else
 		aces_restart.checkpoints++;
@@ -794,12 +794,12 @@ aces_state_checkpoint(uint64_t now_ms)
 		return;
 	aces_health_down(&down_gen);
 	d = aces_fnv1a(d, &down_gen, sizeof(down_gen));
-	d = aces_fnv1a(d, &aces.cfg_gen, sizeof(aces.cfg_gen));	/* a reload */
-	v = aces_mgr_transition(aces.mgr) << 4 | (uint32_t)aces_mgr_state(aces.mgr);
+	d = aces_fnv1a(d, &aces_cp.cfg_gen, sizeof(aces_cp.cfg_gen));	/* a reload */
+	v = aces_mgr_transition(aces_cp.mgr) << 4 | (uint32_t)aces_mgr_state(aces_cp.mgr);
 	d = aces_fnv1a(d, &v, sizeof(v));
 	for (e = 0; e < c->n_endpoints; e++) {
-		v = (uint32_t)aces_mgr_phase(aces.mgr, e) << 16 |
-		    (uint32_t)aces_mgr_pinned(aces.mgr, e) << 8 | aces.assign->weight[e];
+		v = (uint32_t)aces_mgr_phase(aces_cp.mgr, e) << 16 |
+		    (uint32_t)aces_mgr_pinned(aces_cp.mgr, e) << 8 | aces.assign->weight[e];
 		d = aces_fnv1a(d, &v, sizeof(v));
 	}
 	if (d == last_digest && last_ms != 0)

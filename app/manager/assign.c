@@ -72,7 +72,7 @@ assign_copy(void)
 	struct aces_assign *t = rte_malloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
 
 	if (t == NULL) {
-		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		aces_cp.ctl[ACES_CTL_ALLOC_FAIL]++;
 		return NULL;
 	}
 	memcpy(t, aces.assign, sizeof(*t));
@@ -116,13 +116,13 @@ assign_publish(struct aces_assign *t)
 	/* every worker passes a quiescent state once per loop: then nobody holds old */
 	if (n_retired == ACES_RETIRED_MAX) {
 		/* 64 publications before a worker loop went by: wait for the oldest */
-		aces.ctl[ACES_CTL_RETIRE_WAITS]++;
+		aces_cp.ctl[ACES_CTL_RETIRE_WAITS]++;
 		rte_rcu_qsbr_check(aces.qsbr, retired[0].token, true);
 		aces_assign_reclaim(false);
 	}
 	retired[n_retired].t = old;
 	retired[n_retired++].token = rte_rcu_qsbr_start(aces.qsbr);
-	aces.ctl[ACES_CTL_TABLES]++;
+	aces_cp.ctl[ACES_CTL_TABLES]++;
 }
 
 /* The health monitor's down set as of the last table: its chash tables change only
@@ -139,14 +139,14 @@ aces_assign_sync(void)
 	int changed = down_gen != built_down_gen;
 
 	for (e = 0; e < aces.n_ep_live && !changed; e++)
-		changed = aces.assign->weight[e] != aces_mgr_weight(aces.mgr, e);
+		changed = aces.assign->weight[e] != aces_mgr_weight(aces_cp.mgr, e);
 	if (!changed)
 		return 0;
 	t = assign_copy();
 	if (t == NULL)
 		return -ENOMEM;		/* tried again next loop */
 	for (e = 0; e < aces.n_ep_live; e++)	/* removed endpoints take no new flow */
-		t->weight[e] = aces_mgr_weight(aces.mgr, e);
+		t->weight[e] = aces_mgr_weight(aces_cp.mgr, e);
 	if (down_gen != built_down_gen && build_chash(t, down) != 0) {
 		rte_free(t);
 		return -EINVAL;
@@ -159,8 +159,9 @@ aces_assign_sync(void)
 /* A reload, while every worker is paused after a quiescent state (so none holds a
  * table): every table goes, a new one is built for the new backends and published. */
 int
-aces_assign_reset(int same_backends)
+aces_assign_reload(struct aces_remap *r)
 {
+	int same_backends = r->same_backends;
 	struct aces_assign *t = rte_zmalloc("aces_assign", sizeof(*t), RTE_CACHE_LINE_SIZE);
 	const uint8_t *down;
 	unsigned int i;
@@ -179,7 +180,7 @@ aces_assign_reset(int same_backends)
 		return -EINVAL;
 	}
 	for (e = 0; e < aces.n_ep_live; e++)
-		t->weight[e] = aces_mgr_weight(aces.mgr, e);
+		t->weight[e] = aces_mgr_weight(aces_cp.mgr, e);
 	t->version = aces.assign->version + 1;
 	for (i = 0; i < n_retired; i++)
 		rte_free(retired[i].t);
@@ -187,7 +188,7 @@ aces_assign_reset(int same_backends)
 	rte_free(aces.assign);
 	__atomic_store_n(&aces.assign, t, __ATOMIC_RELEASE);
 	built_down_gen = g;
-	aces.ctl[ACES_CTL_TABLES]++;
+	aces_cp.ctl[ACES_CTL_TABLES]++;
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "aces/manager.h"
 #include "aces/window.h"
 #include "common/aces.h"
+#include "datapath/datapath.h"
 #include "health/health.h"
 #include "handover/handover.h"
 #include "manager/epm.h"
@@ -40,28 +41,42 @@ static struct {
 	uint64_t last_event_logged;
 } epm;
 
+/* The manager's view of the running configuration: the file's part (its first entries);
+ * what reloads removed and still drains is the workers' and the health monitor's only. */
+static struct aces_config *view;
+
+static struct aces_config *
+view_make(void)
+{
+	struct aces_config *v = malloc(sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	*v = *aces.cfg;
+	v->n_endpoints = aces.n_ep_live;
+	v->n_backends = aces.n_be_live;
+	return v;
+}
+
 int
 aces_epm_init(void)
 {
 	const struct aces_config *c = aces.cfg;
-	uint32_t b;
 
 	/* the load and counter state the manager and the snapshot read (owned here) */
 	aces_epm.ep_load = calloc(c->n_endpoints ? c->n_endpoints : 1, sizeof(*aces_epm.ep_load));
-	aces_epm.ctr_sum = calloc(aces.n_entities, sizeof(*aces_epm.ctr_sum));
+	aces_epm.ctr_sum = calloc(aces_dp.n_entities, sizeof(*aces_epm.ctr_sum));
 	aces_epm.be_pps = calloc(c->n_backends, sizeof(*aces_epm.be_pps));
-	aces.be_cpu = calloc(c->n_backends, sizeof(*aces.be_cpu));
-	aces.be_cpu_ms = calloc(c->n_backends, sizeof(*aces.be_cpu_ms));
-	if (aces_epm.ep_load == NULL || aces_epm.ctr_sum == NULL || aces_epm.be_pps == NULL ||
-	    aces.be_cpu == NULL || aces.be_cpu_ms == NULL)
+	if (aces_epm.ep_load == NULL || aces_epm.ctr_sum == NULL || aces_epm.be_pps == NULL)
 		return -ENOMEM;
-	for (b = 0; b < c->n_backends; b++)
-		aces.be_cpu[b] = UINT32_MAX;
-	aces.mgr = aces_mgr_create(aces.mgr_cfg, 4096);
-	epm.wk_last = calloc((size_t)aces.n_workers * aces.n_entities, sizeof(*epm.wk_last));
-	epm.win = aces_window_create(WIN_SLOTS, aces.n_entities, WV_MAX);
+	view = view_make();
+	if (view == NULL)
+		return -ENOMEM;
+	aces_cp.mgr = aces_mgr_create(view, 4096);
+	epm.wk_last = calloc((size_t)aces.n_workers * aces_dp.n_entities, sizeof(*epm.wk_last));
+	epm.win = aces_window_create(WIN_SLOTS, aces_dp.n_entities, WV_MAX);
 	epm.hooks = calloc((size_t)c->n_endpoints * ACES_HOOK_MAX, sizeof(*epm.hooks));
-	if (aces.mgr == NULL || epm.wk_last == NULL || epm.win == NULL || epm.hooks == NULL)
+	if (aces_cp.mgr == NULL || epm.wk_last == NULL || epm.win == NULL || epm.hooks == NULL)
 		return -ENOMEM;
 	epm.last_event_logged = 1;
 	return 0;
@@ -72,8 +87,6 @@ struct epm_arrays {
 	struct aces_mgr_ep_load *ep_load;
 	struct aces_ctr *ctr_sum;
 	double *be_pps;
-	uint32_t *be_cpu;
-	uint64_t *be_cpu_ms;
 	struct aces_ctr *wk_last;
 	struct aces_hook *hooks;
 	struct aces_window *win;
@@ -83,14 +96,12 @@ struct epm_arrays {
 static struct epm_arrays
 arrays_take(void)
 {
-	struct epm_arrays a = { aces_epm.ep_load, aces_epm.ctr_sum, aces_epm.be_pps, aces.be_cpu,
-				aces.be_cpu_ms, epm.wk_last, epm.hooks, epm.win };
+	struct epm_arrays a = { aces_epm.ep_load, aces_epm.ctr_sum, aces_epm.be_pps, epm.wk_last,
+				epm.hooks, epm.win };
 
 	aces_epm.ep_load = NULL;
 	aces_epm.ctr_sum = NULL;
 	aces_epm.be_pps = NULL;
-	aces.be_cpu = NULL;
-	aces.be_cpu_ms = NULL;
 	epm.wk_last = NULL;
 	epm.hooks = NULL;
 	epm.win = NULL;
@@ -103,8 +114,6 @@ arrays_put(const struct epm_arrays *a)
 	aces_epm.ep_load = a->ep_load;
 	aces_epm.ctr_sum = a->ctr_sum;
 	aces_epm.be_pps = a->be_pps;
-	aces.be_cpu = a->be_cpu;
-	aces.be_cpu_ms = a->be_cpu_ms;
 	epm.wk_last = a->wk_last;
 	epm.hooks = a->hooks;
 	epm.win = a->win;
@@ -117,8 +126,6 @@ arrays_free(struct epm_arrays *a)
 	free(a->ep_load);
 	free(a->ctr_sum);
 	free(a->be_pps);
-	free(a->be_cpu);
-	free(a->be_cpu_ms);
 	free(a->wk_last);
 	free(a->hooks);
 	aces_window_free(a->win);
@@ -136,7 +143,11 @@ aces_epm_fini(void)
 	aces_hooks_reap(aces_now_ms(), 1);
 	a = arrays_take();
 	arrays_free(&a);
-	/* aces.mgr is freed by the caller after the telemetry threads are gone */
+	/* the module table stops the telemetry threads first: nobody reads the manager now */
+	aces_mgr_free(aces_cp.mgr);
+	aces_cp.mgr = NULL;
+	free(view);
+	view = NULL;
 }
 
 /* Telemetry ring records (telemetry_ring.c): the newest counters of each worker and
@@ -145,14 +156,14 @@ void
 aces_epm_rec_ep(unsigned int w, const struct aces_tmsg *r)
 {
 	if (r->id < aces.cfg->n_endpoints * 2)
-		epm.wk_last[(size_t)w * aces.n_entities + r->id] = r->c;
+		epm.wk_last[(size_t)w * aces_dp.n_entities + r->id] = r->c;
 }
 
 void
 aces_epm_rec_be(unsigned int w, const struct aces_tmsg *r)
 {
 	if (r->id < aces.cfg->n_backends)
-		epm.wk_last[(size_t)w * aces.n_entities + aces.cfg->n_endpoints * 2 + r->id] = r->c;
+		epm.wk_last[(size_t)w * aces_dp.n_entities + aces.cfg->n_endpoints * 2 + r->id] = r->c;
 }
 
 static inline void
@@ -173,19 +184,19 @@ update_windows(uint64_t now)
 	uint32_t n_ep2 = aces.cfg->n_endpoints * 2, e, w, start;
 
 	aces_window_advance(epm.win, now);
-	for (e = 0; e < aces.n_entities; e++) {
+	for (e = 0; e < aces_dp.n_entities; e++) {
 		struct aces_ctr sum = { 0 };
 		uint64_t *s = aces_window_newest(epm.win, e);
 
 		for (w = 0; w < aces.n_workers; w++)
-			ctr_add(&sum, &epm.wk_last[(size_t)w * aces.n_entities + e]);
+			ctr_add(&sum, &epm.wk_last[(size_t)w * aces_dp.n_entities + e]);
 		aces_epm.ctr_sum[e] = sum;
 		s[WV_PKTS] = sum.pkts;
 		s[WV_BYTES] = sum.bytes;
 		s[WV_NEW_FLOWS] = sum.new_flows;
 	}
 	start = aces_window_start(epm.win, WIN_MS);
-	for (e = 0; e < aces.n_entities; e++) {
+	for (e = 0; e < aces_dp.n_entities; e++) {
 		uint64_t d[WV_MAX];
 		double dt = (double)aces_window_delta(epm.win, e, start, d) / 1000;
 
@@ -239,7 +250,7 @@ run_hook(uint32_t e, enum aces_hook_kind kind, uint64_t now)
 	envp[8] = NULL;
 	rc = aces_hook_start(h, cmd, envp, now);
 	if (rc != 0)
-		aces_mgr_hook_done(aces.mgr, e, kind, 127, strerror(-rc), now);
+		aces_mgr_hook_done(aces_cp.mgr, e, kind, 127, strerror(-rc), now);
 }
 
 static void
@@ -255,7 +266,7 @@ poll_hooks(uint64_t now)
 
 		if (epm.hooks[i].pid != 0 &&
 		    aces_hook_poll(&epm.hooks[i], &status, summary, sizeof(summary)))
-			aces_mgr_hook_done(aces.mgr, i / ACES_HOOK_MAX,
+			aces_mgr_hook_done(aces_cp.mgr, i / ACES_HOOK_MAX,
 					   (enum aces_hook_kind)(i % ACES_HOOK_MAX), status, summary,
 					   now);
 	}
@@ -267,7 +278,7 @@ do_actions(uint64_t now)
 	struct aces_mgr_action act[32];
 	uint32_t n, i, w;
 
-	while ((n = aces_mgr_take_actions(aces.mgr, act, RTE_DIM(act))) > 0) {
+	while ((n = aces_mgr_take_actions(aces_cp.mgr, act, RTE_DIM(act))) > 0) {
 		for (i = 0; i < n; i++) {
 			switch (act[i].type) {
 			case ACES_ACT_RUN_HOOK:
@@ -283,7 +294,7 @@ do_actions(uint64_t now)
 				for (w = 0; w < aces.n_workers; w++)
 					if (rte_ring_mp_enqueue_elem(aces.workers[w].msg_ring, &m,
 								     sizeof(m)) != 0)
-						aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+						aces_cp.ctl[ACES_CTL_CTL_TX_FULL]++;
 				break;
 			}
 			}
@@ -295,11 +306,11 @@ do_actions(uint64_t now)
 static void
 log_events(void)
 {
-	uint64_t next = aces_mgr_journal_next_id(aces.mgr), id;
+	uint64_t next = aces_mgr_journal_next_id(aces_cp.mgr), id;
 	struct aces_event ev;
 
 	for (id = epm.last_event_logged; id < next; id++) {
-		if (aces_mgr_journal_read(aces.mgr, id, &ev) != 0)
+		if (aces_mgr_journal_read(aces_cp.mgr, id, &ev) != 0)
 			continue;
 		MGR_LOG(INFO, "event %llu: %s: %s -> %s (%u%%): %s", (unsigned long long)ev.id,
 			ev.ep >= 0 ? aces.cfg->endpoints[ev.ep].name : "transition", ev.from, ev.to,
@@ -328,7 +339,7 @@ aces_epm_tick(uint64_t now)
 	aces_health_fill(&in);
 	for (e = 0; e < aces.n_ep_live; e++)
 		aces_epm.ep_load[e].moving_over = (uint8_t)aces_mig_over(e);
-	aces_mgr_tick(aces.mgr, &in);
+	aces_mgr_tick(aces_cp.mgr, &in);
 	aces_epm_apply(now);
 }
 
@@ -340,26 +351,25 @@ aces_epm_cmd(struct aces_cmd *cmd, uint64_t now)
 
 	switch (cmd->type) {
 	case ACES_CMD_ASSIGN:
-		rc = aces_mgr_pin(aces.mgr, cmd->ep, (uint8_t)cmd->weight, now);
+		rc = aces_mgr_pin(aces_cp.mgr, cmd->ep, (uint8_t)cmd->weight, now);
 		if (rc != 0)
 			snprintf(cmd->msg, sizeof(cmd->msg), "bad weight %d", cmd->weight);
 		break;
 	case ACES_CMD_AUTO:
-		rc = aces_mgr_unpin(aces.mgr, cmd->ep, now, cmd->msg, sizeof(cmd->msg));
+		rc = aces_mgr_unpin(aces_cp.mgr, cmd->ep, now, cmd->msg, sizeof(cmd->msg));
 		break;
 	case ACES_CMD_START:
-		rc = aces_mgr_start(aces.mgr, now, cmd->weight ? "SIGUSR2" : "telemetry command",
+		rc = aces_mgr_start(aces_cp.mgr, now, cmd->weight ? "SIGUSR2" : "telemetry command",
 				    cmd->msg, sizeof(cmd->msg));
 		break;
 	case ACES_CMD_ABORT:
-		rc = aces_mgr_abort(aces.mgr, now, "telemetry command", cmd->msg, sizeof(cmd->msg));
+		rc = aces_mgr_abort(aces_cp.mgr, now, "telemetry command", cmd->msg, sizeof(cmd->msg));
 		break;
 	case ACES_CMD_STATE_READY:
-		rc = aces_mgr_state_ready(aces.mgr, cmd->ep, now, cmd->msg, sizeof(cmd->msg));
+		rc = aces_mgr_state_ready(aces_cp.mgr, cmd->ep, now, cmd->msg, sizeof(cmd->msg));
 		break;
 	case ACES_CMD_BACKEND_LOAD:
-		aces.be_cpu[cmd->ep] = (uint32_t)cmd->weight;
-		aces.be_cpu_ms[cmd->ep] = now;
+		aces_health_cpu_report(cmd->ep, (uint32_t)cmd->weight, now);
 		break;
 	default:
 		snprintf(cmd->msg, sizeof(cmd->msg), "unknown command %d", cmd->type);
@@ -377,8 +387,8 @@ aces_epm_cmd(struct aces_cmd *cmd, uint64_t now)
  * running hooks their processes; the counter sums start from the workers' counters as
  * they are now (no jump in any rate).
  */
-int
-aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, int swap)
+static int
+epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, int swap)
 {
 	const struct aces_config *c = aces.cfg;
 	uint32_t n_ep = c->n_endpoints, n_be = c->n_backends, n_ent = n_ep * 2 + n_be, e, s, b, w;
@@ -386,17 +396,14 @@ aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, 
 		.ep_load = calloc(n_ep ? n_ep : 1, sizeof(*n.ep_load)),
 		.ctr_sum = calloc(n_ent, sizeof(*n.ctr_sum)),
 		.be_pps = calloc(n_be ? n_be : 1, sizeof(*n.be_pps)),
-		.be_cpu = calloc(n_be ? n_be : 1, sizeof(*n.be_cpu)),
-		.be_cpu_ms = calloc(n_be ? n_be : 1, sizeof(*n.be_cpu_ms)),
 		.wk_last = calloc((size_t)aces.n_workers * n_ent, sizeof(*n.wk_last)),
 		.hooks = calloc((size_t)(n_ep ? n_ep : 1) * ACES_HOOK_MAX, sizeof(*n.hooks)),
 	}, old;
 	int32_t *src = calloc(n_ent, sizeof(*src));
 	uint8_t *moved = calloc((size_t)old_n_ep * ACES_HOOK_MAX + 1, 1);
 
-	if (n.ep_load == NULL || n.ctr_sum == NULL || n.be_pps == NULL || n.be_cpu == NULL ||
-	    n.be_cpu_ms == NULL || n.wk_last == NULL || n.hooks == NULL || src == NULL ||
-	    moved == NULL)
+	if (n.ep_load == NULL || n.ctr_sum == NULL || n.be_pps == NULL || n.wk_last == NULL ||
+	    n.hooks == NULL || src == NULL || moved == NULL)
 		goto nomem;
 	for (e = 0; e < n_ep; e++) {
 		for (s = 0; s < 2; s++)
@@ -420,8 +427,6 @@ aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, 
 	}
 	for (b = 0; b < n_be; b++) {
 		src[n_ep * 2 + b] = be_src[b] < 0 ? -1 : (int32_t)(old_n_ep * 2 + (uint32_t)be_src[b]);
-		n.be_cpu[b] = be_src[b] < 0 ? UINT32_MAX : aces.be_cpu[be_src[b]];
-		n.be_cpu_ms[b] = be_src[b] < 0 ? 0 : aces.be_cpu_ms[be_src[b]];
 		n.be_pps[b] = be_src[b] < 0 ? 0 : aces_epm.be_pps[be_src[b]];
 	}
 	n.win = aces_window_remap(epm.win, n_ent, src);
@@ -454,4 +459,71 @@ nomem:
 	free(src);
 	free(moved);
 	return -ENOMEM;
+}
+
+/* A reload: what the manager carries over, taken before the new configuration is installed:
+ * its state, and its events (they keep their ids), their indexes translated. */
+static struct {
+	struct aces_mgr_saved sv;
+	struct aces_event *ev;
+	uint32_t n_ev;
+} carry;
+
+int
+aces_epm_save(struct aces_remap *r)
+{
+	uint64_t next = aces_mgr_journal_next_id(aces_cp.mgr);
+	uint64_t id = aces_mgr_journal_first_id(aces_cp.mgr);
+	uint32_t e;
+
+	if (aces_mgr_save(aces_cp.mgr, &carry.sv) != 0)
+		return -ENOMEM;
+	carry.ev = calloc(next - id + 1, sizeof(*carry.ev));
+	carry.n_ev = 0;
+	for (; carry.ev != NULL && id < next; id++)
+		if (aces_mgr_journal_read(aces_cp.mgr, id, &carry.ev[carry.n_ev]) == 0)
+			carry.n_ev++;
+	for (e = 0; e < carry.n_ev; e++) {
+		struct aces_event *v = &carry.ev[e];
+
+		if (v->ep >= 0)
+			v->ep = (uint32_t)v->ep < r->n_old_ep ? r->ep_new[v->ep] : -1;
+		if (v->backend >= 0)
+			v->backend = (uint32_t)v->backend < r->n_old_be ? r->be_new[v->backend] : -1;
+	}
+	return 0;
+}
+
+/* A reload (workers paused and remapped): rates, sums and hooks to the new indexes, then a
+ * manager for the new view with the old one's state and events (a release: sides swapped). */
+int
+aces_epm_reload(struct aces_remap *r)
+{
+	struct aces_mgr *old_mgr = aces_cp.mgr, *m;
+	struct aces_config *old_view = view;
+	char err[256];
+	int rc = epm_remap(r->ep_src, r->be_src, r->n_old_ep, r->release);
+
+	if (rc != 0)
+		return rc;
+	view = view_make();
+	m = view != NULL ? aces_mgr_create(view, 4096) : NULL;
+	if (m == NULL)
+		return -ENOMEM;
+	aces_mgr_journal_restore(m, carry.ev, carry.n_ev);
+	free(carry.ev);
+	carry.ev = NULL;
+	aces_cp.mgr = m;
+	if (aces_mgr_restore(m, &carry.sv, r->now, NULL, 1, err, sizeof(err)) != 0) {
+		MGR_LOG(ERR, "reload: the manager's state could not be carried over: %s", err);
+		return -EINVAL;
+	}
+	if (r->release && aces_mgr_release(m, r->now, err, sizeof(err)) != 0) {
+		MGR_LOG(ERR, "reload: release: %s", err);
+		return -EINVAL;
+	}
+	aces_mgr_saved_free(&carry.sv);
+	aces_mgr_free(old_mgr);
+	free(old_view);
+	return 0;
 }

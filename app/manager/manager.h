@@ -24,8 +24,8 @@ int aces_assign_sync(void);
 /** Free retired tables no worker holds (@wait: wait for all). Returns how many. */
 unsigned int aces_assign_reclaim(bool wait);
 /** A reload, every worker paused: drop every table, publish one for the new config
- * (@same_backends: its backends, weights and sides are the old ones: tables copied). */
-int aces_assign_reset(int same_backends);
+ * (r->same_backends: its backends, weights and sides are the old ones: tables copied). */
+int aces_assign_reload(struct aces_remap *r);
 /** Free every table (shutdown, no worker running). */
 void aces_assign_fini(void);
 
@@ -38,12 +38,18 @@ void aces_epm_rec_be(unsigned int w, const struct aces_tmsg *r);
 void aces_epm_tick(uint64_t now_ms);
 void aces_epm_apply(uint64_t now_ms);
 int aces_epm_cmd(struct aces_cmd *cmd, uint64_t now_ms);
-/** A reload (workers paused and remapped): rates, sums and hooks to the new indexes. */
-int aces_epm_remap(const int32_t *ep_src, const int32_t *be_src, uint32_t old_n_ep, int swap);
+/** A reload, before the new configuration: the manager's state and events, kept. */
+int aces_epm_save(struct aces_remap *r);
+/** A reload (workers paused and remapped): rates, sums and hooks to the new indexes, and a
+ *  manager for the new configuration with the old one's state. */
+int aces_epm_reload(struct aces_remap *r);
 
 /* snapshot.c: what telemetry threads read of the control lcore's state */
+/** The snapshot's arrays, and the first snapshot. */
 int aces_snap_init(void);
 void aces_snap_fini(void);
+/** A reload: arrays for the new configuration, and its first snapshot. */
+int aces_snap_reload(struct aces_remap *r);
 /** Take a snapshot (control lcore: after every tick and every command). */
 void aces_snap_publish(uint64_t now_ms);
 /**

@@ -29,8 +29,8 @@ static struct {
 	struct aces_snap_be *be;
 } snap;
 
-int
-aces_snap_init(void)
+static int
+snap_alloc(void)
 {
 	snap.ep = calloc(aces.cfg->n_endpoints ? aces.cfg->n_endpoints : 1, sizeof(*snap.ep));
 	snap.be = calloc(aces.cfg->n_backends ? aces.cfg->n_backends : 1, sizeof(*snap.be));
@@ -39,6 +39,28 @@ aces_snap_init(void)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int
+aces_snap_init(void)
+{
+	int rc = snap_alloc();
+
+	if (rc == 0)
+		aces_snap_publish(aces_now_ms());
+	return rc;
+}
+
+int
+aces_snap_reload(struct aces_remap *r)
+{
+	int rc;
+
+	aces_snap_fini();
+	rc = snap_alloc();
+	if (rc == 0)
+		aces_snap_publish(r->now);
+	return rc;
 }
 
 void
@@ -61,10 +83,10 @@ aces_snap_publish(uint64_t now_ms)
 	__atomic_store_n(&snap.seq, snap.seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	snap.head.at_ms = now_ms;
-	snap.head.tstate = (uint32_t)aces_mgr_state(aces.mgr);
-	snap.head.tnumber = aces_mgr_transition(aces.mgr);
-	snap.head.tstarted_ms = aces_mgr_started_ms(aces.mgr);
-	snap.head.tended_ms = aces_mgr_ended_ms(aces.mgr);
+	snap.head.tstate = (uint32_t)aces_mgr_state(aces_cp.mgr);
+	snap.head.tnumber = aces_mgr_transition(aces_cp.mgr);
+	snap.head.tstarted_ms = aces_mgr_started_ms(aces_cp.mgr);
+	snap.head.tended_ms = aces_mgr_ended_ms(aces_cp.mgr);
 	for (e = 0; e < c->n_endpoints; e++) {
 		struct aces_snap_ep *x = &snap.ep[e];
 		const struct aces_mgr_ep_health *h = aces_health_ep(e);
@@ -82,8 +104,8 @@ aces_snap_publish(uint64_t now_ms)
 				memset(x->hs_hist[s], 0, sizeof(x->hs_hist[s]));
 		x->weight = aces.assign->weight[e];
 		x->removed = e >= aces.n_ep_live;	/* a reload removed it: its flows drain */
-		x->phase = x->removed ? ACES_PHASE_ORIGINAL : (uint8_t)aces_mgr_phase(aces.mgr, e);
-		x->pinned = x->removed ? 0 : (uint8_t)aces_mgr_pinned(aces.mgr, e);
+		x->phase = x->removed ? ACES_PHASE_ORIGINAL : (uint8_t)aces_mgr_phase(aces_cp.mgr, e);
+		x->pinned = x->removed ? 0 : (uint8_t)aces_mgr_pinned(aces_cp.mgr, e);
 		x->moved = aces_mig_ep_moved(e, &x->move_failed);
 	}
 	aces_mig_snap(&snap.head.mig);
@@ -93,8 +115,7 @@ aces_snap_publish(uint64_t now_ms)
 		x->c = aces_epm.ctr_sum[n_ep2 + b];
 		aces_health_counters(n_ep2 + b, &x->hc);
 		x->pps = aces_epm.be_pps[b];
-		x->cpu = aces.be_cpu[b];
-		x->cpu_ms = aces.be_cpu_ms[b];
+		x->cpu = aces_health_cpu(b, &x->cpu_ms);
 		x->state = aces_health_state(b, &x->since_ms, x->reason, sizeof(x->reason));
 	}
 	__atomic_store_n(&snap.seq, snap.seq + 1, __ATOMIC_RELEASE);

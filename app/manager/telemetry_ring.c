@@ -35,7 +35,7 @@ aces_tmsg_drain(void)
 				if (recs[i].type < ACES_TMSG_MAX && handlers[recs[i].type] != NULL)
 					handlers[recs[i].type](w, &recs[i]);
 				else
-					aces.ctl[ACES_CTL_TMSG_UNKNOWN]++;
+					aces_cp.ctl[ACES_CTL_TMSG_UNKNOWN]++;
 			}
 		} while (n == RTE_DIM(recs));
 	}

@@ -22,7 +22,8 @@
 #define ARP_RETRY_S	1	/* unresolved: ask again every second */
 #define ARP_REFRESH_S	60	/* resolved by ARP: refresh every minute */
 
-static uint32_t n_neigh;	/* entries of aces.neigh in use */
+struct aces_next_hops aces_nh;
+static uint32_t n_neigh;	/* entries of aces_nh.neigh in use */
 
 RTE_LOG_REGISTER(aces_logtype_neigh, user.aces.neigh, INFO);
 #define CTL_LOG(level, fmt, ...) \
@@ -34,7 +35,7 @@ aces_ctl_send(struct rte_mbuf *m, uint16_t port_id)
 {
 	m->port = port_id;
 	if (rte_ring_enqueue(aces.workers[0].ctl_tx_ring, m) != 0) {
-		aces.ctl[ACES_CTL_CTL_TX_FULL]++;
+		aces_cp.ctl[ACES_CTL_CTL_TX_FULL]++;
 		rte_pktmbuf_free(m);
 	}
 }
@@ -47,7 +48,7 @@ send_arp(uint16_t pi, uint16_t op, uint32_t sip, uint32_t tip, const struct rte_
 	struct rte_arp_hdr *arp;
 
 	if (m == NULL) {
-		aces.ctl[ACES_CTL_ALLOC_FAIL]++;
+		aces_cp.ctl[ACES_CTL_ALLOC_FAIL]++;
 		return;
 	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
@@ -100,9 +101,9 @@ handle_arp(struct rte_mbuf *m)
 
 	ACES_ON_CONTROL_LCORE();
 
-	aces.ctl[ACES_CTL_ARP_RX]++;
+	aces_cp.ctl[ACES_CTL_ARP_RX]++;
 	if (aces_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p) != ACES_PARSE_ARP) {
-		aces.ctl[ACES_CTL_ARP_IGNORED]++;
+		aces_cp.ctl[ACES_CTL_ARP_IGNORED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -113,7 +114,7 @@ handle_arp(struct rte_mbuf *m)
 
 	/* Learn (or refresh) a neighbour we track, from any ARP it sends. */
 	for (i = 0; i < n_neigh; i++) {
-		struct aces_neigh *n = &aces.neigh[i];
+		struct aces_neigh *n = &aces_nh.neigh[i];
 		uint64_t v = ACES_NEIGH_VALID, old;
 
 		if (n->addr != sip || aces_port_index(n->port) != pi || n->is_static)
@@ -128,7 +129,7 @@ handle_arp(struct rte_mbuf *m)
 			char a[16];
 
 			__atomic_store_n(&n->mac, v, __ATOMIC_RELEASE);
-			aces.ctl[ACES_CTL_ARP_LEARNED]++;
+			aces_cp.ctl[ACES_CTL_ARP_LEARNED]++;
 			CTL_LOG(INFO, "neighbor %s is at " RTE_ETHER_ADDR_PRT_FMT,
 				aces_ip_str(n->addr, a, sizeof(a)),
 				RTE_ETHER_ADDR_BYTES(&arp->arp_data.arp_sha));
@@ -138,7 +139,7 @@ handle_arp(struct rte_mbuf *m)
 
 	if (op != RTE_ARP_OP_REQUEST || !is_arp_target(pi, tip) || sip == tip) {
 		if (op != RTE_ARP_OP_REPLY)
-			aces.ctl[ACES_CTL_ARP_IGNORED]++;
+			aces_cp.ctl[ACES_CTL_ARP_IGNORED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -150,7 +151,7 @@ handle_arp(struct rte_mbuf *m)
 	arp->arp_data.arp_tip = sip;
 	rte_ether_addr_copy(&aces.port_mac[pi], &arp->arp_data.arp_sha);
 	arp->arp_data.arp_sip = tip;
-	aces.ctl[ACES_CTL_ARP_REPLIES]++;
+	aces_cp.ctl[ACES_CTL_ARP_REPLIES]++;
 	aces_ctl_send(m, m->port);
 }
 
@@ -168,7 +169,7 @@ aces_neigh_slow_path(struct rte_mbuf *m, struct aces_pkt *p)
 	}
 	if (r == ACES_PARSE_IPV4 && p->has_l4)
 		return 1;
-	aces.ctl[ACES_CTL_LOCAL_IGNORED]++;
+	aces_cp.ctl[ACES_CTL_LOCAL_IGNORED]++;
 	rte_pktmbuf_free(m);
 	return 0;
 }
@@ -179,7 +180,7 @@ aces_neigh_maintain(uint64_t now)
 	uint32_t i;
 
 	for (i = 0; i < n_neigh; i++) {
-		struct aces_neigh *n = &aces.neigh[i];
+		struct aces_neigh *n = &aces_nh.neigh[i];
 		uint64_t v = __atomic_load_n(&n->mac, __ATOMIC_RELAXED);
 		uint64_t every = (v & ACES_NEIGH_VALID) ? ARP_REFRESH_S : ARP_RETRY_S;
 		uint16_t pi = aces_port_index(n->port);
@@ -190,7 +191,7 @@ aces_neigh_maintain(uint64_t now)
 			continue;
 		n->last_req_tsc = now;
 		send_arp(pi, RTE_ARP_OP_REQUEST, n->src_addr, n->addr, NULL);
-		aces.ctl[ACES_CTL_ARP_REQUESTS]++;
+		aces_cp.ctl[ACES_CTL_ARP_REQUESTS]++;
 	}
 }
 
@@ -221,11 +222,11 @@ add_neigh(uint32_t addr, uint16_t port_id, uint32_t src)
 	uint32_t i;
 
 	for (i = 0; i < n_neigh; i++)
-		if (aces.neigh[i].addr == addr && aces.neigh[i].port == port_id)
+		if (aces_nh.neigh[i].addr == addr && aces_nh.neigh[i].port == port_id)
 			return (int)i;
-	aces.neigh[n_neigh].addr = addr;
-	aces.neigh[n_neigh].port = port_id;
-	aces.neigh[n_neigh].src_addr = src;
+	aces_nh.neigh[n_neigh].addr = addr;
+	aces_nh.neigh[n_neigh].port = port_id;
+	aces_nh.neigh[n_neigh].src_addr = src;
 	for (i = 0; i < aces.cfg->n_neighbors; i++) {
 		const struct aces_cfg_neighbor *sn = &aces.cfg->neighbors[i];
 		uint64_t v = 0;
@@ -233,8 +234,8 @@ add_neigh(uint32_t addr, uint16_t port_id, uint32_t src)
 		if (sn->addr != addr)
 			continue;
 		memcpy(&v, sn->mac, 6);
-		aces.neigh[n_neigh].mac = v | ACES_NEIGH_VALID;
-		aces.neigh[n_neigh].is_static = 1;
+		aces_nh.neigh[n_neigh].mac = v | ACES_NEIGH_VALID;
+		aces_nh.neigh[n_neigh].is_static = 1;
 	}
 	return (int)n_neigh++;
 }
@@ -247,10 +248,10 @@ aces_neigh_init(void)
 	const struct aces_config *c = aces.cfg;
 	uint32_t i;
 
-	aces.neigh = rte_zmalloc("aces_neigh", (c->n_backends + 2) * sizeof(*aces.neigh),
+	aces_nh.neigh = rte_zmalloc("aces_neigh", (c->n_backends + 2) * sizeof(*aces_nh.neigh),
 				 RTE_CACHE_LINE_SIZE);
-	aces.backend_nh = rte_zmalloc("aces_be_nh", c->n_backends * sizeof(uint32_t), 0);
-	if (aces.neigh == NULL || aces.backend_nh == NULL) {
+	aces_nh.backend_nh = rte_zmalloc("aces_be_nh", c->n_backends * sizeof(uint32_t), 0);
+	if (aces_nh.neigh == NULL || aces_nh.backend_nh == NULL) {
 		aces_neigh_fini();
 		return -ENOMEM;
 	}
@@ -261,9 +262,9 @@ aces_neigh_init(void)
 		if (c->backend.has_gateway &&
 		    !aces_config_in_subnet(a, c->backend.addr, c->backend.prefix_len))
 			a = c->backend.gateway;
-		aces.backend_nh[i] = (uint32_t)add_neigh(a, c->backend.port, c->backend.addr);
+		aces_nh.backend_nh[i] = (uint32_t)add_neigh(a, c->backend.port, c->backend.addr);
 	}
-	aces.client_gw_nh = c->client.has_gateway ?
+	aces_nh.client_gw_nh = c->client.has_gateway ?
 		add_neigh(c->client.gateway, c->client.port, c->client.addr) : -1;
 	return 0;
 }
@@ -271,35 +272,36 @@ aces_neigh_init(void)
 void
 aces_neigh_fini(void)
 {
-	rte_free(aces.neigh);
-	rte_free(aces.backend_nh);
-	aces.neigh = NULL;
-	aces.backend_nh = NULL;
+	rte_free(aces_nh.neigh);
+	rte_free(aces_nh.backend_nh);
+	aces_nh.neigh = NULL;
+	aces_nh.backend_nh = NULL;
 	n_neigh = 0;
 }
 
 /* A reload (workers paused, aces.cfg the new one): the next hops of the new backends;
  * the MACs already learned stay, so no flow waits for ARP. */
 int
-aces_neigh_reload(void)
+aces_neigh_reload(struct aces_remap *r)
 {
-	struct aces_neigh *old = aces.neigh;
+	struct aces_neigh *old = aces_nh.neigh;
 	uint32_t n_old = n_neigh, i, j;
-	uint32_t *old_nh = aces.backend_nh;
+	uint32_t *old_nh = aces_nh.backend_nh;
 	int rc;
 
-	aces.neigh = NULL;
-	aces.backend_nh = NULL;
+	RTE_SET_USED(r);
+	aces_nh.neigh = NULL;
+	aces_nh.backend_nh = NULL;
 	n_neigh = 0;
 	rc = aces_neigh_init();
 	if (rc != 0) {
-		aces.neigh = old;
-		aces.backend_nh = old_nh;
+		aces_nh.neigh = old;
+		aces_nh.backend_nh = old_nh;
 		n_neigh = n_old;
 		return rc;
 	}
 	for (i = 0; i < n_neigh; i++) {
-		struct aces_neigh *n = &aces.neigh[i];
+		struct aces_neigh *n = &aces_nh.neigh[i];
 
 		for (j = 0; j < n_old && !n->is_static; j++) {
 			if (old[j].addr != n->addr || old[j].port != n->port || old[j].is_static)

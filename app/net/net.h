@@ -12,13 +12,42 @@
 
 #include "common/aces.h"
 
+/*
+ * The ports' losses as the workers read them (port_loss.c owns them): the control lcore
+ * stores the time it last saw a port lose received packets; a worker whose burst came back
+ * full asks whether that was recent (shedding new flows). On its own cache line: it is
+ * written every 20 ms while the workers read.
+ */
+struct aces_port_loss {
+	uint64_t rx_loss_tsc[ACES_MAX_PORTS];	/**< when the control lcore last saw the port
+						 *   lose received packets (imissed, rx_nombuf,
+						 *   packet-socket drops); relaxed 64-bit words */
+	uint8_t rxq_count_ok[ACES_MAX_PORTS];	/**< rte_eth_rx_queue_count() works on the port */
+} __rte_cache_aligned;
+
+extern struct aces_port_loss aces_loss;
+
+/*
+ * The next hops (neigh.c owns them): the neighbour table, each backend's entry in it and
+ * the client gateway's. The table's MACs are published one 64-bit word at a time (valid
+ * bit, store-release) by the control lcore; the arrays themselves change only at start and
+ * in a reload's swap, while the workers are parked.
+ */
+struct aces_next_hops {
+	struct aces_neigh *neigh;		/**< next hops */
+	uint32_t *backend_nh;			/**< backend -> neigh index */
+	int32_t client_gw_nh;			/**< neigh index of the client gateway, or -1 */
+} __rte_cache_aligned;
+
+extern struct aces_next_hops aces_nh;
+
 /* port_loss.c: evidence that a port loses received packets (control lcore) */
 /**
  * Find what tells port index @pi's losses (after the port started): for net_af_packet, the
  * packet sockets of its interface. Returns what tells the port's overload, for the log.
  */
 const char *aces_port_loss_init(uint8_t pi);
-/** Read every port's losses (every 20 ms); a loss sets aces.rx_loss_tsc[port]. */
+/** Read every port's losses (every 20 ms); a loss sets aces_loss.rx_loss_tsc[port]. */
 void aces_port_loss_watch(uint64_t now_tsc);
 /** net_af_packet: the kernel's drops on port @pi's packet sockets so far (0 elsewhere). */
 uint64_t aces_port_socket_drops(uint8_t pi);
@@ -28,7 +57,7 @@ uint64_t aces_port_socket_drops(uint8_t pi);
 int aces_neigh_init(void);
 void aces_neigh_fini(void);
 /** A reload (workers paused): next hops of the new config, learned MACs kept. */
-int aces_neigh_reload(void);
+int aces_neigh_reload(struct aces_remap *r);
 /** Send a frame the control lcore built, through worker 0's queue on port @port_id. */
 void aces_ctl_send(struct rte_mbuf *m, uint16_t port_id);
 struct aces_pkt;

@@ -33,6 +33,8 @@ RTE_LOG_REGISTER(aces_logtype_loss, user.aces.loss, INFO);
 
 #define PORT_SOCKS	16	/**< packet sockets per port: net_af_packet's qpairs limit */
 
+struct aces_port_loss aces_loss;
+
 /* net_af_packet: the kernel's drops on each port's packet sockets (the control lcore adds,
  * telemetry threads read: aces_port_socket_drops) */
 static uint64_t sock_rx_drops[ACES_MAX_PORTS];
@@ -109,9 +111,10 @@ aces_port_loss_init(uint8_t pi)
 
 	ports[pi].n = 0;
 	ports[pi].read_once = 0;
+	aces_loss.rxq_count_ok[pi] = rte_eth_rx_queue_count(port, 0) >= 0;
 	if (rte_eth_dev_info_get(port, &info) != 0 || info.driver_name == NULL ||
 	    strcmp(info.driver_name, "net_af_packet") != 0)
-		return aces.rxq_count_ok[pi] ? "receive-queue depth and imissed" :
+		return aces_loss.rxq_count_ok[pi] ? "receive-queue depth and imissed" :
 		       "imissed, where the driver counts it (else it never sheds)";
 	n = info.if_index != 0 ? packet_sockets((int)info.if_index, ports[pi].fd) : 0;
 	if (n <= 0) {
@@ -148,7 +151,7 @@ aces_port_loss_watch(uint64_t now)
 		/* the first read holds what was lost before the workers polled: counted, not
 		 * taken as overload */
 		if (seen && ports[pi].read_once)
-			__atomic_store_n(&aces.rx_loss_tsc[pi], now, __ATOMIC_RELAXED);
+			__atomic_store_n(&aces_loss.rx_loss_tsc[pi], now, __ATOMIC_RELAXED);
 		ports[pi].read_once = 1;
 	}
 }

@@ -103,7 +103,7 @@ live_endpoint_named(struct rte_tel_data *d, const char *name)
 static int
 same_endpoint(struct rte_tel_data *d, int e, uint64_t gen, const char *name)
 {
-	if (gen == __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE))
+	if (gen == __atomic_load_n(&aces_cp.cfg_gen, __ATOMIC_ACQUIRE))
 		return e;
 	e = aces_config_endpoint_index(aces.cfg, name);
 	if (e < 0)
@@ -155,8 +155,8 @@ cmd_info(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", ACES_VERSION);
 	rte_tel_data_add_dict_u64(d, "pid", (uint64_t)getpid());
-	rte_tel_data_add_dict_u64(d, "uptime_s", (rte_rdtsc() - aces.start_tsc) / aces.tsc_hz);
-	rte_tel_data_add_dict_string(d, "config", aces.config_path);
+	rte_tel_data_add_dict_u64(d, "uptime_s", (rte_rdtsc() - aces_cp.start_tsc) / aces.tsc_hz);
+	rte_tel_data_add_dict_string(d, "config", aces_cp.config_path);
 	rte_tel_data_add_dict_u64(d, "endpoints", c->n_endpoints);
 	rte_tel_data_add_dict_u64(d, "backends", c->n_backends);
 	rte_tel_data_add_dict_u64(d, "flow_capacity_per_worker", c->flows.capacity);
@@ -304,7 +304,7 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_start_dict(ctl);
 		for (i = 0; i < ACES_CTL_MAX; i++)
 			rte_tel_data_add_dict_u64(ctl, aces_ctl_names[i],
-						  *(volatile uint64_t *)&aces.ctl[i]);
+						  *(volatile uint64_t *)&aces_cp.ctl[i]);
 		rte_tel_data_add_dict_container(d, "control", ctl, 0);
 	}
 	return 0;
@@ -527,7 +527,7 @@ cmd_assign(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	e = live_endpoint_named(d, name);
 	if (e < 0)
 		return 0;
-	gen = __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE);
+	gen = __atomic_load_n(&aces_cp.cfg_gen, __ATOMIC_ACQUIRE);
 	if (strcmp(what, "original") == 0)
 		weight = 0;
 	else if (strcmp(what, "replacement") == 0)
@@ -562,7 +562,7 @@ cmd_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 	rte_tel_data_start_dict(d);
 	for (b = 0; b < c->n_backends && b < RTE_TEL_MAX_DICT_ENTRIES; b++) {
 		const struct aces_cfg_backend *be = &c->backends[b];
-		const struct aces_neigh *n = &aces.neigh[aces.backend_nh[b]];
+		const struct aces_neigh *n = &aces_nh.neigh[aces_nh.backend_nh[b]];
 		uint64_t mac = __atomic_load_n(&n->mac, __ATOMIC_ACQUIRE);
 		struct rte_tel_data *x = rte_tel_data_alloc();
 		char key[ACES_NAME_MAX];
@@ -618,7 +618,7 @@ cmd_backends(const char *cmd __rte_unused, const char *params __rte_unused, stru
 static void
 add_wall_time(struct rte_tel_data *d, const char *key, uint64_t t_ms)
 {
-	uint64_t ms = aces.start_realtime_ms + t_ms;
+	uint64_t ms = aces_cp.start_realtime_ms + t_ms;
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
 	char buf[40];
@@ -711,7 +711,7 @@ transition_fill(struct rte_tel_data *d)
 			rte_tel_data_add_dict_container(d, "moves", mv, 0);
 		}
 	}
-	rte_tel_data_add_dict_u64(d, "last_event_id", aces_mgr_journal_next_id(aces.mgr) - 1);
+	rte_tel_data_add_dict_u64(d, "last_event_id", aces_mgr_journal_next_id(aces_cp.mgr) - 1);
 	view_put(&v);
 }
 
@@ -740,7 +740,7 @@ config_fill(struct rte_tel_data *d)
 	const struct aces_reload_info *r = &aces_reloads;
 
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "file", aces.config_path);
+	rte_tel_data_add_dict_string(d, "file", aces_cp.config_path);
 	rte_tel_data_add_dict_u64(d, "endpoints", aces.n_ep_live);
 	rte_tel_data_add_dict_u64(d, "backends", aces.n_be_live);
 	rte_tel_data_add_dict_u64(d, "removed_endpoints_draining",
@@ -776,7 +776,7 @@ cmd_reload(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 {
 	if (params != NULL && params[0] != '\0')
 		return tel_error(d, "/aces/config/reload takes no parameters (it re-reads %s)",
-				 aces.config_path);
+				 aces_cp.config_path);
 	if (submit(d, ACES_CMD_RELOAD, 0, 0) != 0)
 		return 0;
 	config_fill(d);
@@ -901,7 +901,7 @@ cmd_state_ready(const char *cmd __rte_unused, const char *params, struct rte_tel
 
 	if (params == NULL || params[0] == '\0')
 		return tel_error(d, "usage: /aces/endpoint/state_ready,<name>");
-	gen = __atomic_load_n(&aces.cfg_gen, __ATOMIC_ACQUIRE);
+	gen = __atomic_load_n(&aces_cp.cfg_gen, __ATOMIC_ACQUIRE);
 	e = live_endpoint_named(d, params);
 	if (e < 0)
 		return 0;
@@ -949,8 +949,8 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 
 	if (params != NULL && params[0] != '\0' && aces_param_uint(params, UINT64_MAX, &since) != 0)
 		return tel_error(d, "since_id \"%s\" is not a number", SAFE(params));
-	next = aces_mgr_journal_next_id(aces.mgr);
-	first = aces_mgr_journal_first_id(aces.mgr);
+	next = aces_mgr_journal_next_id(aces_cp.mgr);
+	first = aces_mgr_journal_first_id(aces_cp.mgr);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "first_id", first);
 	rte_tel_data_add_dict_u64(d, "next_id", next);
@@ -959,7 +959,7 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 		struct aces_event ev;
 		char key[24];
 
-		if (aces_mgr_journal_read(aces.mgr, id, &ev) != 0)
+		if (aces_mgr_journal_read(aces_cp.mgr, id, &ev) != 0)
 			continue;
 		x = rte_tel_data_alloc();
 		if (x == NULL)

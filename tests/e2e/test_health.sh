@@ -201,12 +201,15 @@ T_SLOW=$(now)
 echo 150 > "$REPL_DELAY_FILE"
 expect "web steps back" wait_until 5 "web steps back" \
     has_event 'e["endpoint"] == "web" and "step back" in e["reason"]' "$T_SLOW"
-T_BACK=$(event_time 'e["endpoint"] == "web" and "step back" in e["reason"]' "$T_SLOW")
-log "web stepped back $(sub "$T_BACK" "$T_SLOW") s after the replacement became slow: $(acesctl --json events | python3 -c 'import json,sys; print([e["reason"] for e in json.load(sys.stdin) if "step back" in e["reason"]][-1])')"
-expect "step back within 2 s ($(sub "$T_BACK" "$T_SLOW") s)" le "$(sub "$T_BACK" "$T_SLOW")" 2.0
+# the delay goes one second after the step back was seen; what is logged and checked about
+# the step back comes after (each acesctl call can take seconds on a loaded machine, and a
+# delay left longer makes the manager step back up to max_reshards_per_minute)
 sleep 1
 T_FAST=$(now)
 : > "$REPL_DELAY_FILE"
+T_BACK=$(event_time 'e["endpoint"] == "web" and "step back" in e["reason"]' "$T_SLOW")
+log "web stepped back $(sub "$T_BACK" "$T_SLOW") s after the replacement became slow: $(acesctl --json events | python3 -c 'import json,sys; print([e["reason"] for e in json.load(sys.stdin) if "step back" in e["reason"]][-1])')"
+expect "step back within 2 s ($(sub "$T_BACK" "$T_SLOW") s)" le "$(sub "$T_BACK" "$T_SLOW")" 2.0
 expect "web moves forward again after the cool-down" wait_until 15 "web forward" \
     has_event 'e["endpoint"] == "web" and e["reason"].startswith("step ")' "$T_FAST"
 T_FWD=$(event_time 'e["endpoint"] == "web" and e["reason"].startswith("step ")' "$T_FAST")
