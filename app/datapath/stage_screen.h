@@ -74,6 +74,19 @@ handle_ipv4_other(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct r
 }
 
 
+/* Hand @m to the control lcore (ARP, frames to an own address): 0, counted, or -1 when its
+ * ring was full (a counted drop). */
+static inline int
+to_slow_path(struct aces_worker *w, struct rte_mbuf *m)
+{
+	if (rte_ring_sp_enqueue(w->slow_ring, m) != 0) {
+		aces_wk_drop(w, m, ACES_DROP_SLOWPATH_FULL);
+		return -1;
+	}
+	w->st.slowpath++;
+	return 0;
+}
+
 /* Drops that need no flow: 1 when @m was dropped or sent elsewhere (ARP, local). */
 static inline int
 screen(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
@@ -105,11 +118,7 @@ screen(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 		return 1;
 	}
 	if (res == ACES_PARSE_ARP) {
-		if (rte_ring_sp_enqueue(w->slow_ring, m) != 0) {
-			aces_wk_drop(w, m, ACES_DROP_SLOWPATH_FULL);
-			return 1;
-		}
-		w->st.slowpath++;
+		(void)to_slow_path(w, m);
 		return 1;
 	}
 	/* 224.0.0.0/4 and 255.255.255.255: never a VIP, never forwarded */
@@ -131,12 +140,8 @@ screen(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 	if (unlikely(is_own_addr(pk->dst_ip))) {
 		/* answers to the control lcore's health probes (and anything else sent to
 		 * ACES itself): the control lcore sorts them out */
-		if (rte_ring_sp_enqueue(w->slow_ring, m) != 0) {
-			aces_wk_drop(w, m, ACES_DROP_SLOWPATH_FULL);
-			return 1;
-		}
-		w->st.to_local++;
-		w->st.slowpath++;
+		if (to_slow_path(w, m) == 0)
+			w->st.to_local++;
 		return 1;
 	}
 	return 0;

@@ -203,11 +203,15 @@ cmd_info(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 static const char *const port_names[ACES_PORT_CTR_MAX] = { ACES_PORT_CTR_LIST(PORT_NAME) };
 #undef PORT_NAME
 
-#define WK_COUNTER(f, n, d) { n, offsetof(struct aces_worker_stats, f) },
-static const struct {
-	const char *name;
+/* A counter as a family lists it: name, meaning (/aces/counters) and, for the workers'
+ * counters, where it is in struct aces_worker_stats (/aces/stats sums them). */
+struct counter_help {
+	const char *name, *help;
 	size_t off;
-} wk_counters[] = { ACES_WK_LIST(WK_COUNTER) };
+};
+
+#define WK_COUNTER(f, n, d) { n, d, offsetof(struct aces_worker_stats, f) },
+static const struct counter_help wk_counters[] = { ACES_WK_LIST(WK_COUNTER) };
 #undef WK_COUNTER
 
 static int
@@ -1005,12 +1009,7 @@ ACES_RELOAD_CTR_LIST(HELP_FITS)
 ACES_RESTART_CTR_LIST(HELP_FITS)
 #undef HELP_FITS
 
-struct counter_help {
-	const char *name, *help;
-};
-
-#define COUNTER_HELP(f, n, dsc) { n, dsc },
-static const struct counter_help wk_help[] = { ACES_WK_LIST(COUNTER_HELP) };
+#define COUNTER_HELP(f, n, dsc) { n, dsc, 0 },
 static const struct counter_help drop_help[] = { ACES_DROP_LIST(COUNTER_HELP) };
 static const struct counter_help ctl_help[] = { ACES_CTL_LIST(COUNTER_HELP) };
 static const struct counter_help port_help[] = { ACES_PORT_CTR_LIST(COUNTER_HELP) };
@@ -1027,7 +1026,7 @@ static const struct {
 	const struct counter_help *c;
 	size_t n;
 } families[] = {
-	{ "stats", wk_help, RTE_DIM(wk_help) },			/* /aces/stats */
+	{ "stats", wk_counters, RTE_DIM(wk_counters) },		/* /aces/stats */
 	{ "drops", drop_help, RTE_DIM(drop_help) },		/* /aces/stats "drops" */
 	{ "control", ctl_help, RTE_DIM(ctl_help) },		/* /aces/stats "control" */
 	{ "port", port_help, RTE_DIM(port_help) },		/* /aces/stats "portN" */

@@ -68,13 +68,16 @@ def config(one_armed, static_repl):
 
 
 class Aces:
-    def __init__(self, binary, work, prefix, cfg, vdevs, lcores="0-1"):
+    """ACES on @vdevs with config @cfg. @wrap: a command it runs under (tools/bench/instr.py:
+    valgrind); @slow: how many times longer its telemetry answers and its stop may take."""
+    def __init__(self, binary, work, prefix, cfg, vdevs, lcores="0-1", wrap=(), slow=1):
         self.prefix = prefix
+        self.slow = slow
         path = os.path.join(work, prefix + ".json")
         with open(path, "w") as f:
             json.dump(cfg, f)
         self.log = os.path.join(work, prefix + ".log")
-        cmd = [binary, "--lcores", lcores, "--no-pci", "--no-huge", "-m", "512", "--file-prefix", prefix]
+        cmd = list(wrap) + [binary, "--lcores", lcores, "--no-pci", "--no-huge", "-m", "512", "--file-prefix", prefix]
         for v in vdevs:
             cmd += ["--vdev", v]
         # no state file: each scenario starts from nothing (the restart tests hand one over)
@@ -84,7 +87,7 @@ class Aces:
 
     def ctl(self, *args):
         r = subprocess.run([ACESCTL, "-f", self.prefix, "--json"] + list(args),
-                           capture_output=True, text=True, timeout=10)
+                           capture_output=True, text=True, timeout=10 * self.slow)
         if r.returncode != 0:
             raise RuntimeError(r.stderr.strip())
         return json.loads(r.stdout)
@@ -109,7 +112,7 @@ class Aces:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=20)
+                self.proc.wait(timeout=20 * self.slow)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "dataplane"))
 from pktlib import SYN, eth, ipv4, tcp, udp, write_pcap  # noqa: E402
-from test_pcap import C, CLIENT_MAC, PORT_MAC, VIP, config  # noqa: E402
+from test_pcap import C, CLIENT_MAC, PORT_MAC, VIP, Aces, config  # noqa: E402
 
 ACESCTL = os.path.join(ROOT, "tools", "acesctl")
 
@@ -57,61 +56,36 @@ def frames_new(n):
     return out
 
 
-def ctl(prefix, *args):
-    r = subprocess.run([ACESCTL, "-f", prefix, "--json"] + list(args), capture_output=True,
-                       text=True, timeout=30)
-    if r.returncode != 0:
-        raise RuntimeError(r.stderr.strip())
-    return json.loads(r.stdout)
-
-
 def count(binary, pcap, n, work, tag, capacity):
     """Instructions inside the burst path for the @n frames of @pcap, and what ACES counted."""
     cfg = config(True, True)
     cfg["flows"]["capacity"] = capacity
-    cpath = os.path.join(work, tag + ".json")
-    with open(cpath, "w") as f:
-        json.dump(cfg, f)
-    prefix = "instr%s%d" % (tag, os.getpid())
     out = os.path.join(work, tag + ".callgrind")
-    log = os.path.join(work, tag + ".log")
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
-           "--toggle-collect=*handle_burst*", "--toggle-collect=*tx_flush*",
-           binary, "--lcores", "0@0,1@0", "--no-pci", "--no-huge", "-m", "512",
-           "--file-prefix", prefix, "--vdev",
-           "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (pcap, os.path.join(work, tag + ".out.pcap")),
-           "--", "--config", cpath, "--no-state"]
-    p = subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    a = Aces(binary, work, "instr%s%d" % (tag, os.getpid()), cfg,
+             ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (pcap, os.path.join(work, tag + ".out.pcap"))],
+             lcores="0@0,1@0", slow=6,
+             wrap=["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
+                   "--toggle-collect=*handle_burst*", "--toggle-collect=*tx_flush*"])
+    def read_all():
+        try:
+            return a.ctl("stats")["port0"]["rx_packets"] >= n
+        except subprocess.TimeoutExpired:
+            return False    # under valgrind the telemetry thread waits its turn
+
     try:
-        end = time.time() + 600
+        a.wait("%s: %d frames read" % (binary, n), read_all, limit=600)
         st = None
-        while time.time() < end:
-            if p.poll() is not None:
-                raise RuntimeError("%s exited (%s): %s" % (binary, p.returncode, open(log).read()[-1500:]))
-            try:
-                st = ctl(prefix, "stats")
-                if st["port0"]["rx_packets"] >= n:
-                    break
-            except (RuntimeError, KeyError, ValueError, subprocess.TimeoutExpired):
-                pass
-            time.sleep(1)
-        else:
-            raise RuntimeError("%s: %d frames not read in 600 s" % (binary, n))
         for _ in range(10):     # the last frames through the stages, then the counters
             time.sleep(1)
             try:
-                st = ctl(prefix, "stats")
+                st = a.ctl("stats")
                 break
             except (RuntimeError, ValueError, subprocess.TimeoutExpired):
                 pass         # under valgrind the telemetry thread waits its turn
+        if st is None:
+            raise RuntimeError("%s: no counters after the frames" % binary)
     finally:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        a.stop()
     total = None
     with open(out) as f:
         for line in f:
