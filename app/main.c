@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -418,6 +419,36 @@ capture_fini(void)
 }
 
 /*
+ * The EAL's runtime folder (/var/run/dpdk/<prefix>) stays after rte_eal_cleanup(), empty with
+ * --in-memory, else with the files secondary processes attach by (config, fbarray_*,
+ * hugepage_info, mp_socket*): this primary is gone, so they serve nobody; removed, then the
+ * folder. Other files are left alone, and so is the folder then.
+ */
+static void
+runtime_dir_remove(const char *dir)
+{
+	static const char *const eal_files[] = { "config", "fbarray_", "hugepage_info", "mp_socket",
+						 "dpdk_telemetry" };
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	size_t i;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		for (i = 0; i < RTE_DIM(eal_files); i++)
+			if (strncmp(de->d_name, eal_files[i], strlen(eal_files[i])) == 0) {
+				snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+				unlink(path);
+				break;
+			}
+	closedir(d);
+	if (rmdir(dir) != 0 && errno != ENOENT)
+		fprintf(stderr, "aces: runtime folder %s not removed: %s\n", dir, strerror(errno));
+}
+
+/*
  * With shared memory the hugepage files stay after rte_eal_cleanup(): a clean stop removes
  * its own (<hugetlbfs mount>/<prefix>map_*), so they hold no memory until the next start with
  * the prefix (which would reclaim them too, as after a crash).
@@ -510,6 +541,10 @@ main(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "aces: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		aces_config_free(aces.cfg);
+		/* its runtime folder, if it got as far as making one (empty: a running process
+		 * with the prefix keeps files in its own) */
+		if (rte_eal_get_runtime_dir()[0] != '\0')
+			(void)rmdir(rte_eal_get_runtime_dir());
 		return 1;
 	}
 	aces.tsc_hz = rte_get_tsc_hz();
@@ -574,13 +609,15 @@ out:
 			modules[i].fini();
 	aces_config_uninstall();
 	{
-		char prefix[256] = "";
+		char prefix[256] = "", rundir[PATH_MAX];
 
 		if (capture_on && file_prefix() != NULL)	/* gone with the EAL: copied */
 			snprintf(prefix, sizeof(prefix), "%s", file_prefix());
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
 		if (prefix[0] != '\0')
 			hugepage_files_remove(prefix);
+		runtime_dir_remove(rundir);
 	}
 	return status;
 }

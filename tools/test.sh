@@ -63,6 +63,7 @@ run "the demo (main job) and its transition picture" tests/e2e/test_demo.sh
 run "end-to-end packet capture with dpdk-dumpcap" env ACES_BUILD="$ROOT/build" tests/e2e/test_capture.sh
 run "benchmark harness smoke run" env ACES_BUILD="$ROOT/build" tools/bench/bench.py --smoke
 run "connection-move benchmark smoke run" env ACES_BUILD="$ROOT/build" tools/bench/moves.sh --smoke
+run "idle-workers benchmark smoke run (workers.idle sleep and busy)" env ACES_BUILD="$ROOT/build" tools/bench/idle.sh --smoke
 run "comparison benchmark smoke run (kernel, nftables, HAProxy, nginx, ACES)" env ACES_BUILD="$ROOT/build" tools/bench/compare.sh --smoke
 
 # Nothing may outlive the suites: appliance processes, nginx, namespaces, hugepage files.
@@ -72,8 +73,10 @@ leftovers() {
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     # hugepage files of the suites' DPDK prefixes (e2e ae<pid>aces, data-plane dp-*, bench)
     hp=$(ls /dev/hugepages 2>/dev/null | grep -E '^(ae[0-9]+|dp-|bench)' || true)
-    if [ -n "$procs$ns$hp" ]; then
-        echo "left behind: $procs $ns $hp"
+    # DPDK runtime folders of those prefixes and of the CLI, migrate, benchmark and pktgen runs
+    rd=$(ls /var/run/dpdk 2>/dev/null | grep -E '^(ae[0-9]+|dp-|dpm[0-9]+|cli[0-9]+|bench|bgen|bpg|instr)' || true)
+    if [ -n "$procs$ns$hp$rd" ]; then
+        echo "left behind: $procs $ns $hp $rd"
         return 1
     fi
 }

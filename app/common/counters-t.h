@@ -204,7 +204,11 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	_(busy_cycles, "worker_busy_cycles", \
 	  "TSC cycles of those loops") \
 	_(stalls, "worker_stalls", \
-	  "loops that began over 0.5 ms after the one before: the lcore lost its CPU")
+	  "loops that began over 0.5 ms after the one before: the lcore lost its CPU") \
+	_(idle_sleeps, "worker_idle_sleeps", \
+	  "sleeps of an idle worker (workers.idle: sleep)") \
+	_(idle_sleep_us, "worker_idle_sleep_us", \
+	  "microseconds the worker slept, idle")
 
 struct aces_worker_stats {
 	uint64_t rx_pkts[ACES_MAX_PORTS];

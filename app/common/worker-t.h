@@ -128,6 +128,8 @@ struct aces_worker {
 	struct aces_health_ctr *beh;	/**< [backend] passive health */
 	struct aces_pending *pend;	/**< FIFO of new flows awaiting an answer */
 	uint64_t loop_tsc;		/**< when the current poll loop began */
+	uint32_t idle_loops;		/**< loops in a row that found nothing to do */
+	uint32_t sleep_us;		/**< the idle worker's next sleep (doubles up to the cap) */
 	uint8_t deep[ACES_MAX_PORTS];	/**< the receive queue was over half full when last read */
 	uint8_t depth_poll[ACES_MAX_PORTS];	/**< full bursts, to read the depth every 4th */
 	uint64_t est_seen_loop;		/**< 1 + loop of the last established flow's packet; 0: none yet */

@@ -8,6 +8,8 @@
  * assignment table, the read-only endpoint hash and the neighbour MAC words.
  */
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -60,6 +62,38 @@ loop_done(struct aces_worker *w, uint64_t now, uint16_t rx)
 	w->st.busy_cycles += rte_rdtsc() - now;
 }
 
+/*
+ * A loop that found nothing to do: after IDLE_SPINS of them in a row the worker sleeps
+ * (workers.idle "sleep", the default), IDLE_SLEEP_MIN_US first, each sleep twice the last up
+ * to workers.idle_sleep_max_us, offline for RCU meanwhile so no publisher waits for it; the
+ * first packet ends it. "busy" polls on (a core of its own). The time a packet can wait at
+ * an idle worker is the cap; a loaded worker never sleeps.
+ */
+#define IDLE_SPINS		256
+#define IDLE_SLEEP_MIN_US	8
+
+static __rte_noinline void
+idle(struct aces_worker *w)
+{
+	const struct aces_cfg_workers *c = &aces.cfg->workers;
+	struct timespec ts;
+	uint64_t t0;
+
+	if (c->idle == ACES_IDLE_BUSY || ++w->idle_loops < IDLE_SPINS)
+		return;
+	w->sleep_us = w->sleep_us == 0 ? IDLE_SLEEP_MIN_US :
+		      RTE_MIN(w->sleep_us * 2, c->idle_sleep_max_us);
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)w->sleep_us * 1000;
+	rte_rcu_qsbr_thread_offline(aces.qsbr, w->idx);
+	t0 = rte_rdtsc();
+	nanosleep(&ts, NULL);
+	w->loop_tsc = rte_rdtsc();	/* a sleep is no stall */
+	rte_rcu_qsbr_thread_online(aces.qsbr, w->idx);
+	w->st.idle_sleeps++;
+	w->st.idle_sleep_us += (w->loop_tsc - t0) * 1000000 / aces.tsc_hz;
+}
+
 int
 aces_worker_main(void *arg)
 {
@@ -71,11 +105,14 @@ aces_worker_main(void *arg)
 	w->ft->age_last = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(aces.qsbr, w->idx);
 	rte_rcu_qsbr_thread_online(aces.qsbr, w->idx);
+	/* an idle worker's sleeps end when asked for, not up to 50 us later (timer slack) */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	w->loop_tsc = rte_rdtsc();
 	while (!aces.force_quit) {
 		uint64_t now = rte_rdtsc();
 		uint16_t rx = 0, n;
 		uint8_t pi;
+		int jobs;
 
 		/* A loop that begins long after the one before: the lcore lost its CPU (a core
 		 * it shares), counted so an operator sees it */
@@ -94,7 +131,7 @@ aces_worker_main(void *arg)
 		if (unlikely(w->replay_n != 0) ||
 		    (aces.n_workers > 1 && !rte_ring_empty(w->handoff_ring)))
 			rx += other_bursts(w, &tx, pkts, now);
-		aces_wk_jobs(w, &tx, now, rx);
+		jobs = aces_wk_jobs(w, &tx, now, rx);
 		loop_done(w, now, rx);
 
 		rte_rcu_qsbr_quiescent(aces.qsbr, w->idx);
@@ -102,6 +139,10 @@ aces_worker_main(void *arg)
 			aces_wk_park(w);	/* a reload: holds nothing shared here */
 			w->loop_tsc = rte_rdtsc();	/* parked is no stall */
 		}
+		if (rx == 0 && !jobs)
+			idle(w);
+		else
+			w->idle_loops = w->sleep_us = 0;
 	}
 	aces_wk_drop_flush(w);
 	rte_rcu_qsbr_thread_offline(aces.qsbr, w->idx);

@@ -155,8 +155,10 @@ uint16_t aces_wk_take_handoffs(struct aces_worker *w, struct aces_wk_bursts *b);
  * One loop's periodic jobs, after its bursts (GLB director's processor_base_workload): the
  * control lcore's frames and commands, a slice of a drain reset and of a movable-flows list,
  * the drop queue freed, a report round, overdue first answers, flow and fragment expiry
- * (more when the loop received nothing: @rx is what it received).
+ * (more when the loop received nothing: @rx is what it received). Returns nonzero while
+ * a job has work left for the next loop (frames or commands came, a reset or a list under
+ * way): an idle worker does not sleep then.
  */
-void aces_wk_jobs(struct aces_worker *w, struct tx_buf *tx, uint64_t now, uint16_t rx);
+int aces_wk_jobs(struct aces_worker *w, struct tx_buf *tx, uint64_t now, uint16_t rx);
 
 #endif /* ACES_WORKER_H */

@@ -325,17 +325,27 @@ poll_msgs(struct aces_worker *w)
 	}
 }
 
-void
+int
 aces_wk_jobs(struct aces_worker *w, struct tx_buf *tx, uint64_t now, uint16_t rx)
 {
-	if (!rte_ring_empty(w->ctl_tx_ring))
+	int work = 0;
+
+	if (!rte_ring_empty(w->ctl_tx_ring)) {
 		send_ctl_frames(w);
-	if (unlikely(!rte_ring_empty(w->msg_ring)))
+		work = 1;
+	}
+	if (unlikely(!rte_ring_empty(w->msg_ring))) {
 		poll_msgs(w);
-	if (unlikely(w->reset_job != NULL))
+		work = 1;
+	}
+	if (unlikely(w->reset_job != NULL)) {
 		reset_step(w, tx);
-	if (unlikely(w->mig_list_seq != 0))
+		work = 1;
+	}
+	if (unlikely(w->mig_list_seq != 0)) {
 		list_step(w);
+		work = 1;
+	}
 	if (w->n_drop != 0)
 		aces_wk_drop_flush(w);
 	report_round(w, now);
@@ -343,4 +353,5 @@ aces_wk_jobs(struct aces_worker *w, struct tx_buf *tx, uint64_t now, uint16_t rx
 	aces_flow_age(w->ft, now, rx == 0 ? 256 : 64);
 	if (w->frag_tbl != NULL)
 		aces_wk_frag_age(w, now);
+	return work;
 }

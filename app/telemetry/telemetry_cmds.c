@@ -160,6 +160,8 @@ cmd_info(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 	rte_tel_data_add_dict_u64(d, "endpoints", c->n_endpoints);
 	rte_tel_data_add_dict_u64(d, "backends", c->n_backends);
 	rte_tel_data_add_dict_u64(d, "flow_capacity_per_worker", c->flows.capacity);
+	rte_tel_data_add_dict_string(d, "workers_idle", aces_idle_mode_name(c->workers.idle));
+	rte_tel_data_add_dict_u64(d, "workers_idle_sleep_max_us", c->workers.idle_sleep_max_us);
 	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_worker", aces_workers_flow_table_bytes());
 	rte_tel_data_add_dict_u64(d, "flow_table_bytes_per_flow",
 				  aces_workers_flow_table_bytes() / (c->flows.capacity ? c->flows.capacity : 1));

@@ -173,6 +173,19 @@ struct aces_cfg_ip {
 	uint32_t reassembly_timeout_ms;	/**< a datagram not complete by then is given up */
 };
 
+/** What a worker lcore does when it finds nothing to do ("workers.idle"). */
+enum aces_idle_mode {
+	ACES_IDLE_SLEEP,		/**< back off into sleeps, up to idle_sleep_max_us */
+	ACES_IDLE_BUSY,			/**< poll without pause (a core of its own) */
+	ACES_IDLE_MAX
+};
+
+/** The worker lcores ("workers"; issue #21). */
+struct aces_cfg_workers {
+	enum aces_idle_mode idle;
+	uint32_t idle_sleep_max_us;	/**< the longest sleep of an idle worker */
+};
+
 struct aces_config {
 	char source[256];		/**< file name (or label) it was read from */
 	struct aces_cfg_iface client;
@@ -187,6 +200,7 @@ struct aces_config {
 	struct aces_cfg_manager manager;
 	struct aces_cfg_agents agents;
 	struct aces_cfg_ip ip;
+	struct aces_cfg_workers workers;
 };
 
 #endif /* ACES_CONFIG_T_H */

@@ -33,6 +33,7 @@ const char *aces_priority_name(enum aces_priority p);
 const char *aces_statefulness_name(enum aces_statefulness s);
 const char *aces_proto_name(uint8_t proto);
 const char *aces_drain_action_name(enum aces_drain_action a);
+const char *aces_idle_mode_name(enum aces_idle_mode m);
 const char *aces_load_unit_name(enum aces_load_unit u);
 
 /** Format a network-order IPv4 address into @p buf (at least 16 bytes). */

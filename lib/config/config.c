@@ -687,13 +687,14 @@ static int
 load_root(struct ld *ld, const json_t *root)
 {
 	static const char *const root_keys[] = { "interfaces", "applications", "endpoints",
-		"flows", "neighbors", "manager", "agents", "ip", NULL };
+		"flows", "neighbors", "manager", "agents", "ip", "workers", NULL };
 	static const char *const ifc_keys[] = { "client", "backend", NULL };
 	static const char *const app_keys[] = { "original", "replacement", NULL };
 	static const char *const flow_keys[] = { "capacity", "tcp_established_timeout_s",
 		"tcp_transitory_timeout_s", "udp_timeout_s", "overload_new_flows", NULL };
 	static const char *const ip_keys[] = { "icmp_errors_per_s", "reassembly_max",
 		"reassembly_timeout_ms", NULL };
+	static const char *const wk_keys[] = { "idle", "idle_sleep_max_us", NULL };
 	struct aces_config *cfg = ld->cfg;
 	const json_t *o, *arr, *e;
 	size_t i, nb = 0;
@@ -799,6 +800,27 @@ load_root(struct ld *ld, const json_t *root)
 		     &cfg->ip.reassembly_timeout_ms) < 0) {
 		json_decref((json_t *)(uintptr_t)o);
 		return -EINVAL;
+	}
+	json_decref((json_t *)(uintptr_t)o);
+
+	o = json_object_get(root, "workers");
+	if (o != NULL && check_object(ld, o, "workers", wk_keys) < 0)
+		return -EINVAL;
+	if (o == NULL)
+		o = json_object();	/* all defaults; freed below */
+	else
+		json_incref((json_t *)(uintptr_t)o);
+	{
+		int x = ACES_IDLE_SLEEP;
+
+		if (get_enum(ld, o, "workers", "idle", aces_cfg_idle_names, ACES_IDLE_MAX,
+			     ACES_IDLE_SLEEP, &x) < 0 ||
+		    get_uint(ld, o, "workers", "idle_sleep_max_us", 10, 100000, 1000,
+			     &cfg->workers.idle_sleep_max_us) < 0) {
+			json_decref((json_t *)(uintptr_t)o);
+			return -EINVAL;
+		}
+		cfg->workers.idle = (enum aces_idle_mode)x;
 	}
 	json_decref((json_t *)(uintptr_t)o);
 

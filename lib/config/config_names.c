@@ -89,6 +89,13 @@ aces_proto_name(uint8_t proto)
 }
 
 const char *const aces_cfg_drain_names[2] = { "keep", "reset" };
+const char *const aces_cfg_idle_names[ACES_IDLE_MAX] = { "sleep", "busy" };
+
+const char *
+aces_idle_mode_name(enum aces_idle_mode m)
+{
+	return (unsigned)m < ACES_IDLE_MAX ? aces_cfg_idle_names[m] : "?";
+}
 const char *const aces_cfg_unit_names[ACES_LOAD_UNIT_MAX] = {
 	"none", "pps", "bps", "new_flows_per_s", "active_flows"
 };

@@ -18,6 +18,7 @@ void aces_config_escape(char *err, size_t errlen, const char *raw);
 extern const char *const aces_cfg_prio_names[ACES_PRIO_MAX];
 extern const char *const aces_cfg_stateful_names[ACES_STATEFULNESS_MAX];
 extern const char *const aces_cfg_drain_names[2];
+extern const char *const aces_cfg_idle_names[ACES_IDLE_MAX];
 extern const char *const aces_cfg_unit_names[ACES_LOAD_UNIT_MAX];
 
 int aces_config_in_subnet(uint32_t addr, uint32_t net_addr, uint8_t prefix_len);

@@ -136,6 +136,9 @@ topo_down() {
     local pid ns
     for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
     for ns in "${NS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    # DPDK runtime folders of this run's prefixes: a clean stop removes its own, one killed
+    # (SIGKILL scenarios) leaves it; empty ones only (rmdir)
+    rmdir /var/run/dpdk/"$P"* 2>/dev/null || true
     if [ -n "${KEEP_WORK:-}" ]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 
@@ -280,6 +283,23 @@ finish() {
 }
 
 backends_resolved() { ! acesctl backends | grep -q unresolved; }
+
+# cpu_percent PID SECONDS: the CPU the process (all its threads) took over SECONDS, in
+# percent of one CPU, from its utime + stime in /proc
+cpu_percent() {
+    python3 - "$1" "$2" <<'EOP'
+import os, sys, time
+def ticks(pid):
+    with open("/proc/%s/stat" % pid) as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[11]) + int(rest[12])     # fields 14 and 15: utime, stime
+pid, secs = sys.argv[1], float(sys.argv[2])
+t0, c0 = time.monotonic(), ticks(pid)
+time.sleep(secs)
+t1, c1 = time.monotonic(), ticks(pid)
+print("%.1f" % (100.0 * (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0)))
+EOP
+}
 
 # ---- clients that time every request, for the restart and reload suites ----
 STALL=${STALL:-5}       # a request slower than this is a stall (the client's socket times out)

@@ -140,6 +140,7 @@ answers=$(for i in $(seq 1 10); do nsx cl curl -s -m 5 http://10.10.1.100/ || ec
 expect "the first appliance serves 10 of 10 requests beside it" [ "$answers" = 10 ]
 stop_pid "$OTHER"
 log "second appliance stopped"
+expect "a clean stop removes its DPDK runtime folder (/var/run/dpdk/${P}other)" [ ! -e "/var/run/dpdk/${P}other" ]
 if [ "${ACES_WORKERS:-1}" = 2 ]; then
     # bounded: one CI run stalled ~6 min somewhere between the line above and the next one
     handed=$(timeout 30 "$ACESCTL" -f "$ACES_PREFIX" --json stats |
@@ -147,5 +148,18 @@ if [ "${ACES_WORKERS:-1}" = 2 ]; then
     expect "2 workers: packets reached the other worker and were handed to their flow's owner ($handed)" [ "$handed" -gt 0 ]
 fi
 expect "aces still running" kill -0 "$ACES_PID"
+
+# 10. idle workers sleep by default (workers.idle: sleep): no traffic for 5 s, health probes
+# and ARP going on; then "busy" on the same ports, which the same measurement must see
+sleeps0=$(acesctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["worker_idle_sleeps"])')
+idle=$(cpu_percent "$ACES_PID" 5)
+sleeps1=$(acesctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["worker_idle_sleeps"])')
+expect "idle: ACES takes at most 5 % of a CPU by default ($idle %)" python3 -c "import sys; sys.exit(not $idle <= 5.0)"
+expect "idle: its workers slept ($((sleeps1 - sleeps0)) sleeps)" [ "$((sleeps1 - sleeps0))" -gt 0 ]
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["workers"]={"idle": "busy"}; json.dump(d, open(sys.argv[2], "w"))' "$CFG" "$WORK/busy.json"
+fresh_aces "$WORK/busy.json"
+busy=$(cpu_percent "$ACES_PID" 3)
+expect "workers.idle busy: the worker polls on, and the measurement sees it ($busy % of a CPU)" python3 -c "import sys; sys.exit(not $busy >= 50.0)"
+expect "aces (busy) still running" kill -0 "$ACES_PID"
 
 finish e2e

@@ -75,6 +75,8 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(c->ip.icmp_errors_per_s, 1000);
 	CU_ASSERT_EQUAL(c->ip.reassembly_max, 1024);
 	CU_ASSERT_EQUAL(c->ip.reassembly_timeout_ms, 1000);
+	CU_ASSERT_EQUAL(c->workers.idle, ACES_IDLE_SLEEP);
+	CU_ASSERT_EQUAL(c->workers.idle_sleep_max_us, 1000);
 	CU_ASSERT_EQUAL(c->client.mtu, 0);
 	CU_ASSERT_EQUAL(c->backend.has_gateway, 1);
 	CU_ASSERT_EQUAL(c->client.has_gateway, 0);
@@ -208,6 +210,7 @@ test_config_names(void)
 	CU_ASSERT_STRING_EQUAL(aces_statefulness_name(ACES_PERSISTENT), "persistent");
 	CU_ASSERT_STRING_EQUAL(aces_side_name(ACES_SIDE_REPLACEMENT), "replacement");
 	CU_ASSERT_STRING_EQUAL(aces_proto_name(ACES_IPPROTO_UDP), "udp");
+	CU_ASSERT_STRING_EQUAL(aces_idle_mode_name(ACES_IDLE_BUSY), "busy");
 }
 
 /* "agents" and endpoints[].migrate: loaded with the secret, every misuse refused by name. */

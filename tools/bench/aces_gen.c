@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,6 +397,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rte_eth_conf conf;
+	char rundir[PATH_MAX];
 	struct in_addr a;
 	int ret, c;
 	unsigned int lcore;
@@ -478,6 +480,8 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	rte_eth_dev_stop(0);
 	rte_eth_dev_close(0);
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);		/* the EAL leaves /var/run/dpdk/<prefix> behind, empty */
 	return 0;
 }

@@ -273,6 +273,16 @@ class Dut:
                 while self.p.poll() is None and time.time() < end:
                     time.sleep(0.05)
         self.log.close()
+        remove_rundir(self.prefix)
+
+
+def remove_rundir(prefix):
+    """DPDK 22.11 leaves its runtime folder (/var/run/dpdk/PREFIX) behind, empty, after a
+    testpmd or pktgen run (ACES and aces-gen remove their own): removed when empty."""
+    try:
+        os.rmdir(os.path.join("/var/run/dpdk", prefix))
+    except OSError:
+        pass
 
 
 def wait_exit(p, limit):
@@ -475,6 +485,7 @@ def run_pktgen(work, tag, sock, seconds, pcap, cmdfile):
                 ["pgrep", "-f", "file-prefix bpg%s%d" % (tag, os.getpid())],
                 stdout=subprocess.DEVNULL).returncode == 0:
             time.sleep(0.1)
+        remove_rundir("bpg%s%d" % (tag, os.getpid()))
     return stop
 
 
