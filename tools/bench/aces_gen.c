@@ -482,6 +482,13 @@ main(int argc, char **argv)
 	rte_eth_dev_close(0);
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	rmdir(rundir);		/* the EAL leaves /var/run/dpdk/<prefix> behind, empty */
+	/* the EAL leaves /var/run/dpdk/<prefix> behind, with the telemetry socket until exit */
+	{
+		char path[PATH_MAX + 32];
+
+		snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", rundir);
+		unlink(path);
+		rmdir(rundir);
+	}
 	return 0;
 }

@@ -331,6 +331,7 @@ def generate(make_dut, seconds, gen_args, during=None):
         sampler = rx_sampler(dut) if dut.kind in ACES_KINDS else None
         extra = during(dut) if during is not None else None
         wait_exit(g, seconds + 120)
+        remove_rundir("bgen%s%d" % (tag, os.getpid()))
         el = time.time() - t0
         share_dut = (proc_cpu(dut.p.pid) - c0) / max(0.001, el)
         shares = lcore_shares(dut.p.pid, l_dut, el)
