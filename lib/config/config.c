@@ -683,6 +683,25 @@ load_agents(struct ld *ld, const json_t *o)
 	return 0;
 }
 
+/* Optional section @name of @root, its keys checked: a reference the caller drops, an empty
+ * object when absent (every key takes its default), NULL on an error (set in @ld). */
+static const json_t *
+section(struct ld *ld, const json_t *root, const char *name, const char *const *keys)
+{
+	const json_t *o = json_object_get(root, name);
+
+	if (o == NULL) {
+		o = json_object();
+		if (o == NULL)
+			aces_config_err(ld->err, ld->errlen, ld->cfg, name, "out of memory");
+		return o;
+	}
+	if (check_object(ld, o, name, keys) < 0)
+		return NULL;
+	json_incref((json_t *)(uintptr_t)o);
+	return o;
+}
+
 static int
 load_root(struct ld *ld, const json_t *root)
 {
@@ -764,13 +783,9 @@ load_root(struct ld *ld, const json_t *root)
 		if (load_deps(ld, e, i, &cfg->endpoints[i]) < 0)
 			return -EINVAL;
 
-	o = json_object_get(root, "flows");
-	if (o != NULL && check_object(ld, o, "flows", flow_keys) < 0)
-		return -EINVAL;
+	o = section(ld, root, "flows", flow_keys);	/* absent: all defaults */
 	if (o == NULL)
-		o = json_object();	/* all defaults; freed below */
-	else
-		json_incref((json_t *)(uintptr_t)o);
+		return -EINVAL;
 	if (get_uint(ld, o, "flows", "capacity", ACES_FLOWS_MIN, ACES_FLOWS_MAX, 1048576,
 		     &cfg->flows.capacity) < 0 ||
 	    get_uint(ld, o, "flows", "tcp_established_timeout_s", 1, 7 * 86400, 7200,
@@ -786,13 +801,9 @@ load_root(struct ld *ld, const json_t *root)
 	}
 	json_decref((json_t *)(uintptr_t)o);
 
-	o = json_object_get(root, "ip");
-	if (o != NULL && check_object(ld, o, "ip", ip_keys) < 0)
-		return -EINVAL;
+	o = section(ld, root, "ip", ip_keys);	/* absent: all defaults */
 	if (o == NULL)
-		o = json_object();	/* all defaults; freed below */
-	else
-		json_incref((json_t *)(uintptr_t)o);
+		return -EINVAL;
 	if (get_uint(ld, o, "ip", "icmp_errors_per_s", 0, 1000000, 1000,
 		     &cfg->ip.icmp_errors_per_s) < 0 ||
 	    get_uint(ld, o, "ip", "reassembly_max", 0, 65536, 1024, &cfg->ip.reassembly_max) < 0 ||
@@ -803,13 +814,9 @@ load_root(struct ld *ld, const json_t *root)
 	}
 	json_decref((json_t *)(uintptr_t)o);
 
-	o = json_object_get(root, "workers");
-	if (o != NULL && check_object(ld, o, "workers", wk_keys) < 0)
-		return -EINVAL;
+	o = section(ld, root, "workers", wk_keys);	/* absent: all defaults */
 	if (o == NULL)
-		o = json_object();	/* all defaults; freed below */
-	else
-		json_incref((json_t *)(uintptr_t)o);
+		return -EINVAL;
 	{
 		int x = ACES_IDLE_SLEEP;
 
