@@ -36,6 +36,7 @@
 #include "health/health.h"
 #include "handover/handover.h"
 #include "manager/manager.h"
+#include "routing/routing.h"
 #include "lifecycle/lifecycle.h"
 #include "control/control.h"
 #include "telemetry/telemetry.h"
@@ -188,13 +189,18 @@ parse_app_args(int argc, char **argv, const char **config)
 	return 0;
 }
 
+/* SIGTERM, SIGINT: with a routing section the first one asks the control lcore for a stop
+ * that withdraws the VIPs first and forwards on until no new flow comes; the second (or
+ * any, without routing) stops at once. */
 static void
 on_signal(int sig)
 {
-	if (sig == SIGINT || sig == SIGTERM)
+	static volatile sig_atomic_t stops;
+
+	if ((sig == SIGINT || sig == SIGTERM) && (!aces.cfg->routing.enabled || stops++ > 0))
 		aces.force_quit = true;
 	else
-		aces_control_signal(sig);	/* SIGUSR2, SIGHUP: the control lcore acts */
+		aces_control_signal(sig);	/* SIGUSR2, SIGHUP, a stop: the control lcore acts */
 }
 
 /* Ports named by the config must exist: a config error, reported like one. */
@@ -491,6 +497,7 @@ hugepage_files_remove(const char *prefix)
 static const struct aces_module modules[] = {
 	/* name		init			save			reload			fini */
 	{ "ports",	ports_setup,		NULL,			NULL,			ports_fini },
+	{ "kernel",	aces_kernel_init,	NULL,			NULL,			aces_kernel_fini },
 	{ "endpoints",	aces_endpoints_init,	NULL,			aces_endpoints_reload,	aces_endpoints_fini },
 	{ "neighbors",	aces_neigh_init,	NULL,			aces_neigh_reload,	aces_neigh_fini },
 	{ "workers",	aces_workers_init,	NULL,			aces_workers_reload,	aces_workers_fini },
@@ -498,6 +505,7 @@ static const struct aces_module modules[] = {
 	{ "health",	aces_health_init,	aces_health_reload_save, aces_health_reload,	aces_health_fini },
 	{ "moves",	aces_mig_init,		NULL,			aces_mig_reload,	aces_mig_fini },
 	{ "assignment",	aces_assign_init,	NULL,			aces_assign_reload,	aces_assign_fini },
+	{ "routing",	aces_routing_init,	NULL,			aces_routing_reload,	aces_routing_fini },
 	{ "snapshot",	aces_snap_init,		NULL,			aces_snap_reload,	aces_snap_fini },
 	{ "commands",	NULL,			NULL,			NULL,			aces_cmd_fini },
 	{ "telemetry",	aces_telemetry_init,	NULL,			NULL,			aces_telemetry_fini },

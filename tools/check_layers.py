@@ -17,8 +17,8 @@ import os
 import re
 import sys
 
-ORDER = ("common", "net", "datapath", "health", "handover", "manager", "lifecycle", "control",
-         "telemetry")
+ORDER = ("common", "net", "datapath", "health", "handover", "manager", "routing", "lifecycle",
+         "control", "telemetry")
 TOP = len(ORDER)            # app/main.c
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 PRIVATE = re.compile(r"Private to app/([a-z_]+)")

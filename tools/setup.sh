@@ -19,7 +19,7 @@ PACKAGES=(gcc pkg-config meson ninja-build python3
           dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libjansson-dev libcunit1-dev
           nginx-light wrk curl iproute2 ethtool iputils-ping procps redis-server redis-tools
           clang libclang-rt-14-dev prometheus python3-prometheus-client
-          haproxy nftables libnginx-mod-stream)
+          haproxy nftables libnginx-mod-stream bird2)
 
 say() { printf 'aces-setup: %s\n' "$*" >&2; }
 

@@ -58,6 +58,7 @@ run "end-to-end Redis handed over with its data (recipe configs/redis), agents u
 run "end-to-end path-MTU discovery and fragments through the VIP" env ACES_BUILD="$ROOT/build" tests/e2e/test_pmtu.sh
 run "end-to-end path-MTU discovery and fragments, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_pmtu.sh
 run "end-to-end path-MTU discovery, the router on the backends' side" env ACES_BUILD="$ROOT/build" tests/e2e/test_pmtu_backend.sh
+run "end-to-end kernel path on the ports and VIP routes (net_tap)" env ACES_BUILD="$ROOT/build" tests/e2e/test_kernel.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "the demo (main job) and its transition picture" tests/e2e/test_demo.sh
 run "end-to-end packet capture with dpdk-dumpcap" env ACES_BUILD="$ROOT/build" tests/e2e/test_capture.sh

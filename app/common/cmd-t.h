@@ -21,6 +21,7 @@ enum aces_cmd_type {
 	ACES_CMD_BACKEND_LOAD,	/**< backend-reported CPU percent */
 	ACES_CMD_RELOAD,	/**< re-read the configuration file */
 	ACES_CMD_FLOW,		/**< one flow: show, hold, release, re-point (flow_op) */
+	ACES_CMD_DRAIN,		/**< withdraw every VIP (weight 1) or announce again (0) */
 	ACES_CMD_MAX
 };
 

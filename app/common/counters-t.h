@@ -87,7 +87,12 @@ enum aces_port_counter {
 	_(PROBE_ANSWERS,   "probe_answers",               "probes answered in time") \
 	_(PROBE_FAILURES,  "probe_failures",              "probes refused or unanswered") \
 	_(PROBE_STALE,     "probe_stale_answers_reset",   "late SYN-ACKs to a probe given up on, answered with RST") \
-	_(TMSG_UNKNOWN,    "telemetry_records_unknown",   "workers' telemetry records of no known type")
+	_(TMSG_UNKNOWN,    "telemetry_records_unknown",   "workers' telemetry records of no known type") \
+	_(KERNEL_IN,       "kernel_path_in",              "frames passed to a kernel interface (to ACES's own address, and copies of ARP)") \
+	_(KERNEL_IN_LIMITED, "kernel_path_in_limited",    "frames not passed to a kernel interface: over its packets_per_s") \
+	_(KERNEL_IN_FAILED, "kernel_path_in_failed",      "frames not passed to a kernel interface: it took no more") \
+	_(KERNEL_OUT,      "kernel_path_out",             "frames a kernel interface sent, out through its port") \
+	_(KERNEL_OUT_LIMITED, "kernel_path_out_limited",  "frames a kernel interface sent, dropped: over its packets_per_s")
 
 #define ACES_CTL_ENUM(n, s, d) ACES_CTL_##n,
 enum aces_ctl_counter {

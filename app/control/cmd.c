@@ -17,6 +17,7 @@
 #include "common/aces.h"
 #include "datapath/datapath.h"
 #include "manager/manager.h"
+#include "routing/routing.h"
 #include "lifecycle/lifecycle.h"
 #include "control/control.h"
 
@@ -91,6 +92,8 @@ aces_cmd_run(struct aces_cmd *cmd)
 			 "nothing done, ask again");
 	} else if (cmd->type == ACES_CMD_FLOW) {
 		cmd->result = flow_cmd(cmd);
+	} else if (cmd->type == ACES_CMD_DRAIN) {
+		cmd->result = aces_routing_drain(cmd->weight, cmd->msg, sizeof(cmd->msg));
 	} else {
 		cmd->result = aces_epm_cmd(cmd, aces_now_ms());
 	}

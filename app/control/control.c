@@ -23,6 +23,7 @@
 #include "health/health.h"
 #include "handover/handover.h"
 #include "manager/manager.h"
+#include "routing/routing.h"
 #include "lifecycle/lifecycle.h"
 #include "control/control.h"
 
@@ -32,6 +33,7 @@ RTE_LOG_REGISTER(aces_logtype_ctl, user.aces.control, INFO);
 
 static volatile sig_atomic_t usr2;	/* SIGUSR2 seen: start a transition */
 static volatile sig_atomic_t hup;	/* SIGHUP seen: reload the configuration */
+static volatile sig_atomic_t stop;	/* SIGTERM/SIGINT seen: a stop that withdraws first */
 
 void
 aces_control_signal(int sig)
@@ -40,11 +42,14 @@ aces_control_signal(int sig)
 		usr2 = 1;
 	else if (sig == SIGHUP)
 		hup = 1;
+	else if (sig == SIGTERM || sig == SIGINT)
+		stop = 1;
 }
 
 /*
  * Frames to an own address that are no ARP: the answers of conversations the rooms below
- * hold, offered to each room's handler in turn (0: it was one of its answers, consumed).
+ * hold, offered to each room's handler in turn (0: it was one of its answers, consumed);
+ * what none of them takes goes to the port's kernel interface, if it has one.
  */
 static int (*const local_rx[])(struct rte_mbuf *m, const struct aces_pkt *p) = {
 	aces_health_rx,		/* health probes */
@@ -57,11 +62,14 @@ slow_path(struct rte_mbuf *m)
 	struct aces_pkt p;
 	unsigned int i;
 
+	aces_kernel_arp_copy(m);	/* the kernel's neighbours learn as ACES's do */
 	if (aces_neigh_slow_path(m, &p) == 0)
 		return;
-	for (i = 0; i < RTE_DIM(local_rx); i++)
+	for (i = 0; p.has_l4 && i < RTE_DIM(local_rx); i++)
 		if (local_rx[i](m, &p) == 0)
 			return;
+	if (aces_kernel_in(m) == 0)	/* the port's kernel interface takes the rest */
+		return;
 	aces_cp.ctl[ACES_CTL_LOCAL_IGNORED]++;
 	rte_pktmbuf_free(m);
 }
@@ -72,6 +80,7 @@ aces_control_loop(void)
 	uint64_t next_neigh = 0, next_tick = 0, next_loss = 0;
 	void *objs[ACES_BURST];
 	unsigned int i, n, wi;
+	int stopping = 0;
 
 	aces_neigh_announce();
 	while (!aces.force_quit) {
@@ -86,6 +95,7 @@ aces_control_loop(void)
 				slow_path(objs[i]);
 			work += n;
 		}
+		work += aces_kernel_poll(now);
 		n = rte_ring_sc_dequeue_burst(aces.cmd_ring, objs, ACES_BURST, NULL);
 		for (i = 0; i < n; i++)
 			aces_cmd_run(objs[i]);
@@ -108,6 +118,13 @@ aces_control_loop(void)
 			if (aces_epm_cmd(&c, aces_now_ms()) != 0)
 				CTL_LOG(WARNING, "SIGUSR2: transition not started: %s", c.msg);
 		}
+		if (stop && !stopping) {	/* withdraw, then forward on until it is quiet */
+			stopping = 1;
+			if (!aces_routing_stop_begin(aces_now_ms()))
+				aces.force_quit = true;
+		}
+		if (stopping && aces_routing_stop_due(aces_now_ms()))
+			aces.force_quit = true;
 		if (hup) {
 			char msg[512];
 
@@ -119,6 +136,7 @@ aces_control_loop(void)
 		if (now >= next_tick) {
 			aces_health_tick(aces_now_ms());
 			aces_epm_tick(aces_now_ms());
+			aces_routing_tick(aces_now_ms());
 			aces_reload_tick(aces_now_ms());
 			next_tick = now + aces_dp.tmsg_period;	/* a tick: manager.tick_ms */
 			ticked = 1;

@@ -51,18 +51,34 @@ echo_reply(struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 }
 
 
+/* Port index @pi has a kernel interface (interfaces.ROLE.kernel): what ACES does not answer
+ * itself at its own address goes to the kernel there. */
+static inline int
+kernel_path(uint8_t pi)
+{
+	const struct aces_config *c = aces.cfg;
+
+	return (pi == aces.client_pi ? c->client.kernel[0] : c->backend.kernel[0]) != '\0';
+}
+
+static inline int to_slow_path(struct aces_worker *w, struct rte_mbuf *m);
+
 static void
 handle_ipv4_other(struct aces_worker *w, struct tx_buf *tx, uint8_t pi, struct rte_mbuf *m,
 		  const struct aces_pkt *p)
 {
-	int is_vip = aces_is_vip(p->dst_ip);
+	int is_vip = aces_is_vip(p->dst_ip), own = is_own_addr(p->dst_ip);
 
-	if (p->proto == ACES_IPPROTO_ICMP && p->icmp_type == 8 &&
-	    (is_vip || is_own_addr(p->dst_ip))) {
+	if (own && kernel_path(pi)) {	/* echo included: the host answers for its address */
+		if (to_slow_path(w, m) == 0)
+			w->st.to_local++;
+		return;
+	}
+	if (p->proto == ACES_IPPROTO_ICMP && p->icmp_type == 8 && (is_vip || own)) {
 		echo_reply(tx, pi, m, p);
 		return;
 	}
-	if (is_own_addr(p->dst_ip))
+	if (own)
 		aces_wk_drop(w, m, ACES_DROP_LOCAL);
 	else if (p->proto == ACES_IPPROTO_ICMP && (p->icmp_type == ACES_ICMP_UNREACH ||
 		 p->icmp_type == ACES_ICMP_TIME_EXCEEDED || p->icmp_type == ACES_ICMP_PARAM_PROBLEM))

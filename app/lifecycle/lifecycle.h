@@ -6,7 +6,7 @@
  * @file
  * Live reconfiguration and the state a restart hands to the next process.
  *
- * Room app/lifecycle; it may use: every room below it: common to manager (tools/check_layers.py).
+ * Room app/lifecycle; it may use: every room below it: common to routing (tools/check_layers.py).
  */
 
 #include "common/aces.h"

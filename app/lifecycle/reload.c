@@ -93,6 +93,8 @@ check_iface(const char *role, const struct aces_cfg_iface *a, const struct aces_
 		key = "gateway";
 	else if (a->mtu != b->mtu)
 		key = "mtu";
+	else if (strcmp(a->kernel, b->kernel) != 0 || a->kernel_pps != b->kernel_pps)
+		key = "kernel";
 	if (key == NULL)
 		return 0;
 	snprintf(err, len, "interfaces.%s.%s: cannot change in a running process (restart ACES "
@@ -192,6 +194,13 @@ make_plan(struct aces_config *nc, struct plan *p, uint64_t now, char *err, size_
 			 "change it: its connections are kept)",
 			 oc->ip.reassembly_max != nc->ip.reassembly_max ? "reassembly_max" :
 			 "reassembly_timeout_ms");
+		return -EINVAL;
+	}
+	if (oc->routing.enabled != nc->routing.enabled || oc->routing.table != nc->routing.table ||
+	    oc->routing.drain_quiet_ms != nc->routing.drain_quiet_ms ||
+	    oc->routing.drain_timeout_ms != nc->routing.drain_timeout_ms) {
+		snprintf(err, len, "routing: cannot change in a running process (restart ACES to "
+			 "change it, one instance at a time: see \"On a routed network\")");
 		return -EINVAL;
 	}
 	/* a release: complete, and the file's original names a backend of the replacement */

@@ -167,7 +167,7 @@ aces_neigh_slow_path(struct rte_mbuf *m, struct aces_pkt *p)
 		handle_arp(m);
 		return 0;
 	}
-	if (r == ACES_PARSE_IPV4 && p->has_l4)
+	if (r == ACES_PARSE_IPV4)
 		return 1;
 	aces_cp.ctl[ACES_CTL_LOCAL_IGNORED]++;
 	rte_pktmbuf_free(m);

@@ -5,7 +5,8 @@
 /**
  * @file
  * The ports' side of the control lcore: ARP and neighbours, the frames the control lcore
- * sends, and the evidence that a port loses received packets.
+ * sends, the evidence that a port loses received packets, the kernel path (a kernel
+ * interface per port) and rtnetlink.
  *
  * Room app/net; it may use: common (tools/check_layers.py).
  */
@@ -71,5 +72,32 @@ int aces_neigh_slow_path(struct rte_mbuf *m, struct aces_pkt *p);
 void aces_neigh_maintain(uint64_t now_tsc);
 /** Gratuitous ARP for every address ACES owns. */
 void aces_neigh_announce(void);
+
+/* kernel.c: the kernel path (a net_tap per port that names interfaces.ROLE.kernel) */
+/** Make the kernel interfaces (after the ports started): 0 or -errno, logged. */
+int aces_kernel_init(void);
+void aces_kernel_fini(void);
+/** Port index @pi has a kernel interface. */
+int aces_kernel_on(uint8_t pi);
+/** Its kernel interface index and name (0 / NULL: none). */
+int aces_kernel_ifindex(uint8_t pi);
+const char *aces_kernel_ifname(uint8_t pi);
+/**
+ * A frame from the wire for the kernel of the port it came in on (m->port): passed,
+ * limited or refused (counted; consumed, 0), or -1 when that port has no kernel path.
+ */
+int aces_kernel_in(struct rte_mbuf *m);
+/** A copy of ARP frame @m for the port's kernel, if it has one. */
+void aces_kernel_arp_copy(const struct rte_mbuf *m);
+/** The kernel's frames out through their ports (each control loop); how many were read. */
+unsigned int aces_kernel_poll(uint64_t now_tsc);
+
+/* netlink.c: rtnetlink, one request at a time (control lcore, never per packet) */
+/** The routing protocol number of the routes ACES adds (`ip route show proto 249`). */
+#define ACES_RTPROT 249
+/** Add (or, @add 0, remove) IPv4 address @addr/@prefix_len on @ifindex: 0 or -errno. */
+int aces_nl_addr(int ifindex, uint32_t addr, uint8_t prefix_len, int add);
+/** Add (replace) or remove the route @dst/32 dev @ifindex in @table: 0 or -errno. */
+int aces_nl_route(uint32_t table, uint32_t dst, int ifindex, int add);
 
 #endif /* ACES_APP_NET_H */

@@ -32,6 +32,7 @@
 #include "net/net.h"
 #include "datapath/datapath.h"
 #include "manager/manager.h"
+#include "routing/routing.h"
 #include "lifecycle/lifecycle.h"
 #include "control/control.h"
 #include "telemetry/telemetry.h"
@@ -194,6 +195,8 @@ cmd_info(const char *cmd __rte_unused, const char *params __rte_unused, struct r
 		rte_tel_data_add_dict_u64(ports, "prefix_len", ifc->prefix_len);
 		if (ifc->has_gateway)
 			add_ip(ports, "gateway", ifc->gateway);
+		if (aces_kernel_on(pi))
+			rte_tel_data_add_dict_string(ports, "kernel_interface", aces_kernel_ifname(pi));
 		rte_tel_data_add_dict_container(d, r == 0 ? "client" : "backend", ports, 0);
 	}
 	rte_tel_data_add_dict_u64(d, "one_armed", aces.n_ports == 1);
@@ -992,6 +995,66 @@ cmd_events(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	return 0;
 }
 
+/* /aces/routing: what this instance asks the router for, VIP by VIP, and why. */
+static int
+cmd_routing(const char *cmd __rte_unused, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	const struct aces_routing_view *r = aces_routing_view();
+	struct rte_tel_data *vips;
+	uint32_t i, n;
+	uint8_t pi;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "enabled", r->enabled);
+	for (pi = 0; pi < aces.n_ports; pi++) {
+		char key[32];
+
+		if (!aces_kernel_on(pi))
+			continue;
+		snprintf(key, sizeof(key), "kernel_interface_%s",
+			 pi == aces.client_pi ? "client" : "backend");
+		rte_tel_data_add_dict_string(d, key, aces_kernel_ifname(pi));
+	}
+	if (!r->enabled)
+		return 0;
+	rte_tel_data_add_dict_u64(d, "table", r->table);
+	rte_tel_data_add_dict_string(d, "interface", r->ifname);
+	rte_tel_data_add_dict_int(d, "drained", __atomic_load_n(&r->drained, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_int(d, "stopping", __atomic_load_n(&r->stopping, __ATOMIC_RELAXED));
+#define ADD_ROUTING(f, nm, dsc) \
+	rte_tel_data_add_dict_u64(d, nm, __atomic_load_n(&r->f, __ATOMIC_RELAXED));
+	ACES_ROUTING_CTR_LIST(ADD_ROUTING)
+#undef ADD_ROUTING
+	vips = rte_tel_data_alloc();
+	if (vips == NULL)
+		return tel_error(d, "out of memory");
+	rte_tel_data_start_dict(vips);
+	n = __atomic_load_n(&r->n_vips, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n; i++) {
+		char a[16], *dot;
+		uint8_t w = __atomic_load_n(&r->why[i], __ATOMIC_RELAXED);
+
+		/* keyed by address with '_' for '.' (telemetry keys allow no dot) */
+		aces_ip_str(r->vip[i], a, sizeof(a));
+		while ((dot = strchr(a, '.')) != NULL)
+			*dot = '_';
+		rte_tel_data_add_dict_string(vips, a, w < ACES_ROUTE_WHY_MAX ?
+					     aces_route_why_names[w] : "?");
+	}
+	rte_tel_data_add_dict_container(d, "vips", vips, 0);
+	return 0;
+}
+
+/* /aces/routing/drain and /undrain: withdraw every VIP (established flows forwarded on), or
+ * announce again what can be served. */
+static int
+cmd_drain(const char *cmd, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	if (submit(d, ACES_CMD_DRAIN, 0, strcmp(cmd, "/aces/routing/drain") == 0) != 0)
+		return 0;
+	return cmd_routing(cmd, NULL, d);
+}
+
 /*
  * Every counter family, from its list: the names each command shows and what they mean, so
  * a client (acesctl's exporter) takes them from the process instead of keeping its own copy.
@@ -1009,6 +1072,7 @@ ACES_SIDE_CTR_LIST(HELP_FITS)
 ACES_MIG_CTR_LIST(HELP_FITS)
 ACES_RELOAD_CTR_LIST(HELP_FITS)
 ACES_RESTART_CTR_LIST(HELP_FITS)
+ACES_ROUTING_CTR_LIST(HELP_FITS)
 #undef HELP_FITS
 
 #define COUNTER_HELP(f, n, dsc) { n, dsc, 0 },
@@ -1021,6 +1085,7 @@ static const struct counter_help side_help[] = { ACES_SIDE_CTR_LIST(COUNTER_HELP
 static const struct counter_help mig_help[] = { ACES_MIG_CTR_LIST(COUNTER_HELP) };
 static const struct counter_help reload_help[] = { ACES_RELOAD_CTR_LIST(COUNTER_HELP) };
 static const struct counter_help restart_help[] = { ACES_RESTART_CTR_LIST(COUNTER_HELP) };
+static const struct counter_help routing_help[] = { ACES_ROUTING_CTR_LIST(COUNTER_HELP) };
 #undef COUNTER_HELP
 
 static const struct {
@@ -1038,6 +1103,7 @@ static const struct {
 	{ "moves", mig_help, RTE_DIM(mig_help) },		/* /aces/transition "moves" */
 	{ "reload", reload_help, RTE_DIM(reload_help) },	/* /aces/config */
 	{ "restart", restart_help, RTE_DIM(restart_help) },	/* /aces/restart */
+	{ "routing", routing_help, RTE_DIM(routing_help) },	/* /aces/routing */
 };
 
 static int
@@ -1105,6 +1171,13 @@ static const struct {
 	  "No parameters.", 1 },
 	{ "/aces/backends", cmd_backends,
 	  "Backends: side, address, MAC, active flows. No parameters.", 1 },
+	{ "/aces/routing", cmd_routing,
+	  "VIP routes kept for the routing daemon, why each is (not) announced, counters. "
+	  "No parameters.", 1 },
+	{ "/aces/routing/drain", cmd_drain,
+	  "Withdraw every VIP route; established flows are forwarded on. No parameters.", 1 },
+	{ "/aces/routing/undrain", cmd_drain,
+	  "Announce again the VIPs this instance can serve. No parameters.", 1 },
 	{ "/aces/counters", cmd_counters,
 	  "Every counter family: the names each command shows and what they mean. "
 	  "No parameters.", 1 },

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define ACES_NAME_MAX		64	/**< names: 1..63 chars of [A-Za-z0-9_.-] */
+#define ACES_IFNAME_MAX		16	/**< kernel interface names: 1..15 chars (IFNAMSIZ) */
 #define ACES_MAX_ENDPOINTS	1024
 #define ACES_MAX_BACKENDS	256	/**< per application side */
 #define ACES_MAX_DEPS		32	/**< depends_on entries per endpoint */
@@ -69,6 +70,8 @@ struct aces_cfg_iface {
 	uint16_t mtu;		/**< IP MTU to set on the port; 0: the port's own */
 	uint32_t addr;		/**< own address, network order */
 	uint32_t gateway;	/**< next-hop router, network order */
+	char kernel[ACES_IFNAME_MAX];	/**< kernel interface made for the port ("": none) */
+	uint32_t kernel_pps;	/**< frames per second through it, each way, at most */
 };
 
 struct aces_cfg_backend {
@@ -186,6 +189,14 @@ struct aces_cfg_workers {
 	uint32_t idle_sleep_max_us;	/**< the longest sleep of an idle worker */
 };
 
+/** The VIPs' routes for a routing daemon ("routing"; issue #21). */
+struct aces_cfg_routing {
+	uint8_t enabled;		/**< the section is there */
+	uint32_t table;			/**< kernel routing table that holds them */
+	uint32_t drain_quiet_ms;	/**< a stop ends after this long without a new flow */
+	uint32_t drain_timeout_ms;	/**< ... or after this long in any case */
+};
+
 struct aces_config {
 	char source[256];		/**< file name (or label) it was read from */
 	struct aces_cfg_iface client;
@@ -201,6 +212,7 @@ struct aces_config {
 	struct aces_cfg_agents agents;
 	struct aces_cfg_ip ip;
 	struct aces_cfg_workers workers;
+	struct aces_cfg_routing routing;
 };
 
 #endif /* ACES_CONFIG_T_H */

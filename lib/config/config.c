@@ -4,6 +4,7 @@
  * error names its JSON path; cross-field rules are in config_validate.c.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,7 +203,8 @@ get_ip(struct ld *ld, const json_t *obj, const char *path, const char *key, int 
 static int
 load_iface(struct ld *ld, const json_t *root, const char *role, struct aces_cfg_iface *ifc)
 {
-	static const char *const keys[] = { "port", "address", "gateway", "mtu", NULL };
+	static const char *const keys[] = { "port", "address", "gateway", "mtu", "kernel", NULL };
+	static const char *const kernel_keys[] = { "interface", "packets_per_s", NULL };
 	char path[PATH_MAX_LEN], p[PATH_MAX_LEN], buf[64];
 	const json_t *o = json_object_get(root, role);
 	const char *s, *slash;
@@ -246,6 +248,32 @@ load_iface(struct ld *ld, const json_t *root, const char *role, struct aces_cfg_
 	if (get_uint(ld, o, path, "mtu", 576, 9702, 0, &v) < 0)
 		return -EINVAL;
 	ifc->mtu = (uint16_t)v;
+	/* the kernel path (issue #21): an interface the kernel sees on the port */
+	ifc->kernel[0] = '\0';
+	ifc->kernel_pps = 0;
+	if (json_object_get(o, "kernel") != NULL) {
+		const json_t *k = json_object_get(o, "kernel");
+		size_t i, n;
+
+		subpath(p, sizeof(p), path, "kernel");
+		if (check_object(ld, k, p, kernel_keys) < 0 ||
+		    get_string(ld, k, p, "interface", 1, &s) < 0)
+			return -EINVAL;
+		snprintf(buf, sizeof(buf), "%s.interface", p);
+		n = strlen(s);
+		if (n == 0 || n >= ACES_IFNAME_MAX)
+			FAIL(ld, buf, "\"%s\" must be 1..%d characters (a kernel interface name)",
+			     s, ACES_IFNAME_MAX - 1);
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' &&
+			    s[i] != '.')
+				FAIL(ld, buf, "\"%s\" may hold only letters, digits, _ - .", s);
+		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+			FAIL(ld, buf, "\"%s\" is no interface name", s);
+		memcpy(ifc->kernel, s, n + 1);
+		if (get_uint(ld, k, p, "packets_per_s", 10, 1000000, 10000, &ifc->kernel_pps) < 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -706,7 +734,7 @@ static int
 load_root(struct ld *ld, const json_t *root)
 {
 	static const char *const root_keys[] = { "interfaces", "applications", "endpoints",
-		"flows", "neighbors", "manager", "agents", "ip", "workers", NULL };
+		"flows", "neighbors", "manager", "agents", "ip", "workers", "routing", NULL };
 	static const char *const ifc_keys[] = { "client", "backend", NULL };
 	static const char *const app_keys[] = { "original", "replacement", NULL };
 	static const char *const flow_keys[] = { "capacity", "tcp_established_timeout_s",
@@ -714,6 +742,8 @@ load_root(struct ld *ld, const json_t *root)
 	static const char *const ip_keys[] = { "icmp_errors_per_s", "reassembly_max",
 		"reassembly_timeout_ms", NULL };
 	static const char *const wk_keys[] = { "idle", "idle_sleep_max_us", NULL };
+	static const char *const rt_keys[] = { "table", "drain_quiet_ms", "drain_timeout_ms",
+		NULL };
 	struct aces_config *cfg = ld->cfg;
 	const json_t *o, *arr, *e;
 	size_t i, nb = 0;
@@ -830,6 +860,31 @@ load_root(struct ld *ld, const json_t *root)
 		cfg->workers.idle = (enum aces_idle_mode)x;
 	}
 	json_decref((json_t *)(uintptr_t)o);
+
+	if (json_object_get(root, "routing") != NULL) {
+		o = section(ld, root, "routing", rt_keys);
+		if (o == NULL)
+			return -EINVAL;
+		if (get_uint(ld, o, "routing", "table", 1, UINT32_MAX, -1,
+			     &cfg->routing.table) < 0 ||
+		    get_uint(ld, o, "routing", "drain_quiet_ms", 100, 60000, 1000,
+			     &cfg->routing.drain_quiet_ms) < 0 ||
+		    get_uint(ld, o, "routing", "drain_timeout_ms", 100, 600000, 10000,
+			     &cfg->routing.drain_timeout_ms) < 0) {
+			json_decref((json_t *)(uintptr_t)o);
+			return -EINVAL;
+		}
+		json_decref((json_t *)(uintptr_t)o);
+		/* 253..255: the kernel's default, main and local tables, which it forwards by */
+		if (cfg->routing.table >= 253 && cfg->routing.table <= 255)
+			FAIL(ld, "routing.table", "%u is one of the kernel's own tables (default, "
+			     "main, local): take a table of its own, which nothing forwards by",
+			     cfg->routing.table);
+		if (cfg->routing.drain_quiet_ms > cfg->routing.drain_timeout_ms)
+			FAIL(ld, "routing.drain_quiet_ms", "%u is longer than drain_timeout_ms (%u)",
+			     cfg->routing.drain_quiet_ms, cfg->routing.drain_timeout_ms);
+		cfg->routing.enabled = 1;
+	}
 
 	if (load_manager(ld, json_object_get(root, "manager")) < 0 ||
 	    load_agents(ld, json_object_get(root, "agents")) < 0)

@@ -119,6 +119,17 @@ aces_config_validate(const struct aces_config *cfg, char *err, size_t errlen)
 	    cfg->backend.mtu != 0 && cfg->client.mtu != cfg->backend.mtu)
 		VFAIL("interfaces.backend.mtu", "%u differs from interfaces.client.mtu (%u) on the "
 		      "same port", cfg->backend.mtu, cfg->client.mtu);
+	if (cfg->client.port == cfg->backend.port && cfg->backend.kernel[0] != '\0')
+		VFAIL("interfaces.backend.kernel", "the backend role shares port %u with the client "
+		      "role (one-armed): its kernel path is interfaces.client.kernel",
+		      cfg->backend.port);
+	if (cfg->client.kernel[0] != '\0' && strcmp(cfg->client.kernel, cfg->backend.kernel) == 0)
+		VFAIL("interfaces.backend.kernel.interface", "\"%s\" is already the client's",
+		      cfg->backend.kernel);
+	if (cfg->routing.enabled && cfg->client.kernel[0] == '\0')
+		VFAIL("routing", "needs interfaces.client.kernel: the VIPs' routes point at the "
+		      "client port's kernel interface, through which the routing daemon reaches "
+		      "the router");
 
 	for (i = 0; i < cfg->n_backends; i++) {
 		const struct aces_cfg_backend *b = &cfg->backends[i];

@@ -92,9 +92,9 @@ def main():
         # every counter family from one list: what /aces/counters names is what the commands show
         names = a.ctl("counters")
         check(sorted(names) == sorted(["stats", "drops", "control", "port", "flow_table", "endpoint",
-                                       "backend_health", "moves", "reload", "restart"]) and
+                                       "backend_health", "moves", "reload", "restart", "routing"]) and
               all(isinstance(h, str) and h for fam in names.values() for h in fam.values()),
-              "/aces/counters: ten families, every counter with a meaning")
+              "/aces/counters: eleven families, every counter with a meaning")
         st = a.ctl("stats")
         not_listed = [k for k, v in st.items() if isinstance(v, int) and k not in names["stats"] and
                       k not in ("drops_total", "tsc_hz", "flow_capacity")]

@@ -135,7 +135,11 @@ stop_pid() {    # PID: TERM, wait up to 5 s, then KILL
 topo_down() {
     local pid ns
     for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-    for ns in "${NS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    for ns in "${NS_LIST[@]}"; do
+        # a namespace some process still enters can refuse once: try again, then say so
+        ip netns del "$ns" 2>/dev/null || { sleep 0.2; ip netns del "$ns" 2>/dev/null; } ||
+            { [ -e "/run/netns/$ns" ] && log "topo_down: namespace $ns not removed"; } || true
+    done
     # DPDK runtime folders of this run's prefixes: a clean stop removes its own, one killed
     # (SIGKILL scenarios) leaves it; empty ones only (rmdir)
     rmdir /var/run/dpdk/"$P"* 2>/dev/null || true

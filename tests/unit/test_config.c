@@ -80,8 +80,38 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(c->client.mtu, 0);
 	CU_ASSERT_EQUAL(c->backend.has_gateway, 1);
 	CU_ASSERT_EQUAL(c->client.has_gateway, 0);
+	CU_ASSERT_EQUAL(c->client.kernel[0], '\0');	/* no kernel path, no routing */
+	CU_ASSERT_EQUAL(c->routing.enabled, 0);
 	/* one-armed: both roles on port 0 */
 	CU_ASSERT_EQUAL(c->client.port, c->backend.port);
+	aces_config_free(c);
+}
+
+/* The kernel path and routing (issue #21): names kept, defaults filled in. */
+static void
+test_config_kernel_routing(void)
+{
+	static const char *text =
+		"{\"interfaces\": {\"client\": {\"port\": 0, \"address\": \"10.0.0.1/24\","
+		" \"kernel\": {\"interface\": \"aces-c.0\"}},"
+		" \"backend\": {\"port\": 1, \"address\": \"10.0.1.1/24\","
+		" \"kernel\": {\"interface\": \"aces_b\", \"packets_per_s\": 500}}},"
+		" \"applications\": {\"original\": {\"backends\": [{\"name\": \"o\", \"address\": \"10.0.1.4\"}]},"
+		" \"replacement\": {\"backends\": [{\"name\": \"r\", \"address\": \"10.0.1.5\"}]}},"
+		" \"endpoints\": [{\"name\": \"a\", \"vip\": \"10.0.0.100\", \"port\": 443, \"protocol\": \"tcp\"}],"
+		" \"routing\": {\"table\": 100, \"drain_quiet_ms\": 500}}";
+	char err[512] = "";
+	struct aces_config *c = aces_config_parse(text, "mem", err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->client.kernel, "aces-c.0");
+	CU_ASSERT_EQUAL(c->client.kernel_pps, 10000);
+	CU_ASSERT_STRING_EQUAL(c->backend.kernel, "aces_b");
+	CU_ASSERT_EQUAL(c->backend.kernel_pps, 500);
+	CU_ASSERT_EQUAL(c->routing.enabled, 1);
+	CU_ASSERT_EQUAL(c->routing.table, 100);
+	CU_ASSERT_EQUAL(c->routing.drain_quiet_ms, 500);
+	CU_ASSERT_EQUAL(c->routing.drain_timeout_ms, 10000);
 	aces_config_free(c);
 }
 
@@ -302,6 +332,7 @@ main(int argc, char **argv)
 	CU_TestInfo tests[] = {
 		{ "demo config loads", test_config_demo_loads },
 		{ "defaults", test_config_defaults },
+		{ "kernel path and routing", test_config_kernel_routing },
 		{ "dependencies resolved by name", test_config_dependencies_resolved },
 		{ "bad corpus: one clear line each", test_config_bad_corpus },
 		{ "missing file", test_config_missing_file },
