@@ -59,6 +59,8 @@ run "end-to-end path-MTU discovery and fragments through the VIP" env ACES_BUILD
 run "end-to-end path-MTU discovery and fragments, 2 workers" env ACES_BUILD="$ROOT/build" ACES_WORKERS=2 tests/e2e/test_pmtu.sh
 run "end-to-end path-MTU discovery, the router on the backends' side" env ACES_BUILD="$ROOT/build" tests/e2e/test_pmtu_backend.sh
 run "end-to-end kernel path on the ports and VIP routes (net_tap)" env ACES_BUILD="$ROOT/build" tests/e2e/test_kernel.sh
+run "end-to-end three instances behind ECMP with BIRD (BGP, BFD): spread, SIGKILL, add, rolling upgrade" \
+    env ACES_BUILD="$ROOT/build" tests/e2e/test_ecmp.sh
 run "end-to-end restarts (state handover, SIGKILL)" env ACES_BUILD="$ROOT/build" tests/e2e/test_restart.sh
 run "the demo (main job) and its transition picture" tests/e2e/test_demo.sh
 run "end-to-end packet capture with dpdk-dumpcap" env ACES_BUILD="$ROOT/build" tests/e2e/test_capture.sh
@@ -70,7 +72,7 @@ run "comparison benchmark smoke run (kernel, nftables, HAProxy, nginx, ACES)" en
 # Nothing may outlive the suites: appliance processes, nginx, namespaces, hugepage files.
 leftovers() {
     local procs ns
-    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|floodcheck.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench|acesctl.* (timeline|exporter)|prometheus --config|dpdk-dumpcap" || true)
+    procs=$(pgrep -af "$ROOT/build[^ ]*/(app/aces|tools/bench/aces-gen|tools/linesrv/linesrv|app/agent/aces-agent)|aces-e2e|httpclient.py|lineclient.py|bulkclient.py|manyclient.py|redisclient.py|rediswriter.py|floodcheck.py|redis-server 127.0.0.1:6380|redis-benchmark|file-prefix bench|acesctl.* (timeline|exporter)|prometheus --config|dpdk-dumpcap|bird -f -c /tmp/aces-e2e" || true)
     ns=$(ip netns list | grep -E '^ae[0-9]+' || true)
     # hugepage files of the suites' DPDK prefixes (e2e ae<pid>aces, data-plane dp-*, bench)
     hp=$(ls /dev/hugepages 2>/dev/null | grep -E '^(ae[0-9]+|dp-|bench)' || true)

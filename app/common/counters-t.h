@@ -139,6 +139,8 @@ extern const char *const aces_ctl_names[ACES_CTL_MAX];
 	  "flows taken over from the last process (state file)") \
 	_(flows_adopted, "flows_adopted", \
 	  "mid-connection packets without a flow steered by the hash and adopted") \
+	_(handshakes_elsewhere, "handshakes_answered_elsewhere", \
+	  "SYN-ACKs that went back through another instance: the client's ACK came (routing.return_prefixes)") \
 	_(flows_repointed, "flows_repointed", \
 	  "flows pointed at another backend by a command (a connection moved)") \
 	_(held_data_stripped, "held_data_stripped", \

@@ -31,6 +31,9 @@ RTE_LOG_REGISTER(aces_logtype_ctl, user.aces.control, INFO);
 #define CTL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, aces_logtype_ctl, "aces: " fmt "\n", ## __VA_ARGS__)
 
+#define CTL_IDLE_LOOPS 5	/* empty control loops before the longer sleep */
+#define CTL_IDLE_LONG_US 3000	/* the control lcore's sleep once idle */
+
 static volatile sig_atomic_t usr2;	/* SIGUSR2 seen: start a transition */
 static volatile sig_atomic_t hup;	/* SIGHUP seen: reload the configuration */
 static volatile sig_atomic_t stop;	/* SIGTERM/SIGINT seen: a stop that withdraws first */
@@ -79,7 +82,7 @@ aces_control_loop(void)
 {
 	uint64_t next_neigh = 0, next_tick = 0, next_loss = 0;
 	void *objs[ACES_BURST];
-	unsigned int i, n, wi;
+	unsigned int i, n, wi, idle_loops = 0;
 	int stopping = 0;
 
 	aces_neigh_announce();
@@ -148,9 +151,16 @@ aces_control_loop(void)
 		}
 		aces_assign_reclaim(false);
 		aces_state_watch_gap();
-		/* The control plane sleeps when idle (1 ms): it must leave the CPU to others, a worker
-		 * on the same CPU above all. ARP and commands wait at most that long. */
-		if (work == 0)
-			usleep(1000);
+		/* The control plane sleeps when idle: it must leave the CPU to others, a worker on
+		 * the same CPU above all. 1 ms, and once nothing came for CTL_IDLE_LOOPS loops
+		 * CTL_IDLE_LONG_US: ARP, BFD, probe answers and commands that come to an idle
+		 * appliance wait at most that long; any work ends it (a burst of frames, a move,
+		 * is taken without sleeping). */
+		if (work != 0) {
+			idle_loops = 0;
+		} else {
+			idle_loops += idle_loops < CTL_IDLE_LOOPS;
+			usleep(idle_loops < CTL_IDLE_LOOPS ? 1000 : CTL_IDLE_LONG_US);
+		}
 	}
 }

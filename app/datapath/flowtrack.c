@@ -91,6 +91,14 @@ aces_wk_tcp_track(struct aces_worker *w, struct aces_flow *f, uint8_t flags,
 	} else if (f->state == ACES_TCP_SYN_RECV && dir == ACES_DIR_FWD &&
 		   (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_ACK) {
 		f->state = ACES_TCP_ESTABLISHED;
+	} else if (f->state == ACES_TCP_SYN_SENT && dir == ACES_DIR_FWD &&
+		   (flags & (ACES_TCP_SYN | ACES_TCP_ACK)) == ACES_TCP_ACK &&
+		   aces.cfg->routing.n_return != 0) {
+		/* the backend's SYN-ACK went back through another instance (the routers spread
+		 * the replies: routing.return_prefixes): the client's ACK says it came */
+		f->state = ACES_TCP_ESTABLISHED;
+		f->flags |= ACES_FLOW_F_REPLIED;
+		w->st.handshakes_elsewhere++;
 	} else if (unlikely(f->state == ACES_TCP_ADOPTED) &&
 		   (dir == ACES_DIR_REV) != !!(f->flags & ACES_FLOW_F_ADOPTED_REV)) {
 		f->state = ACES_TCP_ESTABLISHED;	/* both ends of the adopted flow are there */
@@ -374,8 +382,14 @@ aces_wk_flow_adopt(struct aces_worker *w, struct rte_mbuf *m, const struct aces_
 	uint8_t s;
 	uint32_t e;
 
-	if (p->proto == ACES_IPPROTO_TCP && (p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_RST))) {
-		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);	/* a RST ends nothing we know of */
+	/* a RST ends nothing we know of; a SYN is no connection under way: neither is adopted,
+	 * but a backend's SYN-ACK is when the routers spread the replies over the instances
+	 * (routing.return_prefixes): the SYN went through another one */
+	if (p->proto == ACES_IPPROTO_TCP && (p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_RST)) &&
+	    !(t->dir == ACES_DIR_REV && aces.cfg->routing.n_return != 0 &&
+	      (p->tcp_flags & (ACES_TCP_SYN | ACES_TCP_ACK | ACES_TCP_RST)) ==
+	      (ACES_TCP_SYN | ACES_TCP_ACK))) {
+		aces_wk_drop(w, m, ACES_DROP_NO_FLOW);
 		return NULL;
 	}
 	if (t->dir == ACES_DIR_FWD) {

@@ -198,7 +198,12 @@ make_plan(struct aces_config *nc, struct plan *p, uint64_t now, char *err, size_
 	}
 	if (oc->routing.enabled != nc->routing.enabled || oc->routing.table != nc->routing.table ||
 	    oc->routing.drain_quiet_ms != nc->routing.drain_quiet_ms ||
-	    oc->routing.drain_timeout_ms != nc->routing.drain_timeout_ms) {
+	    oc->routing.drain_timeout_ms != nc->routing.drain_timeout_ms ||
+	    oc->routing.n_return != nc->routing.n_return ||
+	    memcmp(oc->routing.return_addr, nc->routing.return_addr,
+		   sizeof(oc->routing.return_addr)) != 0 ||
+	    memcmp(oc->routing.return_plen, nc->routing.return_plen,
+		   sizeof(oc->routing.return_plen)) != 0) {
 		snprintf(err, len, "routing: cannot change in a running process (restart ACES to "
 			 "change it, one instance at a time: see \"On a routed network\")");
 		return -EINVAL;

@@ -97,7 +97,7 @@ unsigned int aces_kernel_poll(uint64_t now_tsc);
 #define ACES_RTPROT 249
 /** Add (or, @add 0, remove) IPv4 address @addr/@prefix_len on @ifindex: 0 or -errno. */
 int aces_nl_addr(int ifindex, uint32_t addr, uint8_t prefix_len, int add);
-/** Add (replace) or remove the route @dst/32 dev @ifindex in @table: 0 or -errno. */
-int aces_nl_route(uint32_t table, uint32_t dst, int ifindex, int add);
+/** Add (replace) or remove the route @dst/@plen dev @ifindex in @table: 0 or -errno. */
+int aces_nl_route(uint32_t table, uint32_t dst, uint8_t plen, int ifindex, int add);
 
 #endif /* ACES_APP_NET_H */

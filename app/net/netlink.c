@@ -90,7 +90,7 @@ aces_nl_addr(int ifindex, uint32_t addr, uint8_t prefix_len, int add)
 }
 
 int
-aces_nl_route(uint32_t table, uint32_t dst, int ifindex, int add)
+aces_nl_route(uint32_t table, uint32_t dst, uint8_t plen, int ifindex, int add)
 {
 	struct nl_req r;
 	uint32_t oif = (uint32_t)ifindex;
@@ -100,13 +100,14 @@ aces_nl_route(uint32_t table, uint32_t dst, int ifindex, int add)
 	r.nh.nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
 	r.nh.nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
 	r.rt.rtm_family = AF_INET;
-	r.rt.rtm_dst_len = 32;
+	r.rt.rtm_dst_len = plen;
 	r.rt.rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	r.rt.rtm_protocol = ACES_RTPROT;
 	r.rt.rtm_scope = RT_SCOPE_LINK;
 	r.rt.rtm_type = RTN_UNICAST;
 	add_attr(&r, RTA_TABLE, &table, 4);
-	add_attr(&r, RTA_DST, &dst, 4);
+	if (plen > 0)
+		add_attr(&r, RTA_DST, &dst, 4);
 	add_attr(&r, RTA_OIF, &oif, 4);
 	return talk(&r);
 }

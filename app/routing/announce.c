@@ -43,13 +43,16 @@ static uint32_t *vips;		/* rv.vip */
 static uint8_t *why;		/* rv.why */
 static uint8_t *in_table;	/* the route is in the table */
 static int ticked;		/* the control loop has run a tick */
+static int ret_ifindex;		/* the return prefixes' interface: the backend port's kernel one */
+static uint8_t ret_in[ACES_MAX_RETURN_PREFIXES];	/* that return prefix is in the table */
+static uint64_t ret_gone_ms;	/* a stop withdrew the return prefixes then (0: not yet) */
 static uint64_t flows_seen;	/* flows created, all workers, at the last look */
 
 static int
 route(uint32_t i, int add)
 {
 	char a[16];
-	int rc = aces_nl_route(rv.table, vips[i], rv.ifindex, add);
+	int rc = aces_nl_route(rv.table, vips[i], 32, rv.ifindex, add);
 
 	/* a route already gone (its interface went) is withdrawn all the same */
 	if (rc == -ESRCH && !add)
@@ -62,6 +65,29 @@ route(uint32_t i, int add)
 	}
 	in_table[i] = (uint8_t)add;
 	__atomic_fetch_add(add ? &rv.announced : &rv.withdrawn, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int
+ret_route(uint32_t i, int add)
+{
+	const struct aces_cfg_routing *c = &aces.cfg->routing;
+	char a[16];
+	int rc = aces_nl_route(rv.table, c->return_addr[i], c->return_plen[i], ret_ifindex, add);
+
+	if (rc == -ESRCH && !add)
+		rc = 0;
+	if (rc != 0) {
+		__atomic_fetch_add(&rv.failed, 1, __ATOMIC_RELAXED);
+		RT_LOG(ERR, "%s return prefix %s/%u in table %u: %s", add ? "adding" : "removing",
+		       aces_ip_str(c->return_addr[i], a, sizeof(a)), c->return_plen[i], rv.table,
+		       strerror(-rc));
+		return rc;
+	}
+	__atomic_store_n(&ret_in[i], (uint8_t)add, __ATOMIC_RELAXED);
+	__atomic_fetch_add(add ? &rv.announced : &rv.withdrawn, 1, __ATOMIC_RELAXED);
+	RT_LOG(INFO, "return prefix %s/%u: %s", aces_ip_str(c->return_addr[i], a, sizeof(a)),
+	       c->return_plen[i], add ? "announced" : "withdrawn");
 	return 0;
 }
 
@@ -111,14 +137,22 @@ aces_routing_init(void)
 	const struct aces_config *c = aces.cfg;
 
 	memset(&rv, 0, sizeof(rv));
+	memset(ret_in, 0, sizeof(ret_in));
 	ticked = 0;
+	ret_gone_ms = 0;
 	if (!c->routing.enabled)
 		return 0;
 	rv.enabled = 1;
 	rv.table = c->routing.table;
 	rv.ifindex = aces_kernel_ifindex(aces.client_pi);
 	rv.ifname = aces_kernel_ifname(aces.client_pi);
-	if (rv.ifindex == 0)
+	ret_ifindex = aces_kernel_ifindex(aces.backend_pi);
+	rv.n_return = c->routing.n_return;
+	rv.ret_addr = c->routing.return_addr;
+	rv.ret_plen = c->routing.return_plen;
+	rv.ret_in = ret_in;
+	rv.ret_ifname = aces_kernel_ifname(aces.backend_pi);
+	if (rv.ifindex == 0 || (rv.n_return > 0 && ret_ifindex == 0))
 		return -ENODEV;	/* the config requires the kernel path; it is made first */
 	RT_LOG(INFO, "VIP routes in table %u, dev %s, proto %d, once this instance serves them",
 	       rv.table, rv.ifname, ACES_RTPROT);
@@ -133,6 +167,9 @@ aces_routing_fini(void)
 	for (i = 0; i < rv.n_vips; i++)
 		if (in_table[i])
 			(void)route(i, 0);
+	for (i = 0; i < rv.n_return; i++)
+		if (ret_in[i])
+			(void)ret_route(i, 0);
 	release();
 	rv.enabled = 0;
 }
@@ -171,7 +208,7 @@ aces_routing_reload(struct aces_remap *r)
 			why[j] = ow[i];
 		} else if (ot[i]) {	/* gone from the configuration: withdrawn now */
 			char a[16];
-			int rc2 = aces_nl_route(rv.table, ov[i], rv.ifindex, 0);
+			int rc2 = aces_nl_route(rv.table, ov[i], 32, rv.ifindex, 0);
 
 			if (rc2 != 0 && rc2 != -ESRCH)
 				__atomic_fetch_add(&rv.failed, 1, __ATOMIC_RELAXED);
@@ -272,6 +309,14 @@ aces_routing_tick(uint64_t now_ms)
 			       in_table[i] ? "announced" : "not announced", aces_route_why_names[w]);
 		__atomic_store_n(&why[i], w, __ATOMIC_RELAXED);
 	}
+	/* the clients' networks, for the backends' replies: while it runs with its links up,
+	 * also drained (it still translates replies), until the end of a stop */
+	for (i = 0; i < rv.n_return; i++) {
+		int want = up && ret_gone_ms == 0;
+
+		if (want != (ret_in[i] != 0))
+			(void)ret_route(i, want);
+	}
 }
 
 int
@@ -327,21 +372,32 @@ aces_routing_stop_due(uint64_t now_ms)
 {
 	const struct aces_cfg_routing *c = &aces.cfg->routing;
 	uint64_t f = flows_created();
+	uint32_t i;
 
 	if (f != flows_seen) {
 		flows_seen = f;
 		rv.last_new_flow_ms = now_ms;
 	}
-	if (now_ms - rv.stop_ms >= c->drain_timeout_ms) {
+	if (ret_gone_ms != 0)	/* the return prefixes' withdrawal has had drain_quiet_ms */
+		return now_ms - ret_gone_ms >= c->drain_quiet_ms;
+	if (now_ms - rv.stop_ms >= c->drain_timeout_ms)
 		RT_LOG(WARNING, "stopping after %u ms (drain_timeout_ms): new flows still came "
 		       "%" PRIu64 " ms ago", c->drain_timeout_ms, now_ms - rv.last_new_flow_ms);
-		return 1;
-	}
-	if (now_ms - rv.last_new_flow_ms >= c->drain_quiet_ms) {
+	else if (now_ms - rv.last_new_flow_ms >= c->drain_quiet_ms)
 		RT_LOG(INFO, "stopping: no new flow for %u ms, %" PRIu64 " ms after the withdrawal",
 		       c->drain_quiet_ms, now_ms - rv.stop_ms);
+	else
+		return 0;
+	if (rv.n_return == 0)
 		return 1;
-	}
+	/* then the clients' networks: the backends' replies go to the other instances, which
+	 * translate them as well; it forwards on for drain_quiet_ms more while the routers
+	 * take that in */
+	ret_gone_ms = now_ms;
+	for (i = 0; i < rv.n_return; i++)
+		if (ret_in[i])
+			(void)ret_route(i, 0);
+	RT_LOG(INFO, "stopping: return prefixes withdrawn; stopping in %u ms", c->drain_quiet_ms);
 	return 0;
 }
 

@@ -52,6 +52,11 @@ struct aces_routing_view {
 	const uint8_t *why;		/**< n_vips enum aces_route_why */
 	int drained;
 	int stopping;
+	uint32_t n_return;		/**< routing.return_prefixes: the clients' networks ... */
+	const uint32_t *ret_addr;	/**< ... (network order) */
+	const uint8_t *ret_plen;
+	const uint8_t *ret_in;		/**< ... each in the table now */
+	const char *ret_ifname;		/**< ... through the backend port's kernel interface */
 	uint64_t stop_ms;		/**< manager clock of the stop's start */
 	uint64_t last_new_flow_ms;	/**< ... and of the last new flow seen since */
 #define ACES_ROUTING_CTR_FIELD(f, n, d) uint64_t f;

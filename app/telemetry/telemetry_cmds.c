@@ -1042,6 +1042,24 @@ cmd_routing(const char *cmd __rte_unused, const char *params __rte_unused, struc
 					     aces_route_why_names[w] : "?");
 	}
 	rte_tel_data_add_dict_container(d, "vips", vips, 0);
+	if (r->n_return == 0)
+		return 0;
+	rte_tel_data_add_dict_string(d, "return_interface", r->ret_ifname);
+	vips = rte_tel_data_alloc();
+	if (vips == NULL)
+		return tel_error(d, "out of memory");
+	rte_tel_data_start_dict(vips);
+	for (i = 0; i < r->n_return; i++) {
+		char a[16], key[24], *dot;
+
+		aces_ip_str(r->ret_addr[i], a, sizeof(a));
+		while ((dot = strchr(a, '.')) != NULL)
+			*dot = '_';
+		snprintf(key, sizeof(key), "%s/%u", a, r->ret_plen[i]);
+		rte_tel_data_add_dict_string(vips, key, __atomic_load_n(&r->ret_in[i],
+					     __ATOMIC_RELAXED) ? "announced" : "withdrawn");
+	}
+	rte_tel_data_add_dict_container(d, "return_prefixes", vips, 0);
 	return 0;
 }
 

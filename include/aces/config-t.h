@@ -190,9 +190,14 @@ struct aces_cfg_workers {
 };
 
 /** The VIPs' routes for a routing daemon ("routing"; issue #21). */
+#define ACES_MAX_RETURN_PREFIXES 16
+
 struct aces_cfg_routing {
 	uint8_t enabled;		/**< the section is there */
 	uint32_t table;			/**< kernel routing table that holds them */
+	uint32_t n_return;		/**< return_prefixes: the clients' networks, announced */
+	uint32_t return_addr[ACES_MAX_RETURN_PREFIXES];	/**< ... on the backend side (network order) */
+	uint8_t return_plen[ACES_MAX_RETURN_PREFIXES];
 	uint32_t drain_quiet_ms;	/**< a stop ends after this long without a new flow */
 	uint32_t drain_timeout_ms;	/**< ... or after this long in any case */
 };

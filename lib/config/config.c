@@ -200,6 +200,62 @@ get_ip(struct ld *ld, const json_t *obj, const char *path, const char *key, int 
 	return parse_ip(ld, p, s, out);
 }
 
+/* routing.return_prefixes: ["A.B.C.D/L", ...], networks (no host bits), none twice. */
+static int
+load_return_prefixes(struct ld *ld, const json_t *arr, struct aces_cfg_routing *r)
+{
+	const char *path = "routing.return_prefixes";
+	char p[PATH_MAX_LEN], buf[20];
+	const json_t *e;
+	size_t i, j;
+
+	r->n_return = 0;
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr))
+		FAIL(ld, path, "must be an array of networks (like [\"10.20.0.0/16\"])");
+	if (json_array_size(arr) > ACES_MAX_RETURN_PREFIXES)
+		FAIL(ld, path, "has %zu entries, at most %d are supported", json_array_size(arr),
+		     ACES_MAX_RETURN_PREFIXES);
+	json_array_foreach(arr, i, e) {
+		const char *s = json_string_value(e), *slash;
+		struct in_addr a;
+		uint32_t mask;
+		long pl = -1;
+		char *end;
+
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		if (s == NULL)
+			FAIL(ld, p, "must be a string (a network like 10.20.0.0/16)");
+		slash = strchr(s, '/');
+		if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
+			FAIL(ld, p, "\"%s\" is not a network like 10.20.0.0/16", s);
+		memcpy(buf, s, (size_t)(slash - s));
+		buf[slash - s] = '\0';
+		if (inet_pton(AF_INET, buf, &a) != 1)
+			FAIL(ld, p, "\"%s\" is not a network like 10.20.0.0/16", s);
+		/* one or two digits, no sign, blank or leading zero (0 alone is the default route) */
+		if (slash[1] >= '0' && slash[1] <= '9' &&
+		    (slash[2] == '\0' || (slash[1] != '0' && slash[2] >= '0' && slash[2] <= '9' &&
+					  slash[3] == '\0')))
+			pl = strtol(slash + 1, &end, 10);
+		if (pl < 0 || pl > 32)
+			FAIL(ld, p, "prefix length \"%s\" is not 0..32", slash + 1);
+		mask = pl == 0 ? 0 : htonl(~0u << (32 - pl));
+		if ((a.s_addr & ~mask) != 0)
+			FAIL(ld, p, "\"%s\" has host bits set (the network is %s/%ld?)", s,
+			     inet_ntop(AF_INET, &(struct in_addr){ .s_addr = a.s_addr & mask }, buf,
+				       sizeof(buf)), pl);
+		for (j = 0; j < r->n_return; j++)
+			if (r->return_addr[j] == a.s_addr && r->return_plen[j] == pl)
+				FAIL(ld, p, "\"%s\" is listed twice", s);
+		r->return_addr[r->n_return] = a.s_addr;
+		r->return_plen[r->n_return] = (uint8_t)pl;
+		r->n_return++;
+	}
+	return 0;
+}
+
 static int
 load_iface(struct ld *ld, const json_t *root, const char *role, struct aces_cfg_iface *ifc)
 {
@@ -743,7 +799,7 @@ load_root(struct ld *ld, const json_t *root)
 		"reassembly_timeout_ms", NULL };
 	static const char *const wk_keys[] = { "idle", "idle_sleep_max_us", NULL };
 	static const char *const rt_keys[] = { "table", "drain_quiet_ms", "drain_timeout_ms",
-		NULL };
+		"return_prefixes", NULL };
 	struct aces_config *cfg = ld->cfg;
 	const json_t *o, *arr, *e;
 	size_t i, nb = 0;
@@ -871,6 +927,11 @@ load_root(struct ld *ld, const json_t *root)
 			     &cfg->routing.drain_quiet_ms) < 0 ||
 		    get_uint(ld, o, "routing", "drain_timeout_ms", 100, 600000, 10000,
 			     &cfg->routing.drain_timeout_ms) < 0) {
+			json_decref((json_t *)(uintptr_t)o);
+			return -EINVAL;
+		}
+		if (load_return_prefixes(ld, json_object_get(o, "return_prefixes"),
+					 &cfg->routing) < 0) {
 			json_decref((json_t *)(uintptr_t)o);
 			return -EINVAL;
 		}

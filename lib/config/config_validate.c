@@ -126,6 +126,10 @@ aces_config_validate(const struct aces_config *cfg, char *err, size_t errlen)
 	if (cfg->client.kernel[0] != '\0' && strcmp(cfg->client.kernel, cfg->backend.kernel) == 0)
 		VFAIL("interfaces.backend.kernel.interface", "\"%s\" is already the client's",
 		      cfg->backend.kernel);
+	if (cfg->routing.n_return > 0 && cfg->client.port != cfg->backend.port &&
+	    cfg->backend.kernel[0] == '\0')
+		VFAIL("routing.return_prefixes", "needs interfaces.backend.kernel: they are announced "
+		      "on the backend side, through the backend port's kernel interface");
 	if (cfg->routing.enabled && cfg->client.kernel[0] == '\0')
 		VFAIL("routing", "needs interfaces.client.kernel: the VIPs' routes point at the "
 		      "client port's kernel interface, through which the routing daemon reaches "

@@ -22,7 +22,9 @@
       100 ms, and a thread making requests on new connections, until SECONDS pass or
       STOP_FILE appears; every request is timed, one over STALL seconds is a stall
       (the socket times out then); per connection: the backend it started on, every
-      backend that answered it, requests, failures, the slowest request.
+      backend that answered it, requests, failures, the slowest request; and every request
+      slower than 0.5 s with its start ("slow"). $HTTPCLIENT_INTERVAL: the pause between a
+      long-lived connection's requests (default 0.1 s).
 Bodies name the backend ("original" / "replacement"). Every wait is bounded."""
 import json
 import os
@@ -267,8 +269,15 @@ def timed(host, port, nlong, seconds, stall, ready, stop, out):
     import threading
     lock = threading.Lock()
     res = {"long": [], "new": {"requests": 0, "failures": [], "answers": {}, "max_s": 0.0},
-           "stall_s": stall}
+           "stall_s": stall, "slow": []}
     stop_at = time.time() + seconds
+    pause = float(os.environ.get("HTTPCLIENT_INTERVAL", "0.1"))
+
+    def slow(t0, dt, kind):
+        if dt > 0.5:
+            with lock:
+                if len(res["slow"]) < 1000:
+                    res["slow"].append([t0, dt, kind])
 
     def done():
         return time.time() >= stop_at or os.path.exists(stop)
@@ -291,13 +300,14 @@ def timed(host, port, nlong, seconds, stall, ready, stop, out):
                     c["failures"].append([t0, repr(e)])
                     return
                 dt = time.time() - t0
+                slow(t0, dt, "long-lived")
                 c["requests"] += 1
                 c["max_s"] = max(c["max_s"], dt)
                 if status != 200:
                     c["failures"].append([t0, "status %d" % status])
                 c["first"] = c["first"] or body
                 c["backends"][body] = c["backends"].get(body, 0) + 1
-                time.sleep(0.1)
+                time.sleep(pause)
         finally:
             s.close()
 
@@ -311,6 +321,7 @@ def timed(host, port, nlong, seconds, stall, ready, stop, out):
                     status, body = request(s, close=True)
                 finally:
                     s.close()
+                slow(t0, time.time() - t0, "new")
                 with lock:
                     n["requests"] += 1
                     n["max_s"] = max(n["max_s"], time.time() - t0)
