@@ -187,5 +187,12 @@ expect "started again: akc back" nsx lb ip link show akc
 stop_aces KILL
 expect "SIGKILL: the kernel interfaces go with the process" \
     wait_until 5 "akc gone" sh -c "! ip -n ${P}lb link show akc >/dev/null 2>&1"
+# the next start (same prefix, which a killed process leaves its runtime folder to) makes them
+# again, and its clean stop removes everything
+start_aces "$CFG"
+expect "after SIGKILL, a new start makes the kernel interfaces again" nsx lb ip link show akb
+stop_aces TERM
+expect "and its clean stop (exit $ACES_RC) leaves no runtime folder" \
+    sh -c "[ $ACES_RC -eq 0 ] && [ ! -e /var/run/dpdk/${P}aces ]"
 
 finish "kernel path"
