@@ -77,15 +77,19 @@ take(struct bucket *b, uint32_t pps, uint64_t now)
 	return 1;
 }
 
+/* A sysctl written, or a warning that names it: the kernel path works without it, but the
+ * kernel may then answer twice (or send IPv6 solicitations) as the comment at each use says. */
 static void
 write_sysctl(const char *path, const char *val)
 {
 	FILE *f = fopen(path, "w");
+	int ok = f != NULL && fputs(val, f) >= 0;
 
-	if (f == NULL)
-		return;
-	fputs(val, f);
-	fclose(f);
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		K_LOG(WARNING, "kernel path: could not write %s to %s: %s", val, path,
+		      strerror(errno));
 }
 
 static int
