@@ -48,24 +48,34 @@ static uint8_t ret_in[ACES_MAX_RETURN_PREFIXES];	/* that return prefix is in the
 static uint64_t ret_gone_ms;	/* a stop withdrew the return prefixes then (0: not yet) */
 static uint64_t flows_seen;	/* flows created, all workers, at the last look */
 
+/* Add or remove @addr/@plen dev @ifindex in routing.table, counted; 0 or -errno (logged). */
 static int
-route(uint32_t i, int add)
+change(uint32_t addr, uint8_t plen, int ifindex, int add)
 {
 	char a[16];
-	int rc = aces_nl_route(rv.table, vips[i], 32, rv.ifindex, add);
+	int rc = aces_nl_route(rv.table, addr, plen, ifindex, add);
 
 	/* a route already gone (its interface went) is withdrawn all the same */
 	if (rc == -ESRCH && !add)
 		rc = 0;
 	if (rc != 0) {
 		__atomic_fetch_add(&rv.failed, 1, __ATOMIC_RELAXED);
-		RT_LOG(ERR, "%s %s/32 in table %u (dev %s): %s", add ? "adding" : "removing",
-		       aces_ip_str(vips[i], a, sizeof(a)), rv.table, rv.ifname, strerror(-rc));
+		RT_LOG(ERR, "%s %s/%u in table %u (ifindex %d): %s", add ? "adding" : "removing",
+		       aces_ip_str(addr, a, sizeof(a)), plen, rv.table, ifindex, strerror(-rc));
 		return rc;
 	}
-	in_table[i] = (uint8_t)add;
 	__atomic_fetch_add(add ? &rv.announced : &rv.withdrawn, 1, __ATOMIC_RELAXED);
 	return 0;
+}
+
+static int
+route(uint32_t i, int add)
+{
+	int rc = change(vips[i], 32, rv.ifindex, add);
+
+	if (rc == 0)
+		in_table[i] = (uint8_t)add;
+	return rc;
 }
 
 static int
@@ -73,19 +83,11 @@ ret_route(uint32_t i, int add)
 {
 	const struct aces_cfg_routing *c = &aces.cfg->routing;
 	char a[16];
-	int rc = aces_nl_route(rv.table, c->return_addr[i], c->return_plen[i], ret_ifindex, add);
+	int rc = change(c->return_addr[i], c->return_plen[i], ret_ifindex, add);
 
-	if (rc == -ESRCH && !add)
-		rc = 0;
-	if (rc != 0) {
-		__atomic_fetch_add(&rv.failed, 1, __ATOMIC_RELAXED);
-		RT_LOG(ERR, "%s return prefix %s/%u in table %u: %s", add ? "adding" : "removing",
-		       aces_ip_str(c->return_addr[i], a, sizeof(a)), c->return_plen[i], rv.table,
-		       strerror(-rc));
+	if (rc != 0)
 		return rc;
-	}
 	__atomic_store_n(&ret_in[i], (uint8_t)add, __ATOMIC_RELAXED);
-	__atomic_fetch_add(add ? &rv.announced : &rv.withdrawn, 1, __ATOMIC_RELAXED);
 	RT_LOG(INFO, "return prefix %s/%u: %s", aces_ip_str(c->return_addr[i], a, sizeof(a)),
 	       c->return_plen[i], add ? "announced" : "withdrawn");
 	return 0;
@@ -120,12 +122,18 @@ build(void)
 }
 
 static void
+free3(uint32_t *v, uint8_t *w, uint8_t *t)
+{
+	free(v);
+	free(w);
+	free(t);
+}
+
+static void
 release(void)
 {
 	__atomic_store_n(&rv.n_vips, 0, __ATOMIC_RELEASE);
-	free(vips);
-	free(why);
-	free(in_table);
+	free3(vips, why, in_table);
 	vips = NULL;
 	why = NULL;
 	in_table = NULL;
@@ -189,9 +197,7 @@ aces_routing_reload(struct aces_remap *r)
 	in_table = NULL;
 	rc = build();
 	if (rc != 0) {
-		free(vips);
-		free(why);
-		free(in_table);
+		free3(vips, why, in_table);
 		vips = ov;
 		why = ow;
 		in_table = ot;
@@ -206,21 +212,14 @@ aces_routing_reload(struct aces_remap *r)
 		if (j < rv.n_vips) {	/* kept: as it was until the next tick */
 			in_table[j] = ot[i];
 			why[j] = ow[i];
-		} else if (ot[i]) {	/* gone from the configuration: withdrawn now */
-			char a[16];
-			int rc2 = aces_nl_route(rv.table, ov[i], 32, rv.ifindex, 0);
+		} else if (ot[i] && change(ov[i], 32, rv.ifindex, 0) == 0) {
+			char a[16];	/* gone from the configuration: withdrawn now */
 
-			if (rc2 != 0 && rc2 != -ESRCH)
-				__atomic_fetch_add(&rv.failed, 1, __ATOMIC_RELAXED);
-			else
-				__atomic_fetch_add(&rv.withdrawn, 1, __ATOMIC_RELAXED);
 			RT_LOG(INFO, "%s withdrawn: no endpoint of the configuration has it",
 			       aces_ip_str(ov[i], a, sizeof(a)));
 		}
 	}
-	free(ov);
-	free(ow);
-	free(ot);
+	free3(ov, ow, ot);
 	return 0;
 }
 

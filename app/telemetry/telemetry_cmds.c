@@ -1031,14 +1031,12 @@ cmd_routing(const char *cmd __rte_unused, const char *params __rte_unused, struc
 	rte_tel_data_start_dict(vips);
 	n = __atomic_load_n(&r->n_vips, __ATOMIC_ACQUIRE);
 	for (i = 0; i < n; i++) {
-		char a[16], *dot;
+		char a[16], key[16];
 		uint8_t w = __atomic_load_n(&r->why[i], __ATOMIC_RELAXED);
 
 		/* keyed by address with '_' for '.' (telemetry keys allow no dot) */
-		aces_ip_str(r->vip[i], a, sizeof(a));
-		while ((dot = strchr(a, '.')) != NULL)
-			*dot = '_';
-		rte_tel_data_add_dict_string(vips, a, w < ACES_ROUTE_WHY_MAX ?
+		tel_key(aces_ip_str(r->vip[i], a, sizeof(a)), key, sizeof(key));
+		rte_tel_data_add_dict_string(vips, key, w < ACES_ROUTE_WHY_MAX ?
 					     aces_route_why_names[w] : "?");
 	}
 	rte_tel_data_add_dict_container(d, "vips", vips, 0);
@@ -1050,12 +1048,11 @@ cmd_routing(const char *cmd __rte_unused, const char *params __rte_unused, struc
 		return tel_error(d, "out of memory");
 	rte_tel_data_start_dict(vips);
 	for (i = 0; i < r->n_return; i++) {
-		char a[16], key[24], *dot;
+		char a[24], key[24];
 
-		aces_ip_str(r->ret_addr[i], a, sizeof(a));
-		while ((dot = strchr(a, '.')) != NULL)
-			*dot = '_';
-		snprintf(key, sizeof(key), "%s/%u", a, r->ret_plen[i]);
+		snprintf(a, sizeof(a), "%s/%u", aces_ip_str(r->ret_addr[i], key, sizeof(key)),
+			 r->ret_plen[i]);
+		tel_key(a, key, sizeof(key));
 		rte_tel_data_add_dict_string(vips, key, __atomic_load_n(&r->ret_in[i],
 					     __ATOMIC_RELAXED) ? "announced" : "withdrawn");
 	}
